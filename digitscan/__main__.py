@@ -1,0 +1,3 @@
+from digitscan.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""Label normalised crops: the classifier protocol, its LiteRT and Keras back ends, model lookup.
+
+LiteRT starts in a fraction of a second; TensorFlow is imported only when no LiteRT runtime
+is installed or a .keras model is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from digitscan.errors import ModelError
+
+NOT_DIGIT = 10
+MODEL_NAME = "digitscan"
+PACKAGE_MODELS = Path(__file__).parent / "models"  # inside an installed wheel
+CHECKOUT_MODELS = Path(__file__).parent.parent / "models"  # in a source checkout
+
+
+class Classifier(Protocol):
+    """Anything that maps (N, 28, 28) uint8 crops to (N, 11) class probabilities."""
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Label:
+    """The classifier's answer for one crop. `digit` is None when the mark is not a digit."""
+
+    digit: int | None
+    confidence: float
+    second: int
+    second_confidence: float
+
+    @property
+    def text(self) -> str:
+        return "?" if self.digit is None else str(self.digit)
+
+
+class LiteRTClassifier:
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self.interpreter = Interpreter(model_path=str(path), num_threads=threads or 1)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{path}: not a LiteRT model ({exc})") from None
+        self.input = self.interpreter.get_input_details()[0]["index"]
+        self.output = self.interpreter.get_output_details()[0]["index"]
+        self.batch = 0
+        self.path = path
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        if len(crops) == 0:
+            return np.zeros((0, NOT_DIGIT + 1), np.float32)
+        if len(crops) != self.batch:
+            self.interpreter.resize_tensor_input(self.input, [len(crops), 28, 28, 1])
+            self.interpreter.allocate_tensors()
+            self.batch = len(crops)
+        self.interpreter.set_tensor(self.input, crops.reshape(-1, 28, 28, 1).astype(np.float32))
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output).copy()
+
+
+class KerasClassifier:
+    def __init__(self, path: Path) -> None:
+        import keras
+
+        try:
+            self.model = keras.models.load_model(path)
+        except (ValueError, OSError) as exc:
+            raise ModelError(f"{path}: not a Keras model ({exc})") from None
+        self.path = path
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        if len(crops) == 0:
+            return np.zeros((0, NOT_DIGIT + 1), np.float32)
+        batch = crops.reshape(-1, 28, 28, 1).astype(np.float32)
+        return np.asarray(self.model(batch, training=False))
+
+
+def litert_available() -> bool:
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_model_path() -> Path:
+    """The shipped model: LiteRT where its runtime is installed, else the Keras file."""
+    suffixes = (".tflite", ".keras") if litert_available() else (".keras",)
+    for folder in (PACKAGE_MODELS, CHECKOUT_MODELS):
+        for suffix in suffixes:
+            candidate = folder / f"{MODEL_NAME}{suffix}"
+            if candidate.is_file():
+                return candidate
+    raise ModelError(
+        f"no shipped model found in {PACKAGE_MODELS} or {CHECKOUT_MODELS}; reinstall digitscan or pass --model"
+    )
+
+
+def load_classifier(path: Path | None = None, threads: int | None = None) -> Classifier:
+    """Load a .tflite (LiteRT) or .keras model; no path means the shipped model."""
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    if path.suffix == ".tflite":
+        if not litert_available():
+            keras_twin = path.with_suffix(".keras")
+            if keras_twin.is_file():
+                return KerasClassifier(keras_twin)
+            raise ModelError(f"{path}: LiteRT runtime (ai-edge-litert) is not installed")
+        return LiteRTClassifier(path, threads or os.cpu_count())
+    if path.suffix == ".keras":
+        return KerasClassifier(path)
+    raise ModelError(f"{path}: unknown model type (expected .tflite or .keras)")
+
+
+def labels_from_probabilities(probabilities: np.ndarray) -> list[Label]:
+    """A crop is rejected when "not a digit" is the likeliest class."""
+    labels = []
+    for row in probabilities:
+        digit_order = np.argsort(row[:NOT_DIGIT])[::-1]
+        best, second = int(digit_order[0]), int(digit_order[1])
+        if int(np.argmax(row)) == NOT_DIGIT:
+            labels.append(Label(None, float(row[NOT_DIGIT]), best, float(row[best])))
+        else:
+            labels.append(Label(best, float(row[best]), second, float(row[second])))
+    return labels
+
+
+def classify_crops(classifier: Classifier, crops: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """Probabilities for any number of crops, in fixed-size chunks to bound memory."""
+    if len(crops) == 0:
+        return np.zeros((0, NOT_DIGIT + 1), np.float32)
+    return np.concatenate(
+        [classifier.probabilities(crops[i : i + chunk]) for i in range(0, len(crops), chunk)]
+    )

@@ -1,0 +1,41 @@
+"""Exceptions that carry the exit code the CLI returns for them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    SOME_FILES_FAILED = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    MODEL = 4
+    INTERRUPTED = 130
+
+
+class DigitscanError(Exception):
+    """Base class: a problem the user can act on, reported as one line."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+
+class UsageError(DigitscanError):
+    exit_code = ExitCode.USAGE
+
+
+class InputFileError(DigitscanError):
+    """A file that cannot be read as what it claims to be; names the file."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class DatasetError(InputFileError):
+    """A missing, truncated or malformed MNIST file."""
+
+
+class ModelError(DigitscanError):
+    exit_code = ExitCode.MODEL

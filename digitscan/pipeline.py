@@ -1,0 +1,76 @@
+"""Page -> readings: the only module that knows the order of the stages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+
+from digitscan.classify import Classifier, classify_crops, labels_from_probabilities
+from digitscan.containers import Box, Digit, DigitString, PageReading
+from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, Page, load_pages
+from digitscan.segment import binarize, deskew, glyphs, lines, strings
+
+WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
+LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
+
+
+def page_dpi(page: Page) -> float:
+    if page.dpi:
+        return page.dpi
+    return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
+
+
+def read_page(page: Page, classifier: Classifier) -> PageReading:
+    """Every digit string on one page, in reading order."""
+    gray = page.image
+    dpi = page_dpi(page)
+    scale = min(1.0, WORK_DPI / dpi)
+    if scale < 0.83:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    else:
+        scale = 1.0
+    binary = binarize.clear_border(binarize.binarize(gray, window=max(15, round(dpi * scale / 6))))
+    angle = deskew.estimate_skew(binary)
+    if abs(angle) >= 0.1:
+        binary = deskew.rotate(binary, angle, fill=0, nearest=True)
+    else:
+        angle = 0.0
+    _, stats = glyphs.component_stats(binary)
+    height = glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+    found: list[glyphs.Glyph] = []
+    if height > 0:
+        binary = lines.remove_rules(binary, lines.find_rules(binary, height))
+        found = glyphs.merge_broken(glyphs.find_glyphs(binary, height), height)
+        found = glyphs.split_touching(found, height, classifier)
+    crops = glyphs.crops(found)
+    labels = labels_from_probabilities(classify_crops(classifier, crops))
+
+    def page_box(g: list[glyphs.Glyph]) -> Box:
+        x, y = min(p.x for p in g), min(p.y for p in g)
+        w, h = max(p.right for p in g) - x, max(p.bottom for p in g) - y
+        x, y, w, h = deskew.unrotate_box((x, y, w, h), binary.shape, angle)
+        return Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+
+    readings = []
+    for index, members in enumerate(strings.group_strings(found, labels), start=1):
+        digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
+        readings.append(DigitString(index, page_box([found[i] for i in members]), digits))
+    height_px, width_px = page.image.shape[:2]
+    return PageReading(page.source, page.number, width_px, height_px, angle, tuple(readings))
+
+
+def read_file(
+    name: str, classifier: Classifier, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Iterator[PageReading]:
+    """Read every page of one file; raises InputFileError for a file that cannot be decoded."""
+    for page in load_pages(name, dpi=dpi, max_pixels=max_pixels):
+        yield read_page(page, classifier)
+
+
+def read_image(image: np.ndarray, classifier: Classifier, dpi: float | None = None) -> PageReading:
+    """Read an in-memory grayscale or BGR image (library use)."""
+    from digitscan.pages import to_gray
+
+    return read_page(Page("<image>", 1, to_gray(image), dpi), classifier)

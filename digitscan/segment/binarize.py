@@ -1,0 +1,51 @@
+"""Ink/paper separation that survives uneven light, shadows, grey paper and faint ink.
+
+The paper's brightness is estimated with a max filter wider than any pen stroke and divided
+out, so a shadowed corner and a bright centre end up on the same scale; one Otsu threshold on
+that flattened image then separates ink from paper across the whole page.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Ink darker than this share of the local paper is ink even on a page with no contrast to learn from.
+LOWEST_THRESHOLD = 0.55
+HIGHEST_THRESHOLD = 0.88
+
+
+def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
+    """Local paper level: a max filter (erasing strokes thinner than `window`) on a reduced image."""
+    factor = max(1, window // 8)
+    small = cv2.resize(gray, (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)), cv2.INTER_AREA)
+    size = max(3, (window // factor) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    paper = cv2.dilate(small, kernel)
+    paper = cv2.blur(paper, (size, size))
+    return cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def flatten(gray: np.ndarray, window: int) -> np.ndarray:
+    """The page divided by its paper level, as uint8: paper near 255, ink darker."""
+    paper = paper_brightness(gray, window).astype(np.float32)
+    ratio = gray.astype(np.float32) / np.maximum(paper, 1.0)
+    return np.clip(ratio * 255.0, 0, 255).astype(np.uint8)
+
+
+def binarize(gray: np.ndarray, window: int) -> np.ndarray:
+    """uint8 mask, 255 where there is ink. `window`: a few stroke widths, e.g. dpi / 6."""
+    flat = flatten(gray, window)
+    otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
+    return np.where(flat < threshold, np.uint8(255), np.uint8(0))
+
+
+def clear_border(binary: np.ndarray) -> np.ndarray:
+    """Drop ink touching the image edge: scanner borders, sheet edges and their shadows, not digits."""
+    _, labels = cv2.connectedComponents(binary, connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = edge[edge > 0]
+    if len(edge) == 0:
+        return binary
+    return np.where(np.isin(labels, edge), np.uint8(0), binary)

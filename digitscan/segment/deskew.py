@@ -1,0 +1,62 @@
+"""Page skew: the angle at which rows of ink line up best (projection-profile method)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MAX_SAMPLES = 200_000
+
+
+def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float:
+    """How peaked the row histogram of ink is once the page is turned by `angle_deg`."""
+    angle = np.deg2rad(angle_deg)
+    rows = np.round(ys * np.cos(angle) + xs * np.sin(angle)).astype(np.int64)
+    counts = np.bincount(rows - rows.min())
+    return float(np.dot(counts, counts))
+
+
+def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
+    """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
+    factor = max(1, round(max(binary.shape) / 1200))
+    small = cv2.resize(binary, (binary.shape[1] // factor, binary.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    ys, xs = np.nonzero(small > 64)
+    if len(xs) < 50:
+        return 0.0
+    if len(xs) > MAX_SAMPLES:
+        keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
+        xs, ys = xs[keep], ys[keep]
+    xs = xs.astype(np.float64) - small.shape[1] / 2
+    ys = ys.astype(np.float64)
+    best = 0.0
+    for step, span in ((0.5, max_angle), (0.1, 0.5), (0.02, 0.1)):
+        candidates = np.arange(best - span, best + span + step / 2, step)
+        best = float(max(candidates, key=lambda a: profile_sharpness(xs, ys, a)))
+    return -best
+
+
+def rotation_matrix(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    height, width = shape[:2]
+    return cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+
+
+def rotate(image: np.ndarray, angle: float, fill: int, nearest: bool = False) -> np.ndarray:
+    """`image` turned by `angle` degrees about its centre, same size, corners filled with `fill`."""
+    flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    matrix = rotation_matrix(image.shape, angle)
+    return cv2.warpAffine(image, matrix, (image.shape[1], image.shape[0]), flags=flags, borderValue=fill)
+
+
+def unrotate_box(box: tuple[int, int, int, int], shape: tuple[int, ...], angle: float) -> tuple[int, int, int, int]:
+    """A box on the levelled page mapped back to the page as loaded (its axis-aligned hull)."""
+    if angle == 0:
+        return box
+    x, y, w, h = box
+    inverse = cv2.invertAffineTransform(rotation_matrix(shape, angle))
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
+    mapped = corners @ inverse.T
+    x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(shape[1], x1), min(shape[0], y1)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)

@@ -1,0 +1,76 @@
+"""Ruled lines, underlines and printed boxes: found by long straight runs, then erased.
+
+Strokes that cross a rule are put back: where the erased rule had ink just above and just
+below it, the pixels are restored, so a 7 written through an underline stays whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
+HORIZONTAL_RULE = 2.5
+# A vertical run is a box side when it meets a horizontal rule and is longer than a digit's stem.
+VERTICAL_SIDE = 1.15
+VERTICAL_RULE = 3.0
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """Masks (uint8, 255 = rule) of the horizontal and vertical rules on a page, and their thickness."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+    thickness: int
+
+
+def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
+    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width, height)))
+
+
+def rule_thickness(mask: np.ndarray) -> int:
+    """Typical thickness of the rules in `mask`: area over length, per rule."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return 1
+    lengths = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(lengths, 1)
+    return max(1, int(np.ceil(np.percentile(thickness, 90))))
+
+
+def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
+    horizontal = opened(binary, max(15, round(HORIZONTAL_RULE * digit_height)), 1)
+    candidates = opened(binary, 1, max(15, round(VERTICAL_SIDE * digit_height)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    keep = np.zeros(count, bool)
+    if count > 1:
+        reach = max(3, round(0.1 * digit_height))
+        near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))) > 0
+        keep[np.unique(labels[near_rule & (labels > 0)])] = True
+        keep[1:] |= stats[1:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height
+        keep[0] = False
+    vertical = np.where(keep[labels], np.uint8(255), np.uint8(0))
+    thickness = max(rule_thickness(horizontal), rule_thickness(vertical))
+    return Rules(horizontal, vertical, thickness)
+
+
+def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
+    """The page's ink without its rules, strokes that cross them kept whole."""
+    if not (rules.horizontal.any() or rules.vertical.any()):
+        return binary
+    # Widen each rule across its direction: the jagged edges of a scanned line left behind
+    # would otherwise chain into thin strokes that read as 1s.
+    fringe = rules.thickness // 2 * 2 + 3
+    wide_horizontal = cv2.dilate(rules.horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (1, fringe)))
+    wide_vertical = cv2.dilate(rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (fringe, 1)))
+    cleaned = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)))
+    reach = rules.thickness + fringe + 1
+    bridged_down = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)))
+    bridged_across = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1)))
+    restored = cv2.bitwise_or(
+        cv2.bitwise_and(bridged_down, wide_horizontal), cv2.bitwise_and(bridged_across, wide_vertical)
+    )
+    return cv2.bitwise_or(cleaned, cv2.bitwise_and(restored, binary))

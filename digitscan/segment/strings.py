@@ -1,0 +1,99 @@
+"""Grouping labelled glyphs into digit strings, in reading order.
+
+Glyphs chain into a run when they sit on one text line, are of similar height and the gap
+between them is small for their size. A run made mostly of non-digits is printed text (a
+field label, a heading) and is dropped; marks that are not digits are trimmed from a run's
+ends and stand as '?' inside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitscan.classify import Label
+from digitscan.segment.glyphs import Glyph
+
+GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
+SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
+HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
+TEXT_SHARE = 0.5  # runs with this share of non-digits or more are printed text
+SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
+
+
+def chain(a: Glyph, b: Glyph) -> bool:
+    """Whether `b`, to the right of `a`, continues the same string."""
+    tall, short = max(a.height, b.height), min(a.height, b.height)
+    if tall > HEIGHT_RATIO * short:
+        return False
+    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall:
+        return False
+    gap = b.x - a.right
+    return -0.5 * short <= gap <= GAP * tall
+
+
+def runs(glyphs: list[Glyph]) -> list[list[int]]:
+    """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
+    order = sorted(range(len(glyphs)), key=lambda i: glyphs[i].x)
+    parent = list(range(len(glyphs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for position, i in enumerate(order):
+        a = glyphs[i]
+        for j in order[position + 1 :]:
+            b = glyphs[j]
+            if b.x - a.right > GAP * HEIGHT_RATIO * a.height:
+                break
+            if chain(a, b):
+                parent[root(j)] = root(i)
+                break
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def digit_part(run: list[int], labels: list[Label]) -> list[int]:
+    """The run without leading and trailing non-digits; empty if the run is printed text."""
+    is_digit = [labels[i].digit is not None for i in run]
+    if not any(is_digit) or 1 - np.mean(is_digit) >= TEXT_SHARE:
+        return []
+    first = is_digit.index(True)
+    last = len(is_digit) - 1 - is_digit[::-1].index(True)
+    return run[first : last + 1]
+
+
+def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:
+    """Top to bottom by text line, then left to right."""
+
+    def box(indices: list[int]) -> tuple[float, float, float]:
+        top = min(glyphs[i].y for i in indices)
+        bottom = max(glyphs[i].bottom for i in indices)
+        return (top + bottom) / 2, bottom - top, min(glyphs[i].x for i in indices)
+
+    placed = sorted(strings, key=lambda s: box(s)[0])
+    lines: list[list[list[int]]] = []
+    for string in placed:
+        centre, height, _ = box(string)
+        if lines:
+            line_centre, line_height, _ = box([i for s in lines[-1] for i in s])
+            if abs(centre - line_centre) < 0.5 * max(height, line_height):
+                lines[-1].append(string)
+                continue
+        lines.append([string])
+    return [string for line in lines for string in sorted(line, key=lambda s: box(s)[2])]
+
+
+def group_strings(glyphs: list[Glyph], labels: list[Label]) -> list[list[int]]:
+    """Digit strings as lists of glyph indices, in reading order."""
+    strings = [part for run in runs(glyphs) if (part := digit_part(run, labels))]
+    if not strings:
+        return []
+    digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
+    handwriting = float(np.median(digit_heights))
+    strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]
+    return reading_order(strings, glyphs)

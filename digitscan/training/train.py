@@ -1,0 +1,114 @@
+"""Train the classifier on augmented MNIST plus generated non-digits, and export it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitscan.classify import NOT_DIGIT
+from digitscan.data import Mnist
+from digitscan.training.augment import augment_batch
+from digitscan.training.nondigits import generate_nondigits
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int
+    epochs: int
+    loss: float
+    train_accuracy: float
+    test_accuracy: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    keras_path: Path
+    litert_path: Path
+    parameters: int
+    seconds: float
+
+
+def epoch_data(
+    mnist: Mnist,
+    rng: np.random.Generator,
+    nondigit_share: float,
+    extra: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A freshly augmented epoch: every training digit, new non-digits, extra crops."""
+    images = [augment_batch(mnist.x_train, rng)]
+    labels = [mnist.y_train.astype(np.int64)]
+    count = int(len(mnist.x_train) * nondigit_share)
+    images.append(generate_nondigits(count, rng, mnist.x_train, mnist.y_train))
+    labels.append(np.full(count, NOT_DIGIT))
+    if extra is not None:
+        images.append(augment_batch(extra[0], rng))
+        labels.append(extra[1].astype(np.int64))
+    x = np.concatenate(images)[..., None]
+    y = np.concatenate(labels)
+    order = rng.permutation(len(y))
+    return x[order], y[order]
+
+
+def export_litert(model, path: Path) -> None:
+    model.export(str(path), format="litert", verbose=False)
+
+
+def train(
+    mnist: Mnist,
+    epochs: int,
+    out: Path,
+    seed: int = 0,
+    batch_size: int = 128,
+    nondigit_share: float = 0.2,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    base_model: Path | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainedModel:
+    """Train for `epochs` and write `out` (.keras) and its LiteRT export (.tflite).
+
+    `extra` holds (crops, labels) a user corrected, added to every epoch; `base_model`
+    starts from existing weights (fine-tuning) instead of from scratch.
+    """
+    import keras
+
+    from digitscan.training.model import build_model
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = keras.models.load_model(base_model) if base_model else build_model()
+    steps = epochs * int(np.ceil(len(mnist.x_train) * (1 + nondigit_share) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3 if base_model is None else 2e-4, steps, alpha=0.01)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    started = time.perf_counter()
+    x_test = mnist.x_test[..., None]
+    for epoch in range(epochs):
+        epoch_start = time.perf_counter()
+        x, y = epoch_data(mnist, rng, nondigit_share, extra)
+        history = model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+        predicted = model.predict(x_test, batch_size=1024, verbose=0).argmax(axis=1)
+        if on_epoch is not None:
+            on_epoch(
+                EpochReport(
+                    epoch=epoch + 1,
+                    epochs=epochs,
+                    loss=float(history.history["loss"][-1]),
+                    train_accuracy=float(history.history["accuracy"][-1]),
+                    test_accuracy=float((predicted == mnist.y_test).mean()),
+                    seconds=time.perf_counter() - epoch_start,
+                )
+            )
+    out = Path(out).with_suffix(".keras")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    litert_path = out.with_suffix(".tflite")
+    export_litert(model, litert_path)
+    return TrainedModel(out, litert_path, int(model.count_params()), time.perf_counter() - started)
