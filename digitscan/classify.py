@@ -100,7 +100,7 @@ def default_model_path() -> Path:
             if candidate.is_file():
                 return candidate
     raise ModelError(
-        f"no shipped model found in {PACKAGE_MODELS} or {CHECKOUT_MODELS}; reinstall digitscan or pass --model"
+        f"no shipped model in {PACKAGE_MODELS} or {CHECKOUT_MODELS}; reinstall digitscan or pass --model"
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,9 @@ import typer
 from rich.console import Console
 
 from digitscan import __version__
-from digitscan.errors import DigitscanError, ExitCode
+from digitscan.errors import DigitscanError, ExitCode, UsageError
+
+DEFAULT_MIN_CONFIDENCE = 0.9
 
 app = typer.Typer(
     help="Read handwritten digits off scanned forms into CSV.",
@@ -87,6 +91,22 @@ def train(
     )
 
 
+def score_run(truth: Path, results: Path, json_output: bool) -> None:
+    import json
+
+    from digitscan.evaluate import read_fields, score_forms
+    from digitscan.report import form_table
+
+    try:
+        score = score_forms(read_fields(truth), read_fields(results))
+    except DigitscanError as error:
+        raise fail(error) from None
+    if json_output:
+        print(json.dumps(score.as_dict()))
+    else:
+        out.print(form_table(score))
+
+
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="A .tflite or .keras model. Default: the shipped model.")
 ]
@@ -101,11 +121,23 @@ def evaluate(
         int, typer.Option(min=0, help="Generated non-digits to measure rejection on.")
     ] = 2000,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")] = False,
+    truth: Annotated[
+        Path | None, typer.Option("--truth", help="Score a results CSV against this truth CSV instead.")
+    ] = None,
+    results: Annotated[
+        Path | None, typer.Argument(help="A results CSV from `digitscan run` (with --truth).")
+    ] = None,
 ) -> None:
-    """Score a model on the MNIST test split and on generated non-digits."""
+    """Score a model on MNIST and generated non-digits, or (--truth) a run's CSV against form truth."""
     import json
 
     import numpy as np
+
+    if truth is not None or results is not None:
+        if truth is None or results is None:
+            raise fail(UsageError("form scoring needs both --truth TRUTH.csv and a RESULTS.csv"))
+        score_run(truth, results, json_output)
+        return
 
     from digitscan.classify import load_classifier
     from digitscan.data import load_mnist
@@ -132,6 +164,111 @@ def evaluate(
         return
     for table in mnist_tables(score, result["nondigits_rejected"], nondigits):
         out.print(table)
+
+
+class Format(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[str], typer.Argument(help="Image or PDF files, or folders (searched recursively).")
+    ],
+    out_file: Annotated[
+        str | None, typer.Option("--out", "-o", help="Output file; '-' or none writes to stdout.")
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="csv, or jsonl with every digit.")
+    ] = Format.csv,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Strings with a digit below this are flagged for review.")
+    ] = DEFAULT_MIN_CONFIDENCE,
+    dpi: Annotated[float, typer.Option(min=50, max=1200, help="Resolution to render PDF pages at.")] = 300,
+    max_pixels: Annotated[
+        int, typer.Option(min=1, help="Refuse images with more pixels than this (before decoding).")
+    ] = 200_000_000,
+    model: ModelOption = None,
+    errors_file: Annotated[
+        Path | None, typer.Option("--errors", help="Write one CSV row per failed file here.")
+    ] = None,
+    annotate_dir: Annotated[
+        Path | None, typer.Option("--annotate", help="Write each page with boxes and labels drawn, as PNG.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+) -> None:
+    """Read the digit strings on every page and write one row per string."""
+    import time
+
+    from digitscan.api import ScanOptions, scan
+    from digitscan.classify import load_classifier
+    from digitscan.output import WRITERS, open_output
+    from digitscan.pages import find_inputs
+    from digitscan.report import RunTally, summary_panel
+
+    started = time.perf_counter()
+    try:
+        inputs = find_inputs(paths)
+        if not inputs.files and not inputs.unreadable:
+            raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
+        classifier = load_classifier(model)
+        if annotate_dir is not None:
+            annotate_dir.mkdir(parents=True, exist_ok=True)
+        options = ScanOptions(dpi, max_pixels, min_confidence, annotate_dir)
+        tally = RunTally(skipped=len(inputs.skipped))
+        failures = [(name, "", reason) for name, reason in inputs.unreadable]
+        for name, _, reason in failures:
+            err.print(f"[red]error:[/] {name}: {reason}", highlight=False)
+        with open_output(out_file) as stream:
+            writer = WRITERS[output_format.value](stream, min_confidence)
+            for result in scan(list(inputs.files), classifier, options):
+                writer.write(result.pages)
+                tally.add(result, min_confidence)
+                if result.error:
+                    err.print(f"[red]error:[/] {result.error}", highlight=False)
+                    failures.append((result.source, str(result.error_page or ""), result.error))
+        if errors_file is not None:
+            write_errors(errors_file, failures)
+    except DigitscanError as error:
+        raise fail(error) from None
+    tally.errors = len(failures)
+    if not quiet:
+        err.print(summary_panel(tally, time.perf_counter() - started))
+    if failures:
+        raise typer.Exit(int(ExitCode.SOME_FILES_FAILED))
+
+
+def write_errors(path: Path, failures: list[tuple[str, str, str]]) -> None:
+    from digitscan.output import open_output, safe_cell
+
+    with open_output(str(path)) as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(["file", "page", "error"])
+        for name, page, message in failures:
+            writer.writerow([safe_cell(name), page, safe_cell(message)])
+
+
+@app.command()
+def samples(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the pages and truth.csv into.")],
+    data: DataOption = None,
+    seed: Annotated[int, typer.Option(help="Another seed gives another set of pages.")] = 1,
+    copies: Annotated[int, typer.Option(min=1, help="Repeat the set of files this many times.")] = 1,
+) -> None:
+    """Compose synthetic form pages from MNIST test digits, with a truth file."""
+    from digitscan.data import load_mnist
+    from digitscan.synth import DEFAULT_FILES, generate_samples, numbered
+
+    try:
+        mnist = load_mnist(data)
+    except DigitscanError as error:
+        raise fail(error) from None
+    truth = generate_samples(
+        out_dir, mnist.x_test, mnist.y_test, seed=seed, files=numbered(DEFAULT_FILES, copies)
+    )
+    pages = len({(t.file, t.page) for t in truth})
+    err.print(f"wrote {pages} pages with {len(truth)} fields to {out_dir}", highlight=False)
 
 
 def main() -> None:

@@ -40,7 +40,8 @@ class DigitString:
     def confidence(self) -> float:
         """The lowest probability of any digit read (an unreadable mark counts as its best digit's)."""
         return min(
-            (d.label.confidence if d.label.digit is not None else d.label.second_confidence) for d in self.digits
+            (d.label.confidence if d.label.digit is not None else d.label.second_confidence)
+            for d in self.digits
         )
 
     def needs_review(self, min_confidence: float) -> bool:

@@ -1,12 +1,15 @@
-"""Scoring: the classifier on MNIST and on generated non-digits."""
+"""Scoring: the classifier on MNIST and generated non-digits; form readings against truth."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
+from digitscan.errors import InputFileError
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,124 @@ def rejection_rate(classifier: Classifier, crops: np.ndarray) -> float:
     if len(crops) == 0:
         return 0.0
     return float((classify_crops(classifier, crops).argmax(axis=1) == NOT_DIGIT).mean())
+
+
+@dataclass(frozen=True)
+class Field:
+    """A box on a page with its text: a truth field or a predicted string."""
+
+    file: str
+    page: int
+    x: int
+    y: int
+    width: int
+    height: int
+    text: str
+
+
+@dataclass(frozen=True)
+class FormScore:
+    fields: int
+    exact: float  # share of truth fields read exactly
+    digit_accuracy: float  # 1 - character error rate over all truth digits
+    missed: int  # truth fields with no string on them
+    spurious: int  # strings on no truth field (labels, noise)
+    pages: int
+
+    @property
+    def spurious_per_page(self) -> float:
+        return self.spurious / self.pages if self.pages else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fields": self.fields,
+            "exact": self.exact,
+            "digit_accuracy": self.digit_accuracy,
+            "missed": self.missed,
+            "spurious": self.spurious,
+            "pages": self.pages,
+            "spurious_per_page": self.spurious_per_page,
+        }
+
+
+def read_fields(path: Path) -> list[Field]:
+    """Rows with file, page, x, y, width, height, text: a truth file or a digitscan CSV."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        return [
+            Field(
+                row["file"].lstrip("'"),
+                int(row["page"]),
+                int(row["x"]),
+                int(row["y"]),
+                int(row["width"]),
+                int(row["height"]),
+                row["text"],
+            )
+            for row in rows
+        ]
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputFileError(
+            path, f"not a CSV with file,page,x,y,width,height,text columns ({exc})"
+        ) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputFileError(path, f"cannot read ({exc})") from None
+
+
+def same_file(result: str, truth: str) -> bool:
+    """A result names its file as given on the command line; truth names it inside its folder."""
+    result, truth = result.replace("\\", "/"), truth.replace("\\", "/")
+    return result == truth or result.endswith("/" + truth)
+
+
+def overlap(a: Field, b: Field) -> float:
+    """Intersection over the smaller box's area."""
+    w = min(a.x + a.width, b.x + b.width) - max(a.x, b.x)
+    h = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
+    if w <= 0 or h <= 0:
+        return 0.0
+    return w * h / max(1, min(a.width * a.height, b.width * b.height))
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
+    """Match strings to truth fields by position; several strings on one field are read left to right."""
+    pages = {(t.file, t.page) for t in truth}
+    claimed: set[int] = set()
+    exact = errors = digits = missed = 0
+    for field in truth:
+        mine = [
+            i
+            for i, r in enumerate(results)
+            if r.page == field.page and same_file(r.file, field.file) and overlap(r, field) >= 0.5
+        ]
+        claimed.update(mine)
+        text = "".join(results[i].text for i in sorted(mine, key=lambda i: results[i].x))
+        missed += not mine
+        exact += text == field.text
+        errors += edit_distance(text, field.text)
+        digits += len(field.text)
+    on_pages = [
+        i for i, r in enumerate(results) if any(r.page == p and same_file(r.file, f) for f, p in pages)
+    ]
+    spurious = sum(1 for i in on_pages if i not in claimed)
+    return FormScore(
+        fields=len(truth),
+        exact=exact / len(truth) if truth else 0.0,
+        digit_accuracy=max(0.0, 1 - errors / digits) if digits else 0.0,
+        missed=missed,
+        spurious=spurious,
+        pages=len(pages),
+    )

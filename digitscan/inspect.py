@@ -22,7 +22,15 @@ def annotate(image: np.ndarray, reading: PageReading, min_confidence: float) -> 
         box = string.box
         cv2.rectangle(page, (box.x, box.y), (box.x + box.width, box.y + box.height), colour, thickness)
         caption = f"{string.index}: {string.text} ({string.confidence:.2f})"
-        cv2.putText(page, caption, (box.x, max(12, box.y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, colour, thickness)
+        cv2.putText(
+            page,
+            caption,
+            (box.x, max(12, box.y - 6)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6 * scale,
+            colour,
+            thickness,
+        )
         for digit in string.digits:
             doubtful = digit.label.digit is None or digit.label.confidence < min_confidence
             d = digit.box

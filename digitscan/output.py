@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 from digitscan.containers import DigitString, PageReading
+from digitscan.errors import UsageError
 
-CSV_COLUMNS = ("file", "page", "index", "text", "confidence", "x", "y", "width", "height", "needs_review", "skew")
+CSV_COLUMNS = (
+    "file",
+    "page",
+    "index",
+    "text",
+    "confidence",
+    "x",
+    "y",
+    "width",
+    "height",
+    "needs_review",
+    "skew",
+)
 # OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,3 +105,37 @@ class JsonlWriter:
 
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter}
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[IO[str]]:
+    """stdout for None or '-'; else a temporary file beside `path`, renamed over it when complete.
+
+    A crash leaves the old result (or none) in place, never a half-written one under its name.
+    """
+    if path in (None, "-"):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a folder; --out takes a file name")
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place only on success
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=target.parent,
+            prefix=f".{target.name}.",
+            suffix=".part",
+            delete=False,
+        )
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, target)
+    finally:
+        if os.path.exists(handle.name):
+            os.unlink(handle.name)

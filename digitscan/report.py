@@ -1,10 +1,14 @@
-"""Rich tables for people: evaluation results."""
+"""Rich tables and panels for people: evaluation results and run summaries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.panel import Panel
 from rich.table import Table
 
-from digitscan.evaluate import MnistScore
+from digitscan.api import FileResult
+from digitscan.evaluate import FormScore, MnistScore
 
 
 def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -> list[Table]:
@@ -29,3 +33,52 @@ def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -
             *(f"[bold]{v}[/]" if i == digit else (str(v) if v else ".") for i, v in enumerate(row)),
         )
     return [summary, per_class, confusion]
+
+
+def form_table(score: FormScore) -> Table:
+    table = Table(title="Form fields against truth", show_header=False)
+    table.add_row("fields", f"{score.fields:,} on {score.pages} pages")
+    table.add_row("field exact match", f"{score.exact:.2%}")
+    table.add_row("digit accuracy (1 - CER)", f"{score.digit_accuracy:.2%}")
+    table.add_row("missed fields", str(score.missed))
+    table.add_row("spurious strings", f"{score.spurious} ({score.spurious_per_page:.2f} per page)")
+    return table
+
+
+@dataclass
+class RunTally:
+    files: int = 0
+    pages: int = 0
+    strings: int = 0
+    digits: int = 0
+    needs_review: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    def add(self, result: FileResult, min_confidence: float) -> None:
+        self.files += 1
+        self.pages += len(result.pages)
+        for reading in result.pages:
+            self.strings += len(reading.strings)
+            self.digits += sum(len(s.digits) for s in reading.strings)
+            self.needs_review += sum(s.needs_review(min_confidence) for s in reading.strings)
+
+
+def summary_panel(tally: RunTally, seconds: float) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    rate = tally.pages / seconds if seconds > 0 else 0.0
+    rows = [
+        (
+            "files",
+            f"{tally.files:,}" + (f" ({tally.skipped:,} other files skipped)" if tally.skipped else ""),
+        ),
+        ("pages", f"{tally.pages:,}"),
+        ("strings", f"{tally.strings:,}"),
+        ("digits", f"{tally.digits:,}"),
+        ("needs review", f"{tally.needs_review:,}"),
+        ("errors", f"[red]{tally.errors:,}[/]" if tally.errors else "0"),
+        ("elapsed", f"{seconds:.1f} s ({rate:.2f} pages/s)"),
+    ]
+    for name, value in rows:
+        table.add_row(f"[bold]{name}[/]", value)
+    return Panel(table, title="digitscan run", expand=False)

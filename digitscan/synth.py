@@ -108,7 +108,7 @@ def write_field(
     rng: np.random.Generator,
     longest: int,
 ) -> tuple[tuple[int, int, int, int], str, int]:
-    """Draw one field and its handwriting; returns the handwriting's box, its text and the field's right edge."""
+    """Draw one field and its handwriting; returns the handwriting's box, text and the field's right edge."""
     length = int(rng.integers(3, longest + 1))
     height = int(rng.uniform(0.2, 0.3) * dpi)
     rule = max(2, round(0.008 * dpi))
@@ -205,10 +205,14 @@ def compose_page(
     page = np.clip(page, 0, 255).astype(np.uint8)
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), style.skew, 1.0)
     # An automatic feeder crops to the sheet: what the turn brings in looks like the sheet's edge.
-    page = cv2.warpAffine(page, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    page = cv2.warpAffine(
+        page, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     turned = []
     for (x, y, w, h), text in fields:
-        corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ matrix.T
+        corners = (
+            np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ matrix.T
+        )
         (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
         turned.append(((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), text))
     return page, turned
@@ -279,7 +283,9 @@ def generate_samples(
         for number in range(1, spec.pages + 1):
             style = random_style(rng, spec.dpi)
             if spec.name.endswith((".png", ".tif")):
-                style = PageStyle(style.dpi, style.ink, style.skew, 0.0, style.paper)  # noise defeats lossless compression
+                style = PageStyle(
+                    style.dpi, style.ink, style.skew, 0.0, style.paper
+                )  # noise defeats lossless compression
             page, fields = compose_page(source, style, rng)
             if spec.gray:
                 page = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
@@ -307,3 +313,14 @@ def write_truth(path: Path, truth: list[TruthField]) -> None:
         writer.writerow(["file", "page", "x", "y", "width", "height", "text"])
         for row in truth:
             writer.writerow([row.file, row.page, row.x, row.y, row.width, row.height, row.text])
+
+
+def numbered(files: tuple[SampleFile, ...], copies: int) -> tuple[SampleFile, ...]:
+    """The set of files repeated `copies` times under distinct names (for larger checks)."""
+    if copies == 1:
+        return files
+    return tuple(
+        SampleFile(f"set{copy:03d}-{spec.name}", spec.pages, spec.dpi, spec.gray)
+        for copy in range(1, copies + 1)
+        for spec in files
+    )

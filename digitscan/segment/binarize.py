@@ -18,7 +18,9 @@ HIGHEST_THRESHOLD = 0.88
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
     """Local paper level: a max filter (erasing strokes thinner than `window`) on a reduced image."""
     factor = max(1, window // 8)
-    small = cv2.resize(gray, (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)), cv2.INTER_AREA)
+    small = cv2.resize(
+        gray, (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)), cv2.INTER_AREA
+    )
     size = max(3, (window // factor) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     paper = cv2.dilate(small, kernel)

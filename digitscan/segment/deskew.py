@@ -19,7 +19,9 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float
 def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
     """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
     factor = max(1, round(max(binary.shape) / 1200))
-    small = cv2.resize(binary, (binary.shape[1] // factor, binary.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        binary, (binary.shape[1] // factor, binary.shape[0] // factor), interpolation=cv2.INTER_AREA
+    )
     ys, xs = np.nonzero(small > 64)
     if len(xs) < 50:
         return 0.0
@@ -47,7 +49,9 @@ def rotate(image: np.ndarray, angle: float, fill: int, nearest: bool = False) ->
     return cv2.warpAffine(image, matrix, (image.shape[1], image.shape[0]), flags=flags, borderValue=fill)
 
 
-def unrotate_box(box: tuple[int, int, int, int], shape: tuple[int, ...], angle: float) -> tuple[int, int, int, int]:
+def unrotate_box(
+    box: tuple[int, int, int, int], shape: tuple[int, ...], angle: float
+) -> tuple[int, int, int, int]:
     """A box on the levelled page mapped back to the page as loaded (its axis-aligned hull)."""
     if angle == 0:
         return box

@@ -13,7 +13,7 @@ import numpy as np
 
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
 HORIZONTAL_RULE = 2.5
-# A vertical run is a box side when it meets a horizontal rule and is longer than a digit's stem.
+# A vertical run this long is a box side when it joins horizontal rules at both ends.
 VERTICAL_SIDE = 1.15
 VERTICAL_RULE = 3.0
 
@@ -28,7 +28,9 @@ class Rules:
 
 
 def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
-    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width, height)))
+    return cv2.morphologyEx(
+        binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width, height))
+    )
 
 
 def rule_thickness(mask: np.ndarray) -> int:
@@ -47,11 +49,18 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
     keep = np.zeros(count, bool)
     if count > 1:
+        # A box side meets a horizontal rule at both ends; a digit's stem touches one at most.
         reach = max(3, round(0.1 * digit_height))
         near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))) > 0
-        keep[np.unique(labels[near_rule & (labels > 0)])] = True
-        keep[1:] |= stats[1:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height
-        keep[0] = False
+        for index in range(1, count):
+            x, y, w, h, _ = stats[index]
+            if h > VERTICAL_RULE * digit_height:
+                keep[index] = True
+                continue
+            column = slice(x, x + w)
+            top = near_rule[y : y + reach, column].any()
+            bottom = near_rule[max(y, y + h - reach) : y + h, column].any()
+            keep[index] = top and bottom
     vertical = np.where(keep[labels], np.uint8(255), np.uint8(0))
     thickness = max(rule_thickness(horizontal), rule_thickness(vertical))
     return Rules(horizontal, vertical, thickness)
@@ -68,8 +77,12 @@ def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     wide_vertical = cv2.dilate(rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (fringe, 1)))
     cleaned = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)))
     reach = rules.thickness + fringe + 1
-    bridged_down = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)))
-    bridged_across = cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1)))
+    bridged_down = cv2.morphologyEx(
+        cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach))
+    )
+    bridged_across = cv2.morphologyEx(
+        cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1))
+    )
     restored = cv2.bitwise_or(
         cv2.bitwise_and(bridged_down, wide_horizontal), cv2.bitwise_and(bridged_across, wide_vertical)
     )

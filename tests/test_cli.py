@@ -1,0 +1,77 @@
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from digitscan import __version__
+from digitscan.cli import app
+
+runner = CliRunner()
+
+
+def digitscan(*args):
+    return subprocess.run([sys.executable, "-m", "digitscan", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_version_and_help():
+    result = digitscan("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"digitscan {__version__}"
+    result = digitscan("--help")
+    assert result.returncode == 0
+    for command in ("run", "train", "evaluate", "samples"):
+        assert command in result.stdout
+
+
+def test_cli_import_loads_no_heavy_libraries():
+    code = "import sys, digitscan.cli; print(sorted(m for m in ('tensorflow', 'keras', 'cv2') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_missing_path_is_one_clear_line(tmp_path):
+    result = digitscan("run", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'nowhere'}: no such file or folder"
+    assert "Traceback" not in result.stderr
+
+
+def test_folder_without_images(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    result = digitscan("run", str(tmp_path))
+    assert result.returncode == 2
+    assert "no images or PDFs found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unwritable_out(tmp_path, mnist):
+    import cv2
+
+    from tests.conftest import blank_page, write_digits
+
+    page = blank_page()
+    write_digits(page, mnist, "42", 100, 300, 80)
+    cv2.imwrite(str(tmp_path / "p.png"), page)
+    result = runner.invoke(app, ["run", str(tmp_path / "p.png"), "--out", str(tmp_path / "no" / "such" / "dir.csv")])
+    assert result.exit_code == 2
+    assert "cannot write here" in result.output
+
+
+def test_evaluate_needs_truth_and_results(tmp_path):
+    result = runner.invoke(app, ["evaluate", "--truth", str(tmp_path / "t.csv")])
+    assert result.exit_code == 2 and "needs both" in result.output
+
+
+def test_train_reports_bad_data_path(tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "m.keras")])
+    assert result.exit_code != 0
+    assert "train-images-idx3-ubyte.gz: file not found" in result.output
+
+
+def test_evaluate_json_on_mnist(mnist):
+    import json
+
+    from tests.conftest import MNIST_DIR
+
+    result = runner.invoke(app, ["evaluate", "--data", str(MNIST_DIR), "--limit", "500", "--nondigits", "200", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    assert scores["n"] == 500 and 0.98 <= scores["accuracy"] <= 1 and 0 <= scores["rejected"] <= 0.02

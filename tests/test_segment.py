@@ -1,0 +1,132 @@
+"""Each page stage on small synthetic pages built here from MNIST test digits."""
+
+import cv2
+import numpy as np
+import pytest
+
+from digitscan.pipeline import read_image
+from digitscan.segment import binarize, deskew, glyphs, lines
+from tests.conftest import blank_page, digit_of, write_digits
+
+HEIGHT = 80
+
+
+def texts(reading):
+    return [s.text for s in reading.strings]
+
+
+def ink(image):
+    return binarize.binarize(image, window=50)
+
+
+def test_threshold_survives_uneven_light_and_grey_paper(mnist):
+    page = blank_page(paper=200)
+    write_digits(page, mnist, "380", 200, 400, HEIGHT)
+    light = np.linspace(0.55, 1.15, page.shape[1])[None, :]
+    lit = np.clip(page * light, 0, 255).astype(np.uint8)
+    binary = ink(lit)
+    assert binary[:, :150].sum() == 0  # the dark left of the page is paper, not ink
+    assert binary[300:420, 200:500].mean() > 10
+
+
+def test_skew_is_measured_and_undone(mnist):
+    page = blank_page(1400, 900)
+    for row, text in enumerate(["12345", "67890", "24680"]):
+        write_digits(page, mnist, text, 200, 250 + row * 200, HEIGHT, nth=row * 5)
+    turned = deskew.rotate(page, 6.0, fill=235)
+    angle = deskew.estimate_skew(ink(turned))
+    assert angle == pytest.approx(-6.0, abs=0.3)
+
+
+def test_skewed_line_of_digits_stays_one_string_in_order(mnist, classifier):
+    page = blank_page(1400, 800)
+    write_digits(page, mnist, "314159", 200, 420, HEIGHT)
+    turned = deskew.rotate(page, -7.0, fill=235)
+    assert texts(read_image(turned, classifier)) == ["314159"]
+
+
+def test_digit_touching_and_crossing_box_lines_survives(mnist, classifier):
+    page = blank_page()
+    boxes = write_digits(page, mnist, "74", 300, 420, HEIGHT, gap=1.0)
+    x0 = boxes[0][0] - 30
+    # underline through the bottom of the digits and a box whose left side touches the 7
+    cv2.line(page, (x0, 410), (x0 + 600, 410), 20, 3)
+    cv2.rectangle(page, (boxes[0][0] - 2, 320), (boxes[1][0] + boxes[1][2] + 40, 440), 20, 3)
+    binary = ink(page)
+    cleaned = lines.remove_rules(binary, lines.find_rules(binary, HEIGHT))
+    digit_pixels = ink(write_digits_only(mnist))
+    kept = (cleaned > 0) & (digit_pixels > 0)
+    assert kept.sum() > 0.9 * (digit_pixels > 0).sum()
+    assert cleaned[410, x0 + 560] == 0  # the rule itself is gone
+    assert texts(read_image(page, classifier)) == ["74"]
+
+
+def write_digits_only(mnist):
+    page = blank_page()
+    write_digits(page, mnist, "74", 300, 420, HEIGHT, gap=1.0)
+    return page
+
+
+def test_comb_field_reads_as_one_string(mnist, classifier):
+    page = blank_page(1400, 700)
+    cell = 110
+    for k in range(6):
+        write_digits(page, mnist, "507218"[k], 210 + k * cell + 25, 400, HEIGHT, nth=3)
+    cv2.line(page, (200, 410), (200 + 6 * cell, 410), 30, 3)
+    for k in range(7):
+        cv2.line(page, (200 + k * cell, 410), (200 + k * cell, 290), 30, 3)
+    cv2.line(page, (200, 290), (200 + 6 * cell, 290), 30, 3)
+    assert texts(read_image(page, classifier)) == ["507218"]
+
+
+def test_two_touching_digits_become_two(mnist, classifier):
+    page = blank_page()
+    write_digits(page, mnist, "38", 300, 400, HEIGHT, gap=-0.12)
+    reading = read_image(page, classifier)
+    assert texts(reading) == ["38"]
+    assert len(reading.strings[0].digits) == 2
+
+
+def test_touching_triple_becomes_three(mnist, classifier):
+    page = blank_page()
+    write_digits(page, mnist, "206", 300, 400, HEIGHT, gap=-0.1, nth=2)
+    assert texts(read_image(page, classifier)) == ["206"]
+
+
+def test_broken_five_stays_one_digit(mnist, classifier):
+    page = blank_page()
+    five = digit_of(mnist, 5, 0).copy()
+    rows = np.flatnonzero(five.max(axis=1) > 30)
+    cut = rows[0] + (rows[-1] - rows[0]) // 4
+    five[cut : cut + 2] = 0  # the top bar comes loose
+    mnist_like = type(mnist)(mnist.x_train, mnist.y_train, five[None], np.array([5], np.uint8))
+    write_digits(page, mnist_like, "5", 400, 400, HEIGHT)
+    binary = ink(page)
+    parts = glyphs.find_glyphs(binary, HEIGHT)
+    assert len(parts) == 2
+    assert len(glyphs.merge_broken(parts, HEIGHT)) == 1
+    reading = read_image(page, classifier)
+    assert texts(reading) == ["5"]
+
+
+def test_printed_words_give_no_digits(classifier):
+    page = blank_page(1600, 600)
+    for row, words in enumerate(["Account no.", "DATE", "Name and address:", "ORDER FORM"]):
+        cv2.putText(page, words, (100, 120 + row * 120), cv2.FONT_HERSHEY_DUPLEX, 1.6, 30, 3, cv2.LINE_AA)
+    assert texts(read_image(page, classifier)) == []
+
+
+def test_blank_page_gives_nothing(classifier):
+    assert texts(read_image(blank_page(), classifier)) == []
+    noisy = np.clip(blank_page() + np.random.default_rng(0).normal(0, 8, (800, 1200)), 0, 255).astype(np.uint8)
+    assert texts(read_image(noisy, classifier)) == []
+
+
+def test_strings_come_in_reading_order(mnist, classifier):
+    page = blank_page(1600, 900)
+    write_digits(page, mnist, "11", 900, 250, HEIGHT, nth=0)
+    write_digits(page, mnist, "22", 200, 260, HEIGHT, nth=0)
+    write_digits(page, mnist, "33", 200, 600, HEIGHT, nth=0)
+    reading = read_image(page, classifier)
+    assert texts(reading) == ["22", "11", "33"]
+    assert [s.index for s in reading.strings] == [1, 2, 3]

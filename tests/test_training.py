@@ -1,0 +1,52 @@
+"""A tiny training run end to end: it learns, and its LiteRT export reads like the Keras model."""
+
+import numpy as np
+import pytest
+
+from digitscan.classify import NOT_DIGIT, KerasClassifier, LiteRTClassifier, classify_crops
+from digitscan.data import Mnist
+from digitscan.training.augment import augment_batch
+from digitscan.training.nondigits import generate_nondigits
+from digitscan.training.train import train
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, mnist):
+    small = Mnist(mnist.x_train[:2000], mnist.y_train[:2000], mnist.x_test[:1000], mnist.y_test[:1000])
+    reports = []
+    out = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    result = train(small, epochs=1, out=out, seed=0, batch_size=32, on_epoch=reports.append)
+    return result, reports, small
+
+
+def test_tiny_run_learns(tiny_model):
+    result, reports, small = tiny_model
+    assert len(reports) == 1 and reports[0].epoch == 1
+    predicted = classify_crops(LiteRTClassifier(result.litert_path), small.x_test).argmax(axis=1)
+    assert (predicted == small.y_test).mean() > 0.80
+    assert result.parameters < 400_000
+
+
+def test_litert_export_agrees_with_keras(tiny_model, mnist):
+    result, _, _ = tiny_model
+    crops = mnist.x_test[:2000]
+    keras_labels = classify_crops(KerasClassifier(result.keras_path), crops).argmax(axis=1)
+    litert_labels = classify_crops(LiteRTClassifier(result.litert_path), crops).argmax(axis=1)
+    assert (keras_labels == litert_labels).mean() >= 0.999
+
+
+def test_augmentation_keeps_crops_mnist_shaped(mnist):
+    rng = np.random.default_rng(0)
+    out = augment_batch(mnist.x_test[:200], rng, keep_share=0.0)
+    assert out.shape == (200, 28, 28) and out.dtype == np.uint8
+    assert not np.array_equal(out, mnist.x_test[:200])
+    rows = np.flatnonzero(out.max(axis=(0, 2)) > 0)
+    assert rows.min() >= 2 and rows.max() <= 25  # re-normalised: ink inside the 20x20 box area
+
+
+def test_nondigits_are_varied_crops(mnist):
+    crops = generate_nondigits(300, np.random.default_rng(1), mnist.x_test, mnist.y_test)
+    assert crops.shape == (300, 28, 28)
+    assert (crops.reshape(300, -1).max(axis=1) > 0).mean() > 0.95
+    assert len({c.tobytes() for c in crops}) == 300
+    assert NOT_DIGIT == 10
