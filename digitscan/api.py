@@ -1,15 +1,25 @@
-"""The Python API under the CLI: read files into readings, one file at a time, errors kept per file."""
+"""The Python API under the CLI: read files into readings, in order, one result per file.
+
+Concurrency sits behind `scan`: files are read in a pool of worker processes, each with its
+own classifier (a LiteRT interpreter starts in a fraction of a second), and results come back
+in input order through a bounded window, so memory stays flat however long the batch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
 from digitscan.classify import Classifier, load_classifier
-from digitscan.containers import PageReading
+from digitscan.containers import FileResult, PageReading
 from digitscan.errors import DigitscanError
 from digitscan.inspect import annotate
 from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, load_pages
@@ -22,16 +32,6 @@ class ScanOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     min_confidence: float = 0.9
     annotate_dir: Path | None = None
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """The pages of one file read so far, and the error that stopped it, if any."""
-
-    source: str
-    pages: tuple[PageReading, ...]
-    error: str | None = None
-    error_page: int | None = None
 
 
 def annotated_name(source: str, page: int) -> str:
@@ -63,11 +63,81 @@ def read_file(source: str, classifier: Classifier, options: ScanOptions) -> File
     return FileResult(source, tuple(pages))
 
 
-def scan(
-    files: list[str], classifier: Classifier | None = None, options: ScanOptions | None = None
-) -> Iterator[FileResult]:
-    """Read files in order, yielding each file's result as soon as it is done."""
-    classifier = classifier or load_classifier()
-    options = options or ScanOptions()
+worker_classifier: Classifier | None = None
+
+
+def start_worker(model: Path | None) -> None:
+    global worker_classifier
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
+    cv2.setNumThreads(1)
+    worker_classifier = load_classifier(model, threads=1)
+
+
+def read_in_worker(source: str, options: ScanOptions) -> FileResult:
+    assert worker_classifier is not None
+    return read_file(source, worker_classifier, options)
+
+
+def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
     for source in files:
         yield read_file(source, classifier, options)
+
+
+def scan_parallel(
+    files: Iterable[str], model: Path | None, options: ScanOptions, workers: int
+) -> Iterator[FileResult]:
+    """Files read by `workers` processes, yielded in input order, at most 2 per worker in flight."""
+    remaining = iter(files)
+    context = multiprocessing.get_context("spawn")  # no fork of a parent that runs threads
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=(model,))
+
+    pool = new_pool()
+    pending: deque[tuple[str, Future[FileResult]]] = deque()
+
+    def submit(source: str) -> None:
+        pending.append((source, pool.submit(read_in_worker, source, options)))
+
+    try:
+        for source in remaining:
+            submit(source)
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            source, future = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                # A decoder crashed the process reading this file: report it, start afresh.
+                result = FileResult(source, (), f"{source}: the reader process crashed on this file")
+                waiting = [name for name, _ in pending]
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                for name in waiting:
+                    submit(name)
+            next_source = next(remaining, None)
+            if next_source is not None:
+                submit(next_source)
+            yield result
+    finally:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def scan(
+    files: Iterable[str],
+    options: ScanOptions | None = None,
+    model: Path | None = None,
+    workers: int = 1,
+    classifier: Classifier | None = None,
+) -> Iterator[FileResult]:
+    """Read files in order, yielding each file's result as soon as it (and all before it) is done."""
+    options = options or ScanOptions()
+    if workers <= 1 or classifier is not None:
+        yield from scan_serial(files, classifier or load_classifier(model), options)
+    else:
+        load_classifier(model)  # a missing or broken model is one error here, not one per worker
+        yield from scan_parallel(files, model, options, workers)

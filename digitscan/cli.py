@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from enum import Enum
 from pathlib import Path
@@ -15,6 +14,7 @@ from digitscan import __version__
 from digitscan.errors import DigitscanError, ExitCode, UsageError
 
 DEFAULT_MIN_CONFIDENCE = 0.9
+DEFAULT_MAX_PIXELS = 200_000_000  # as digitscan.pages; repeated so --help needs no OpenCV
 
 app = typer.Typer(
     help="Read handwritten digits off scanned forms into CSV.",
@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the width
 out = Console()
 
 
@@ -187,9 +187,18 @@ def run(
     ] = DEFAULT_MIN_CONFIDENCE,
     dpi: Annotated[float, typer.Option(min=50, max=1200, help="Resolution to render PDF pages at.")] = 300,
     max_pixels: Annotated[
-        int, typer.Option(min=1, help="Refuse images with more pixels than this (before decoding).")
-    ] = 200_000_000,
+        int, typer.Option(min=1, help="Refuse images with more pixels than this (checked before decoding).")
+    ] = DEFAULT_MAX_PIXELS,
     model: ModelOption = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes reading pages in parallel. Default: one per core.")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue an interrupted run into the same --out, skipping done files."
+        ),
+    ] = False,
     errors_file: Annotated[
         Path | None, typer.Option("--errors", help="Write one CSV row per failed file here.")
     ] = None,
@@ -199,39 +208,63 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Read the digit strings on every page and write one row per string."""
+    import os
+    import signal
     import time
 
     from digitscan.api import ScanOptions, scan
-    from digitscan.classify import load_classifier
-    from digitscan.output import WRITERS, open_output
+    from digitscan.output import WRITERS, ResultFile, write_errors
     from digitscan.pages import find_inputs
-    from digitscan.report import RunTally, summary_panel
+    from digitscan.report import RunTally, progress_bar, summary_panel
 
     started = time.perf_counter()
+    to_stdout = out_file in (None, "-")
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    result_file = None
+    tally = RunTally()
     try:
+        if resume and to_stdout:
+            raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
         inputs = find_inputs(paths)
         if not inputs.files and not inputs.unreadable:
             raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
-        classifier = load_classifier(model)
         if annotate_dir is not None:
             annotate_dir.mkdir(parents=True, exist_ok=True)
         options = ScanOptions(dpi, max_pixels, min_confidence, annotate_dir)
-        tally = RunTally(skipped=len(inputs.skipped))
-        failures = [(name, "", reason) for name, reason in inputs.unreadable]
-        for name, _, reason in failures:
-            err.print(f"[red]error:[/] {name}: {reason}", highlight=False)
-        with open_output(out_file) as stream:
-            writer = WRITERS[output_format.value](stream, min_confidence)
-            for result in scan(list(inputs.files), classifier, options):
-                writer.write(result.pages)
+        tally.skipped = len(inputs.skipped)
+        failures = [(name, "", f"{name}: {reason}") for name, reason in inputs.unreadable]
+        for *_, message in failures:
+            err.print(f"[red]error:[/] {message}", highlight=False)
+        if to_stdout:
+            writer = WRITERS[output_format.value](sys.stdout, min_confidence)
+            todo = list(inputs.files)
+        else:
+            result_file = ResultFile(out_file, output_format.value, min_confidence, resume=resume)
+            failures += result_file.errors()
+            todo = [name for name in inputs.files if not result_file.is_done(name)]
+        with progress_bar(len(todo), enabled=not quiet and err.is_terminal, console=err) as advance:
+            for result in scan(todo, options, model=model, workers=workers or os.cpu_count() or 1):
+                if result_file is not None:
+                    result_file.record(result)
+                else:
+                    writer.write(result.pages)
                 tally.add(result, min_confidence)
+                advance(len(result.pages))
                 if result.error:
                     err.print(f"[red]error:[/] {result.error}", highlight=False)
                     failures.append((result.source, str(result.error_page or ""), result.error))
+        if result_file is not None:
+            result_file.finish()
         if errors_file is not None:
             write_errors(errors_file, failures)
     except DigitscanError as error:
         raise fail(error) from None
+    except KeyboardInterrupt:
+        if result_file is not None:
+            result_file.close()
+        resumable = f"; rerun with --resume to continue into {out_file}" if result_file is not None else ""
+        err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     tally.errors = len(failures)
     if not quiet:
         err.print(summary_panel(tally, time.perf_counter() - started))
@@ -239,14 +272,8 @@ def run(
         raise typer.Exit(int(ExitCode.SOME_FILES_FAILED))
 
 
-def write_errors(path: Path, failures: list[tuple[str, str, str]]) -> None:
-    from digitscan.output import open_output, safe_cell
-
-    with open_output(str(path)) as stream:
-        writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow(["file", "page", "error"])
-        for name, page, message in failures:
-            writer.writerow([safe_cell(name), page, safe_cell(message)])
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the same clean stop as Ctrl-C: workers ended, output kept for --resume
 
 
 @app.command()

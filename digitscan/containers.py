@@ -56,3 +56,13 @@ class PageReading:
     height: int
     skew: float
     strings: tuple[DigitString, ...]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The pages of one file read so far, and the error that stopped it, if any."""
+
+    source: str
+    pages: tuple[PageReading, ...]
+    error: str | None = None
+    error_page: int | None = None

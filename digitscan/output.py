@@ -5,14 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sys
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from digitscan.containers import DigitString, PageReading
+from digitscan.containers import DigitString, FileResult, PageReading
 from digitscan.errors import UsageError
 
 CSV_COLUMNS = (
@@ -107,35 +104,114 @@ class JsonlWriter:
 WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter}
 
 
-@contextmanager
-def open_output(path: str | None) -> Iterator[IO[str]]:
-    """stdout for None or '-'; else a temporary file beside `path`, renamed over it when complete.
+class ResultFile:
+    """Rows stream into a hidden `.NAME.part` beside the target, flushed file by file, with a
+    journal (`.NAME.journal`) of the files completed and the byte offset after each.
 
-    A crash leaves the old result (or none) in place, never a half-written one under its name.
+    `finish()` renames the part over the target, so a crash leaves the old result (or none)
+    under its name, never a torn one. `resume=True` picks up a part left by a killed run (cut
+    back to the last completed file, which repairs a torn last line) or, failing that,
+    appends to a finished target, skipping the files already in it.
     """
-    if path in (None, "-"):
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{path}: is a folder; --out takes a file name")
+
+    def __init__(self, path: str, output_format: str, min_confidence: float, resume: bool = False) -> None:
+        self.target = Path(path)
+        if self.target.is_dir():
+            raise UsageError(f"{path}: is a folder; --out takes a file name")
+        self.part = self.target.with_name(f".{self.target.name}.part")
+        self.journal_path = self.target.with_name(f".{self.target.name}.journal")
+        self.done: dict[str, dict[str, object]] = {}
+        offset = 0
+        try:
+            if resume:
+                offset = self.recover(output_format)
+            else:
+                for stale in (self.part, self.journal_path):
+                    stale.unlink(missing_ok=True)
+            self.stream = self.part.open("a" if offset else "w", encoding="utf-8", newline="")
+            self.stream.truncate(offset)
+            self.journal = self.journal_path.open("a" if offset else "w", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+        self.writer = WRITERS[output_format](self.stream, min_confidence, header=offset == 0)
+
+    def recover(self, output_format: str) -> int:
+        """Files already complete and where their rows end; 0 when starting afresh."""
+        if self.part.exists() and self.journal_path.exists():
+            offset = 0
+            for line in self.journal_path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # torn by the kill: that file is read again
+                self.done[entry["file"]] = entry
+                offset = int(entry["offset"])
+            with self.journal_path.open("w", encoding="utf-8") as journal:
+                journal.writelines(json.dumps(e) + "\n" for e in self.done.values())
+            return offset
+        if self.target.exists():
+            text = self.target.read_text(encoding="utf-8")
+            self.part.write_text(text, encoding="utf-8", newline="")
+            for name in files_in(text, output_format):
+                self.done[name] = {
+                    "file": name,
+                    "offset": len(text.encode("utf-8")),
+                    "error": None,
+                    "page": None,
+                }
+            self.journal_path.write_text("".join(json.dumps(e) + "\n" for e in self.done.values()), "utf-8")
+            return len(text.encode("utf-8"))
+        return 0
+
+    def is_done(self, source: str) -> bool:
+        return source in self.done
+
+    def errors(self) -> list[tuple[str, str, str]]:
+        return [
+            (str(e["file"]), str(e["page"] or ""), str(e["error"])) for e in self.done.values() if e["error"]
+        ]
+
+    def record(self, result: FileResult) -> None:
+        self.writer.write(result.pages)
+        entry = {
+            "file": result.source,
+            "offset": self.stream.tell(),
+            "error": result.error,
+            "page": result.error_page,
+        }
+        self.done[result.source] = entry
+        self.journal.write(json.dumps(entry) + "\n")
+        self.journal.flush()
+
+    def finish(self) -> None:
+        self.close()
+        os.replace(self.part, self.target)
+        self.journal_path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.stream.close()
+        self.journal.close()
+
+
+def files_in(text: str, output_format: str) -> list[str]:
+    """The source files named in a finished result (CSV's file column, or JSONL's)."""
+    if output_format == "jsonl":
+        return [json.loads(line)["file"] for line in text.splitlines() if line.strip()]
+    rows = list(csv.reader(text.splitlines()))
+    return [
+        row[0][1:] if row[0][:2] in {"'" + c for c in FORMULA_STARTS} else row[0] for row in rows[1:] if row
+    ]
+
+
+def write_errors(path: Path, failures: list[tuple[str, str, str]]) -> None:
+    """The failed files as CSV (file, page, error), written whole or not at all."""
+    part = path.with_name(f".{path.name}.part")
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place only on success
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=target.parent,
-            prefix=f".{target.name}.",
-            suffix=".part",
-            delete=False,
-        )
+        with part.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream, lineterminator="\r\n")
+            writer.writerow(["file", "page", "error"])
+            for name, page, message in failures:
+                writer.writerow([safe_cell(name), page, safe_cell(message)])
+        os.replace(part, path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write here ({exc.strerror or exc})") from None
-    try:
-        with handle:
-            yield handle
-        os.replace(handle.name, target)
-    finally:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)

@@ -13,6 +13,7 @@ from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, Page, load_pages
 from digitscan.segment import binarize, deskew, glyphs, lines, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
+TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
 
 
@@ -20,6 +21,11 @@ def page_dpi(page: Page) -> float:
     if page.dpi:
         return page.dpi
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
+
+
+def glyph_height(binary: np.ndarray) -> float:
+    _, stats = glyphs.component_stats(binary)
+    return glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
 
 
 def read_page(page: Page, classifier: Classifier) -> PageReading:
@@ -31,17 +37,22 @@ def read_page(page: Page, classifier: Classifier) -> PageReading:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     else:
         scale = 1.0
-    binary = binarize.clear_border(binarize.binarize(gray, window=max(15, round(dpi * scale / 6))))
+    binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)))
     angle = deskew.estimate_skew(binary)
+    outside = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
+        outside = deskew.rotate(np.zeros_like(binary), angle, fill=255, nearest=True)
     else:
         angle = 0.0
-    _, stats = glyphs.component_stats(binary)
-    height = glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+    # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
+    # handwriting size for the resolution, and measure again once the rules are gone.
+    height = glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
+    binary = lines.remove_rules(binary, lines.find_rules(binary, height))
+    binary = binarize.clear_border(binary, outside)
+    height = glyph_height(binary)
     found: list[glyphs.Glyph] = []
     if height > 0:
-        binary = lines.remove_rules(binary, lines.find_rules(binary, height))
         found = glyphs.merge_broken(glyphs.find_glyphs(binary, height), height)
         found = glyphs.split_touching(found, height, classifier)
     crops = glyphs.crops(found)

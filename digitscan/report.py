@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from rich.console import Console
 from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from digitscan.api import FileResult
+from digitscan.containers import FileResult
 from digitscan.evaluate import FormScore, MnistScore
 
 
@@ -82,3 +87,31 @@ def summary_panel(tally: RunTally, seconds: float) -> Panel:
     for name, value in rows:
         table.add_row(f"[bold]{name}[/]", value)
     return Panel(table, title="digitscan run", expand=False)
+
+
+@contextmanager
+def progress_bar(files: int, enabled: bool, console: Console) -> Iterator[Callable[[int], None]]:
+    """A progress bar over files (pages counted as they come); a no-op when disabled."""
+    if not enabled:
+        yield lambda pages: None
+        return
+    columns = (
+        TextColumn("[bold]reading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TextColumn("{task.fields[pages]} pages, {task.fields[rate]:.1f} pages/s"),
+        TimeRemainingColumn(),
+    )
+    started = time.perf_counter()
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("reading", total=files, pages=0, rate=0.0)
+        pages = 0
+
+        def advance(new_pages: int) -> None:
+            nonlocal pages
+            pages += new_pages
+            rate = pages / max(1e-6, time.perf_counter() - started)
+            progress.update(task, advance=1, pages=pages, rate=rate)
+
+        yield advance

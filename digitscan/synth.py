@@ -145,7 +145,7 @@ def write_field(
             cv2.line(canvas, (x + k * cell, baseline + rule), (x + k * cell, top), PRINT, rule)
         cv2.line(canvas, (x, top), (right, top), PRINT, rule)
     elif kind == "underline":
-        right = max(x1, x + int(2.5 * dpi)) + int(0.2 * dpi)
+        right = min(max(x1, x + int(2.5 * dpi)) + int(0.2 * dpi), canvas.shape[1] - int(0.5 * dpi))
         cv2.line(canvas, (x, baseline + rule // 2), (right, baseline + rule // 2), PRINT, rule)
     elif kind == "box":
         right = x1 + int(0.25 * dpi)

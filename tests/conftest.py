@@ -35,7 +35,14 @@ def digit_of(mnist: Mnist, label: int, nth: int = 0) -> np.ndarray:
 
 
 def write_digits(
-    page: np.ndarray, mnist: Mnist, text: str, x: int, baseline: int, height: int, gap: float = 0.3, nth: int = 0
+    page: np.ndarray,
+    mnist: Mnist,
+    text: str,
+    x: int,
+    baseline: int,
+    height: int,
+    gap: float = 0.3,
+    nth: int = 0,
 ) -> list[tuple[int, int, int, int]]:
     """Draw MNIST test digits as dark ink on a light page; returns each digit's box."""
     boxes = []

@@ -43,11 +43,20 @@ def binarize(gray: np.ndarray, window: int) -> np.ndarray:
     return np.where(flat < threshold, np.uint8(255), np.uint8(0))
 
 
-def clear_border(binary: np.ndarray) -> np.ndarray:
-    """Drop ink touching the image edge: scanner borders, sheet edges and their shadows, not digits."""
+def clear_border(binary: np.ndarray, outside: np.ndarray | None = None) -> np.ndarray:
+    """Drop ink touching the page's edge: scanner borders, sheet edges and shadows, not digits.
+
+    `outside` (uint8, 255 off the page) marks where the page ends when it has been turned;
+    by default the page is the whole image. Run it after rules are erased, so a digit sitting
+    on an underline that runs off the sheet is not dropped with it.
+    """
+    if outside is None:
+        outside = np.zeros_like(binary)
+        outside[[0, -1], :] = 255
+        outside[:, [0, -1]] = 255
     _, labels = cv2.connectedComponents(binary, connectivity=8)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    edge = edge[edge > 0]
-    if len(edge) == 0:
+    touching = np.unique(labels[cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0])
+    touching = touching[touching > 0]
+    if len(touching) == 0:
         return binary
-    return np.where(np.isin(labels, edge), np.uint8(0), binary)
+    return np.where(np.isin(labels, touching), np.uint8(0), binary)

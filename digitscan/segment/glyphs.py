@@ -19,7 +19,8 @@ SPECK = 0.3  # smaller than this share of the glyph height both ways: dust, dots
 HUGE = 4.0  # taller than this many glyph heights: a logo, a photo, a page border
 MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke is rejoined
 MERGED_HEIGHT = 1.6
-WIDE = 0.9  # width/height above which a glyph may be touching digits
+WIDE = 0.6  # width/height above which a glyph may be touching digits (a 1 leaning on a 7 is ~0.8)
+CLEARLY_WIDE = 0.9  # wider than this is split on the score alone; narrower only if it reads badly whole
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
 
 
@@ -122,13 +123,43 @@ def trimmed(mask: np.ndarray, x: int, y: int) -> Glyph | None:
     return Glyph(x + int(cols[0]), y + int(rows[0]), part.shape[1], part.shape[0], part)
 
 
-def cut(glyph: Glyph, columns: tuple[int, ...]) -> list[Glyph] | None:
-    """The glyph cut at `columns`; None if a piece holds too little ink to be a digit."""
-    edges = (0, *columns, glyph.width)
-    pieces = []
+def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
+    """Per row, the column of a top-to-bottom path crossing the least ink near `centre`.
+
+    A straight cut slices through digits that lean on each other; this path (dynamic
+    programming, one column left or right per row) slips between them and cuts only where
+    they actually touch.
+    """
+    height, width = mask.shape
+    low, high = max(1, centre - reach), min(width - 1, centre + reach + 1)
+    columns = np.arange(low, high)
+    cost = mask[:, low:high].astype(np.float64) * 10 + 0.01 * np.abs(columns - centre)[None, :]
+    total = cost.copy()
+    step = np.zeros(cost.shape, np.int64)
+    for row in range(1, height):
+        previous = total[row - 1]
+        options = np.stack([np.r_[np.inf, previous[:-1]], previous, np.r_[previous[1:], np.inf]])
+        step[row] = options.argmin(axis=0) - 1
+        total[row] += options.min(axis=0)
+    path = np.empty(height, np.int64)
+    path[-1] = int(total[-1].argmin())
+    for row in range(height - 1, 0, -1):
+        path[row - 1] = path[row] + step[row, path[row]]
+    return path + low
+
+
+def cut(glyph: Glyph, centres: tuple[int, ...]) -> list[Glyph] | None:
+    """The glyph cut along separating paths near `centres`; None if a piece is too small to be a digit."""
+    reach = max(1, int(0.3 * glyph.width / (len(centres) + 1)))
+    columns = np.arange(glyph.width)[None, :]
+    bounds = [np.zeros(glyph.height, np.int64)]
+    bounds += [separating_path(glyph.mask, c, reach) for c in centres]
+    bounds.append(np.full(glyph.height, glyph.width))
     total = glyph.mask.sum()
-    for left, right in pairwise(edges):
-        piece = trimmed(glyph.mask[:, left:right], glyph.x + left, glyph.y)
+    pieces = []
+    for left, right in pairwise(bounds):
+        inside = (columns >= left[:, None]) & (columns < right[:, None])
+        piece = trimmed(glyph.mask & inside, glyph.x, glyph.y)
         if piece is None or piece.mask.sum() < 0.08 * total or piece.height < 0.4 * glyph.height:
             return None
         pieces.append(piece)
@@ -136,22 +167,18 @@ def cut(glyph: Glyph, columns: tuple[int, ...]) -> list[Glyph] | None:
 
 
 def cut_candidates(glyph: Glyph, pieces: int) -> list[tuple[int, ...]]:
-    """Cut columns near the even split, at the thinnest ink nearby (a few choices per cut)."""
+    """Where to look for each cut: the even split, and the thinnest column near it."""
     ink = glyph.mask.sum(axis=0)
     choices = []
     for k in range(1, pieces):
-        expected = k * glyph.width / pieces
+        expected = int(k * glyph.width / pieces)
         reach = max(1, int(0.3 * glyph.width / pieces))
-        low, high = max(1, int(expected) - reach), min(glyph.width - 1, int(expected) + reach)
-        window = ink[low:high]
-        options = {int(expected)}
-        if len(window):  # the thinnest column, first and last if several tie
-            options.add(low + int(np.argmin(window)))
-            options.add(high - 1 - int(np.argmin(window[::-1])))
+        low, high = max(1, expected - reach), min(glyph.width - 1, expected + reach)
+        options = {expected}
+        if high > low:
+            options.add(low + int(np.argmin(ink[low:high])))
         choices.append(sorted(options))
-    return [
-        combo for combo in product(*choices) if all(a < b for a, b in pairwise(combo))
-    ]
+    return [combo for combo in product(*choices) if all(a < b for a, b in pairwise(combo))]
 
 
 def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
@@ -161,7 +188,7 @@ def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
 
 def best_split(glyph: Glyph, classifier: Classifier) -> list[Glyph]:
     """Read the glyph whole and cut into 2-4 pieces; keep whichever reads most like digits."""
-    most = min(4, max(2, round(glyph.width / (0.45 * glyph.height))))
+    most = min(4, max(2, round(glyph.width / (0.4 * glyph.height))))
     options: list[list[Glyph]] = [[glyph]]
     for pieces in range(2, most + 1):
         for columns in cut_candidates(glyph, pieces):
@@ -179,6 +206,8 @@ def best_split(glyph: Glyph, classifier: Classifier) -> list[Glyph]:
     best = int(np.argmax(means))
     if best == 0 or means[best] < means[0] + SPLIT_MARGIN:
         return [glyph]
+    if glyph.width < CLEARLY_WIDE * glyph.height and means[0] > np.log(0.5):
+        return [glyph]  # narrow enough for one digit, and read as one: leave it whole
     return options[best]
 
 
