@@ -299,6 +299,10 @@ def samples(
 
 
 def main() -> None:
+    # File names need not be UTF-8: show undecodable bytes escaped rather than crash on them.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:

@@ -128,7 +128,9 @@ class ResultFile:
             else:
                 for stale in (self.part, self.journal_path):
                     stale.unlink(missing_ok=True)
-            self.stream = self.part.open("a" if offset else "w", encoding="utf-8", newline="")
+            self.stream = self.part.open(
+                "a" if offset else "w", encoding="utf-8", errors="backslashreplace", newline=""
+            )
             self.stream.truncate(offset)
             self.journal = self.journal_path.open("a" if offset else "w", encoding="utf-8")
         except OSError as exc:
@@ -150,17 +152,12 @@ class ResultFile:
                 journal.writelines(json.dumps(e) + "\n" for e in self.done.values())
             return offset
         if self.target.exists():
-            text = self.target.read_text(encoding="utf-8")
-            self.part.write_text(text, encoding="utf-8", newline="")
-            for name in files_in(text, output_format):
-                self.done[name] = {
-                    "file": name,
-                    "offset": len(text.encode("utf-8")),
-                    "error": None,
-                    "page": None,
-                }
+            raw = self.target.read_bytes()
+            self.part.write_bytes(raw)
+            for name in files_in(raw.decode("utf-8", errors="replace"), output_format):
+                self.done[name] = {"file": name, "offset": len(raw), "error": None, "page": None}
             self.journal_path.write_text("".join(json.dumps(e) + "\n" for e in self.done.values()), "utf-8")
-            return len(text.encode("utf-8"))
+            return len(raw)
         return 0
 
     def is_done(self, source: str) -> bool:
@@ -207,7 +204,7 @@ def write_errors(path: Path, failures: list[tuple[str, str, str]]) -> None:
     """The failed files as CSV (file, page, error), written whole or not at all."""
     part = path.with_name(f".{path.name}.part")
     try:
-        with part.open("w", encoding="utf-8", newline="") as stream:
+        with part.open("w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
             writer = csv.writer(stream, lineterminator="\r\n")
             writer.writerow(["file", "page", "error"])
             for name, page, message in failures:

@@ -5,6 +5,7 @@ from typer.testing import CliRunner
 
 from digitscan import __version__
 from digitscan.cli import app
+from tests.conftest import ENV
 
 runner = CliRunner()
 
@@ -27,7 +28,7 @@ def test_version_and_help():
 def test_cli_import_loads_no_heavy_libraries():
     heavy = "('tensorflow', 'keras', 'cv2', 'numpy')"
     code = f"import sys, digitscan.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV)
     assert result.stdout.strip() == "[]"
 
 

@@ -1,0 +1,280 @@
+"""Bulk runs: broken inputs, interruption and resume, parallel equals serial, fuzzed pages."""
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from digitscan.errors import InputFileError
+from digitscan.pages import load_pages
+from digitscan.pipeline import read_image
+from tests.conftest import ENV, REPO, blank_page, write_digits
+
+
+def digitscan(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "digitscan", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=ENV,
+    )
+
+
+def good_page(mnist, text="2024", nth=0, size=(1200, 800)):
+    page = blank_page(*size)
+    write_digits(page, mnist, text, 150, 300, 80, nth=nth)
+    return page
+
+
+def png_header_only(width, height):
+    """A PNG whose header claims width x height, with a tiny (wrong) body."""
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    chunk = b"IHDR" + ihdr
+    return b"\x89PNG\r\n\x1a\n" + len(ihdr).to_bytes(4, "big") + chunk + zlib.crc32(chunk).to_bytes(4, "big")
+
+
+def encrypted_pdf():
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    ids = b"<00112233445566778899aabbccddeeff>"
+    out += b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [" + ids + b" " + ids + b"] >>\n"
+    return out + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
+@pytest.fixture
+def broken_corpus(tmp_path, mnist):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a-good.png"), good_page(mnist, "2024"))
+    cv2.imwrite(str(folder / "z-good.jpg"), good_page(mnist, "735", nth=5))
+    png = cv2.imencode(".png", good_page(mnist))[1].tobytes()
+    jpeg = cv2.imencode(".jpg", good_page(mnist))[1].tobytes()
+    tiff = cv2.imencode(".tif", good_page(mnist))[1].tobytes()
+    broken = {
+        "corrupt.png": png[:40] + os.urandom(3000),
+        "truncated.jpg": jpeg[: len(jpeg) // 3],
+        "truncated.tif": tiff[:200],
+        "corrupt.pdf": b"%PDF-1.4\n" + os.urandom(500),
+        "empty.png": b"",
+        "text.png": b"this is not an image\n" * 20,
+        "encrypted.pdf": encrypted_pdf(),
+        "tiny.png": cv2.imencode(".png", np.zeros((1, 1), np.uint8))[1].tobytes(),
+        "huge.png": png_header_only(30000, 30000),
+    }
+    for name, data in broken.items():
+        (folder / name).write_bytes(data)
+    (folder / "notes.txt").write_text("skipped, not an image")
+    (folder / "loop").symlink_to(folder)  # a folder link back to itself
+    (folder / "dangling.png").symlink_to(folder / "missing.png")
+    (folder / os.fsdecode(b"caf\xe9-latin1.png")).write_bytes(png)
+    return folder, broken
+
+
+def test_broken_files_fail_alone_and_good_files_are_read(broken_corpus, tmp_path):
+    folder, broken = broken_corpus
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    result = digitscan("run", str(folder), "--out", str(out), "--errors", str(errors), "--workers", "2")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    by_file = {Path(r["file"]).name: r["text"] for r in rows}
+    assert by_file["a-good.png"] == "2024" and by_file["z-good.jpg"] == "735"
+    assert any(name.startswith("caf") for name in by_file)  # a non-UTF-8 name is read and written
+    failed = {Path(r["file"]).name: r["error"] for r in csv.DictReader(errors.open(encoding="utf-8"))}
+    assert set(failed) == {*broken, "dangling.png", "loop"}
+    assert "over the limit" in failed["huge.png"] and "--max-pixels" in failed["huge.png"]
+    assert "empty file" in failed["empty.png"]
+    assert "encrypted" in failed["encrypted.pdf"]
+    assert "too small" in failed["tiny.png"]
+    for name in broken:  # one line on stderr each, naming the file
+        assert sum(name in line for line in result.stderr.splitlines()) == 1
+
+
+def test_pixel_limit_is_checked_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_header_only(30000, 30000))
+    with pytest.raises(InputFileError, match="30000x30000"):
+        list(load_pages(str(path)))
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), np.full((100, 100), 255, np.uint8))
+    with pytest.raises(InputFileError, match="over the limit of 5,000"):
+        list(load_pages(str(small), max_pixels=5000))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file(tmp_path, mnist):
+    path = tmp_path / "locked.png"
+    cv2.imwrite(str(path), good_page(mnist))
+    path.chmod(0)
+    with pytest.raises(InputFileError, match="permission denied"):
+        list(load_pages(str(path)))
+
+
+def test_spreadsheet_formulas_in_names_are_neutralised(tmp_path, mnist):
+    cv2.imwrite(str(tmp_path / "=HYPERLINK(1).png"), good_page(mnist, "42"))
+    out = tmp_path / "out.csv"
+    assert digitscan("run", "=HYPERLINK(1).png", "--out", str(out), "-q", cwd=tmp_path).returncode == 0
+    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["file"] == "'=HYPERLINK(1).png"
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, mnist):
+    folder = tmp_path_factory.mktemp("pages")
+    for index in range(16):
+        page = good_page(mnist, f"{index:02d}{(index * 37) % 1000:03d}", nth=index * 5, size=(2400, 1800))
+        cv2.imwrite(str(folder / f"page-{index:02d}.png"), page)
+    reference = folder.parent / "reference.csv"
+    result = digitscan("run", str(folder), "--out", str(reference), "--workers", "1", "-q")
+    assert result.returncode == 0, result.stderr
+    return folder, reference.read_bytes()
+
+
+def test_parallel_equals_serial(batch, tmp_path):
+    folder, reference = batch
+    out = tmp_path / "parallel.csv"
+    assert digitscan("run", str(folder), "--out", str(out), "--workers", "3", "-q").returncode == 0
+    assert out.read_bytes() == reference
+    assert reference.count(b"\r\n") == 17  # header and one string per page
+
+
+def test_killed_run_resumes_to_the_same_result(batch, tmp_path):
+    folder, reference = batch
+    out = tmp_path / "out.csv"
+    journal = tmp_path / ".out.csv.journal"
+    command = [
+        sys.executable,
+        "-m",
+        "digitscan",
+        "run",
+        str(folder),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "-q",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if journal.exists() and journal.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the run finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not out.exists()  # nothing half-written under the real name
+    part = tmp_path / ".out.csv.part"
+    with part.open("a") as torn:
+        torn.write("page-99.png,1,1,12")  # a row cut off mid-write
+    result = digitscan("run", str(folder), "--out", str(out), "--workers", "2", "--resume", "-q")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == reference
+    assert not part.exists() and not journal.exists()
+
+
+def test_sigterm_stops_cleanly_and_resume_finishes(batch, tmp_path):
+    folder, reference = batch
+    out = tmp_path / "out.csv"
+    journal = tmp_path / ".out.csv.journal"
+    command = [sys.executable, "-m", "digitscan", "run", str(folder), "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 2):
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
+    assert digitscan("run", str(folder), "--out", str(out), "--resume", "-q").returncode == 0
+    assert out.read_bytes() == reference
+
+
+def test_resume_after_a_finished_run_adds_only_new_files(batch, tmp_path, mnist):
+    folder, reference = batch
+    out = tmp_path / "out.csv"
+    out.write_bytes(reference)
+    result = digitscan("run", str(folder), "--out", str(out), "--resume", "-q")
+    assert result.returncode == 0 and out.read_bytes() == reference
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.binary(max_size=4000), suffix=st.sampled_from([".png", ".jpg", ".tif", ".pdf", ".bmp", ".webp"])
+)
+def test_random_bytes_never_escape_as_unhandled_errors(tmp_path, data, suffix):
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    try:
+        pages = list(load_pages(str(path)))
+    except InputFileError as error:
+        assert str(path) in str(error)
+    else:
+        assert all(page.image.dtype == np.uint8 and page.image.ndim == 2 for page in pages)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(8, 300), st.integers(8, 300)), elements=st.integers(0, 255))
+)
+def test_random_images_never_break_the_page_stage(classifier, image):
+    reading = read_image(image, classifier)
+    for string in reading.strings:
+        assert string.text and 0 <= string.confidence <= 1
+
+
+def test_stdout_output_by_default(tmp_path, mnist):
+    cv2.imwrite(str(tmp_path / "p.png"), good_page(mnist, "512", nth=3))
+    result = digitscan("run", str(tmp_path / "p.png"), "-q")
+    assert result.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["text"] for r in rows] == ["512"]
+    assert list(rows[0])[:10] == [
+        "file",
+        "page",
+        "index",
+        "text",
+        "confidence",
+        "x",
+        "y",
+        "width",
+        "height",
+        "needs_review",
+    ]
+    assert rows[0]["file"] == str(tmp_path / "p.png")
+
+
+def test_relative_paths_stay_relative(tmp_path, mnist):
+    (tmp_path / "forms").mkdir()
+    cv2.imwrite(str(tmp_path / "forms" / "p.png"), good_page(mnist, "77"))
+    result = digitscan("run", "forms", "-q", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "forms/p.png," in result.stdout
+
+
+def test_repo_root_is_importable():
+    assert (REPO / "digitscan" / "__init__.py").exists()
