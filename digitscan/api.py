@@ -21,7 +21,7 @@ import cv2
 from digitscan.classify import Classifier, load_classifier
 from digitscan.containers import FileResult, PageReading
 from digitscan.errors import DigitscanError
-from digitscan.inspect import annotate
+from digitscan.inspect import annotate, page_stem
 from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, load_pages
 from digitscan.pipeline import read_page
 
@@ -34,13 +34,6 @@ class ScanOptions:
     annotate_dir: Path | None = None
 
 
-def annotated_name(source: str, page: int) -> str:
-    """A file name for a page's picture, unique per (file, page): the path's parts joined."""
-    parts = [part for part in Path(source).parts if part not in ("/", "..", ".")]
-    stem = "__".join(parts).replace(" ", "_") or "page"
-    return f"{stem}.p{page}.png"
-
-
 def read_file(source: str, classifier: Classifier, options: ScanOptions) -> FileResult:
     """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
     pages: list[PageReading] = []
@@ -51,7 +44,7 @@ def read_file(source: str, classifier: Classifier, options: ScanOptions) -> File
             reading = read_page(page, classifier)
             if options.annotate_dir is not None:
                 picture = annotate(page.image, reading, options.min_confidence)
-                cv2.imwrite(str(options.annotate_dir / annotated_name(source, page.number)), picture)
+                cv2.imwrite(str(options.annotate_dir / f"{page_stem(source, page.number)}.png"), picture)
             pages.append(reading)
             number = None
     except DigitscanError as error:

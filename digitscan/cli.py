@@ -65,6 +65,13 @@ def train(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N training images (quick runs).")
     ] = None,
+    extra: Annotated[
+        Path | None,
+        typer.Option(help="A `run --crops` folder whose index.csv labels you corrected: added, oversampled."),
+    ] = None,
+    base_model: Annotated[
+        Path | None, typer.Option(help="Fine-tune this .keras model instead of starting from scratch.")
+    ] = None,
 ) -> None:
     """Train the CNN on augmented MNIST plus generated non-digits; write Keras and LiteRT models."""
     from digitscan.data import load_mnist, subset
@@ -79,9 +86,22 @@ def train(
             highlight=False,
         )
 
+    from digitscan.inspect import read_corrected_crops
+    from digitscan.training.train import oversampled
+
     try:
         mnist = subset(load_mnist(data), limit)
-        result = run_training(mnist, epochs, out_file, seed=seed, batch_size=batch_size, on_epoch=report)
+        extra_crops = oversampled(*read_corrected_crops(extra), len(mnist.x_train)) if extra else None
+        result = run_training(
+            mnist,
+            epochs,
+            out_file,
+            seed=seed,
+            batch_size=batch_size,
+            extra=extra_crops,
+            base_model=base_model,
+            on_epoch=report,
+        )
     except DigitscanError as error:
         raise fail(error) from None
     err.print(
@@ -205,6 +225,10 @@ def run(
     annotate_dir: Annotated[
         Path | None, typer.Option("--annotate", help="Write each page with boxes and labels drawn, as PNG.")
     ] = None,
+    crops_dir: Annotated[
+        Path | None,
+        typer.Option("--crops", help="Save every 28x28 crop as PNG with an index.csv to correct labels in."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Read the digit strings on every page and write one row per string."""
@@ -213,6 +237,7 @@ def run(
     import time
 
     from digitscan.api import ScanOptions, scan
+    from digitscan.inspect import CropWriter
     from digitscan.output import WRITERS, ResultFile, write_errors
     from digitscan.pages import find_inputs
     from digitscan.report import RunTally, progress_bar, summary_panel
@@ -221,6 +246,7 @@ def run(
     to_stdout = out_file in (None, "-")
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     result_file = None
+    crop_writer = None
     tally = RunTally()
     try:
         if resume and to_stdout:
@@ -230,6 +256,8 @@ def run(
             raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
         if annotate_dir is not None:
             annotate_dir.mkdir(parents=True, exist_ok=True)
+        if crops_dir is not None:
+            crop_writer = CropWriter(crops_dir, append=resume)
         options = ScanOptions(dpi, max_pixels, min_confidence, annotate_dir)
         tally.skipped = len(inputs.skipped)
         failures = [(name, "", f"{name}: {reason}") for name, reason in inputs.unreadable]
@@ -248,6 +276,8 @@ def run(
                     result_file.record(result)
                 else:
                     writer.write(result.pages)
+                if crop_writer is not None:
+                    crop_writer.write(result.pages)
                 tally.add(result, min_confidence)
                 advance(len(result.pages))
                 if result.error:
@@ -255,13 +285,19 @@ def run(
                     failures.append((result.source, str(result.error_page or ""), result.error))
         if result_file is not None:
             result_file.finish()
+        if crop_writer is not None:
+            crop_writer.close()
         if errors_file is not None:
             write_errors(errors_file, failures)
     except DigitscanError as error:
         raise fail(error) from None
+    except OSError as error:
+        raise fail(UsageError(f"{error.filename or ''}: cannot write ({error.strerror or error})")) from None
     except KeyboardInterrupt:
         if result_file is not None:
             result_file.close()
+        if crop_writer is not None:
+            crop_writer.close()
         resumable = f"; rerun with --resume to continue into {out_file}" if result_file is not None else ""
         err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -274,6 +310,37 @@ def run(
 
 def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # the same clean stop as Ctrl-C: workers ended, output kept for --resume
+
+
+@app.command()
+def preview(
+    file: Annotated[str, typer.Argument(help="An image, TIFF or PDF file.")],
+    page: Annotated[
+        int | None, typer.Option(min=1, help="Only this page (1-based). Default: every page.")
+    ] = None,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_MIN_CONFIDENCE,
+    dpi: Annotated[float, typer.Option(min=50, max=1200, help="Resolution to render PDF pages at.")] = 300,
+    model: ModelOption = None,
+) -> None:
+    """Show each string's crops in the terminal beside what was read."""
+    from digitscan.classify import load_classifier
+    from digitscan.inspect import preview_table
+    from digitscan.pages import load_pages
+    from digitscan.pipeline import read_page
+
+    try:
+        classifier = load_classifier(model)
+        shown = 0
+        for loaded in load_pages(file, dpi=dpi):
+            if page is not None and loaded.number != page:
+                continue
+            reading = read_page(loaded, classifier)
+            out.print(preview_table(reading, min_confidence, out.width, color=out.is_terminal))
+            shown += 1
+        if page is not None and not shown:
+            raise UsageError(f"{file}: has no page {page}")
+    except DigitscanError as error:
+        raise fail(error) from None
 
 
 @app.command()

@@ -1,9 +1,14 @@
-"""Seeing what was read: annotated pages and saved crops."""
+"""Seeing what was read: annotated pages, crops in the terminal, crops saved for correction."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import cv2
 import numpy as np
+from rich.table import Table
+from rich.text import Text
 
 from digitscan.containers import PageReading
 
@@ -45,3 +50,133 @@ def annotate(image: np.ndarray, reading: PageReading, min_confidence: float) -> 
                 max(1, thickness - 1),
             )
     return page
+
+
+SHADES = " .:-=+*#%@"
+
+
+def shrink(crop: np.ndarray, size: int) -> np.ndarray:
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def crop_art(crops: list[np.ndarray], size: int = 12, color: bool = True) -> Text:
+    """Crops side by side in the terminal: half blocks in grey levels, or plain characters."""
+    small = [shrink(crop, size) for crop in crops]
+    art = Text()
+    for row in range(0, size, 2):
+        for index, image in enumerate(small):
+            if index:
+                art.append(" ")
+            for column in range(size):
+                top, bottom = int(image[row, column]), int(image[row + 1, column])
+                if color:
+                    art.append("▀", style=f"rgb({top},{top},{top}) on rgb({bottom},{bottom},{bottom})")
+                else:
+                    art.append(SHADES[(top + bottom) * (len(SHADES) - 1) // 510])
+        if row + 2 < size:
+            art.append("\n")
+    return art
+
+
+def preview_table(reading: PageReading, min_confidence: float, width: int, color: bool) -> Table:
+    """One row per string: the crops drawn, the text read, its confidence, doubtful digits' second choices."""
+    size = 12
+    per_line = max(1, (width - 46) // (size + 1))
+    table = Table(title=f"{reading.source}, page {reading.page}", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("crops")
+    table.add_column("text")
+    table.add_column("conf", justify="right")
+    table.add_column("2nd choice")
+    for string in reading.strings:
+        crops = [digit.crop for digit in string.digits]
+        art = Text("\n").join(
+            crop_art(crops[i : i + per_line], size, color) for i in range(0, len(crops), per_line)
+        )
+        review = string.needs_review(min_confidence)
+        doubtful = [
+            f"{k + 1}:{d.label.second} ({d.label.second_confidence:.2f})"
+            for k, d in enumerate(string.digits)
+            if d.label.digit is None or d.label.confidence < min_confidence
+        ]
+        style = "bold yellow" if review and color else ""
+        text = string.text + (" *" if review else "")
+        table.add_row(
+            str(string.index), art, Text(text, style=style), f"{string.confidence:.2f}", "\n".join(doubtful)
+        )
+    if not reading.strings:
+        table.add_row("", "", "(no digits found)", "", "")
+    return table
+
+
+CROP_COLUMNS = ("file", "page", "string", "digit", "label", "confidence", "path")
+
+
+def page_stem(source: str, page: int) -> str:
+    """A file-name stem unique per (file, page): the path's parts joined."""
+    parts = [part for part in Path(source).parts if part not in ("/", "..", ".")]
+    return "__".join(parts).replace(" ", "_") + f".p{page}"
+
+
+class CropWriter:
+    """Every crop as a 28x28 PNG in a folder, listed in its index.csv for a person to correct."""
+
+    def __init__(self, folder: Path, append: bool = False) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        index = folder / "index.csv"
+        fresh = not (append and index.exists())
+        self.stream = index.open(
+            "w" if fresh else "a", encoding="utf-8", errors="backslashreplace", newline=""
+        )
+        self.writer = csv.writer(self.stream, lineterminator="\r\n")
+        if fresh:
+            self.writer.writerow(CROP_COLUMNS)
+
+    def write(self, readings: tuple[PageReading, ...]) -> None:
+        for reading in readings:
+            for string in reading.strings:
+                for k, digit in enumerate(string.digits, start=1):
+                    name = f"{page_stem(reading.source, reading.page)}.s{string.index}.d{k}.png"
+                    cv2.imwrite(str(self.folder / name), digit.crop)
+                    row = (
+                        reading.source,
+                        reading.page,
+                        string.index,
+                        k,
+                        digit.label.text,
+                        f"{digit.label.confidence:.4f}",
+                        name,
+                    )
+                    self.writer.writerow(row)
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def read_corrected_crops(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Crops and labels from a crops folder's index.csv: 0-9 a digit, 'x' or '?' not a digit."""
+    from digitscan.classify import NOT_DIGIT
+    from digitscan.errors import InputFileError
+
+    index = folder / "index.csv"
+    crops, labels = [], []
+    try:
+        rows = list(csv.DictReader(index.open(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InputFileError(
+            index, "not found: --extra takes a folder written by `digitscan run --crops`"
+        ) from None
+    for line, row in enumerate(rows, start=2):
+        label = (row.get("label") or "").strip().lower()
+        if label == "":
+            continue  # left blank: the person chose not to label it
+        if label not in set("0123456789x?"):
+            raise InputFileError(index, f"line {line}: label {label!r} is not 0-9, x or ?")
+        image = cv2.imread(str(folder / row["path"]), cv2.IMREAD_GRAYSCALE)
+        if image is None or image.shape != (28, 28):
+            raise InputFileError(folder / row["path"], "missing, or not a 28x28 crop")
+        crops.append(image)
+        labels.append(NOT_DIGIT if label in "x?" else int(label))
+    return np.array(crops, np.uint8).reshape(-1, 28, 28), np.array(labels, np.int64)

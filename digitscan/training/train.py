@@ -11,6 +11,7 @@ import numpy as np
 
 from digitscan.classify import NOT_DIGIT
 from digitscan.data import Mnist
+from digitscan.errors import ModelError
 from digitscan.training.augment import augment_batch
 from digitscan.training.nondigits import generate_nondigits
 
@@ -54,6 +55,14 @@ def epoch_data(
     return x[order], y[order]
 
 
+def oversampled(crops: np.ndarray, labels: np.ndarray, train_size: int, share: float = 0.05):
+    """A user's few corrected crops repeated to about `share` of an epoch, so they count."""
+    if len(crops) == 0:
+        return None
+    repeats = max(1, round(share * train_size / len(crops)))
+    return np.tile(crops, (repeats, 1, 1)), np.tile(labels, repeats)
+
+
 def export_litert(model, path: Path) -> None:
     model.export(str(path), format="litert", verbose=False)
 
@@ -80,8 +89,11 @@ def train(
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
+    if base_model is not None and not Path(base_model).is_file():
+        raise ModelError(f"{base_model}: no such model file to fine-tune")
     model = keras.models.load_model(base_model) if base_model else build_model()
-    steps = epochs * int(np.ceil(len(mnist.x_train) * (1 + nondigit_share) / batch_size))
+    per_epoch = len(mnist.x_train) * (1 + nondigit_share) + (len(extra[1]) if extra is not None else 0)
+    steps = epochs * int(np.ceil(per_epoch / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(1e-3 if base_model is None else 2e-4, steps, alpha=0.01)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),

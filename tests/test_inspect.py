@@ -1,0 +1,119 @@
+"""Seeing what was read: preview, annotated pages, crops and the correction loop, the run summary."""
+
+import csv
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+from typer.testing import CliRunner
+
+from digitscan.cli import app
+from digitscan.inspect import crop_art, read_corrected_crops
+from tests.conftest import ENV, MNIST_DIR, blank_page, write_digits
+
+runner = CliRunner()
+
+
+def page_with(mnist, text, nth=0):
+    page = blank_page()
+    write_digits(page, mnist, text, 200, 350, 90, nth=nth)
+    return page
+
+
+def test_preview_shows_text_and_crop_art(tmp_path, mnist):
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), page_with(mnist, "2024"))
+    result = runner.invoke(app, ["preview", str(path)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "2024" in result.output
+    assert sum(result.output.count(c) for c in "+*#%@") > 20  # ink drawn in plain characters off a terminal
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "\x1b[" not in result.output  # no colour when not a terminal
+
+
+def test_crop_art_in_colour_uses_half_blocks():
+    crop = np.zeros((28, 28), np.uint8)
+    crop[4:24, 12:16] = 255
+    art = crop_art([crop, crop], size=12, color=True)
+    assert art.plain.count("▀") == 2 * 12 * 6
+    plain = crop_art([crop], size=12, color=False).plain.splitlines()
+    assert len(plain) == 6 and all(len(line) == 12 for line in plain)
+
+
+def test_preview_missing_page(tmp_path, mnist):
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), page_with(mnist, "7"))
+    result = runner.invoke(app, ["preview", str(path), "--page", "3"])
+    assert result.exit_code == 2 and "has no page 3" in result.output
+
+
+def test_annotate_writes_one_picture_per_page(tmp_path, mnist):
+    pages = [page_with(mnist, "31"), page_with(mnist, "4159", nth=4)]
+    tiff = tmp_path / "in" / "two.tif"
+    tiff.parent.mkdir()
+    cv2.imwritemulti(str(tiff), pages)
+    cv2.imwrite(str(tmp_path / "in" / "one.png"), pages[0][:600, :900])
+    out = tmp_path / "pictures"
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "in"), "--annotate", str(out), "--out", str(tmp_path / "r.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 3 and len(set(written)) == 3
+    shapes = sorted(cv2.imread(str(p)).shape[:2] for p in out.iterdir())
+    assert shapes == sorted([(800, 1200), (800, 1200), (600, 900)])
+
+
+def test_crops_round_trip_into_training(tmp_path, mnist):
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), page_with(mnist, "385", nth=2))
+    crops = tmp_path / "crops"
+    result = runner.invoke(app, ["run", str(path), "--crops", str(crops), "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((crops / "index.csv").open(encoding="utf-8")))
+    assert [r["label"] for r in rows] == ["3", "8", "5"]
+    assert all((crops / r["path"]).exists() for r in rows)
+    rows[1]["label"] = "x"  # a person marks the second crop as not a digit, the first as a 9
+    rows[0]["label"] = "9"
+    with (crops / "index.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    images, labels = read_corrected_crops(crops)
+    assert images.shape == (3, 28, 28) and labels.tolist() == [9, 10, 5]
+    model = tmp_path / "tuned.keras"
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(MNIST_DIR),
+            "--limit",
+            "300",
+            "--epochs",
+            "1",
+            "--extra",
+            str(crops),
+            "--out",
+            str(model),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert model.exists() and model.with_suffix(".tflite").exists()
+
+
+def test_summary_goes_to_stderr_only(tmp_path, mnist):
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), page_with(mnist, "66"))
+    result = subprocess.run(
+        [sys.executable, "-m", "digitscan", "run", str(path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith("file,page,index,text")
+    assert len(result.stdout.splitlines()) == 2
+    assert "digitscan run" in result.stderr and "pages/s" in result.stderr
