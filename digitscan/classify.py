@@ -134,7 +134,7 @@ def labels_from_probabilities(probabilities: np.ndarray) -> list[Label]:
     return labels
 
 
-def classify_crops(classifier: Classifier, crops: np.ndarray, chunk: int = 512) -> np.ndarray:
+def classify_crops(classifier: Classifier, crops: np.ndarray, chunk: int = 64) -> np.ndarray:
     """Probabilities for any number of crops, in fixed-size chunks to bound memory."""
     if len(crops) == 0:
         return np.zeros((0, NOT_DIGIT + 1), np.float32)

@@ -23,9 +23,11 @@ def page_dpi(page: Page) -> float:
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
 
 
-def glyph_height(binary: np.ndarray) -> float:
-    _, stats = glyphs.component_stats(binary)
-    return glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
+def rough_glyph_height(binary: np.ndarray) -> float:
+    """Typical glyph height, measured at half resolution: only the rules' kernel sizes need it."""
+    half = cv2.resize(binary, (binary.shape[1] // 2, binary.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    _, stats = glyphs.component_stats(np.where(half > 0, np.uint8(255), np.uint8(0)))
+    return 2 * glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
 
 
 def read_page(page: Page, classifier: Classifier) -> PageReading:
@@ -47,16 +49,15 @@ def read_page(page: Page, classifier: Classifier) -> PageReading:
         angle = 0.0
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
-    height = glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
+    height = rough_glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
     binary = lines.remove_rules(binary, lines.find_rules(binary, height))
-    binary = binarize.clear_border(binary, outside)
-    height = glyph_height(binary)
-    found: list[glyphs.Glyph] = []
-    if height > 0:
-        found = glyphs.merge_broken(glyphs.find_glyphs(binary, height), height)
-        found = glyphs.split_touching(found, height, classifier)
+    found, height = glyphs.find_glyphs(binary, outside)
+    found = glyphs.digit_sized(glyphs.merge_broken(found, height), height)
     crops = glyphs.crops(found)
-    labels = labels_from_probabilities(classify_crops(classifier, crops))
+    probabilities = classify_crops(classifier, crops)
+    if found:
+        found, crops, probabilities = glyphs.split_touching(found, crops, probabilities, height, classifier)
+    labels = labels_from_probabilities(probabilities)
 
     def page_box(g: list[glyphs.Glyph]) -> Box:
         x, y = min(p.x for p in g), min(p.y for p in g)

@@ -41,22 +41,3 @@ def binarize(gray: np.ndarray, window: int) -> np.ndarray:
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
     return np.where(flat < threshold, np.uint8(255), np.uint8(0))
-
-
-def clear_border(binary: np.ndarray, outside: np.ndarray | None = None) -> np.ndarray:
-    """Drop ink touching the page's edge: scanner borders, sheet edges and shadows, not digits.
-
-    `outside` (uint8, 255 off the page) marks where the page ends when it has been turned;
-    by default the page is the whole image. Run it after rules are erased, so a digit sitting
-    on an underline that runs off the sheet is not dropped with it.
-    """
-    if outside is None:
-        outside = np.zeros_like(binary)
-        outside[[0, -1], :] = 255
-        outside[:, [0, -1]] = 255
-    _, labels = cv2.connectedComponents(binary, connectivity=8)
-    touching = np.unique(labels[cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0])
-    touching = touching[touching > 0]
-    if len(touching) == 0:
-        return binary
-    return np.where(np.isin(labels, touching), np.uint8(0), binary)

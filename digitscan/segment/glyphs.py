@@ -12,15 +12,16 @@ from itertools import pairwise, product
 import cv2
 import numpy as np
 
-from digitscan.classify import NOT_DIGIT, Classifier
+from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
 from digitscan.normalize import to_mnist
 
 SPECK = 0.3  # smaller than this share of the glyph height both ways: dust, dots, noise
+MIN_HEIGHT = 0.4  # shorter than this: a dash, a dot, small print; never a digit of a handwritten string
 HUGE = 4.0  # taller than this many glyph heights: a logo, a photo, a page border
 MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke is rejoined
 MERGED_HEIGHT = 1.6
-WIDE = 0.6  # width/height above which a glyph may be touching digits (a 1 leaning on a 7 is ~0.8)
-CLEARLY_WIDE = 0.9  # wider than this is split on the score alone; narrower only if it reads badly whole
+WIDE = 0.6  # narrower than this (width/height) is one digit (a 1 leaning on a 7 is ~0.8)
+CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it reads badly whole
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
 
 
@@ -60,19 +61,41 @@ def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
 
 
 def component_stats(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    _count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     return labels, stats[1:]
 
 
-def find_glyphs(binary: np.ndarray, height: float) -> list[Glyph]:
-    """Connected components of the ink, without dust and without huge marks."""
+def edge_labels(labels: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
+    """Labels of components touching the page's edge (the image border, or `outside` when turned)."""
+    if outside is None:
+        rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    else:
+        rim = labels[cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0]
+    return np.unique(rim[rim > 0])
+
+
+def find_glyphs(binary: np.ndarray, outside: np.ndarray | None = None) -> tuple[list[Glyph], float]:
+    """Connected components of the ink and their typical height, without dust, huge marks and
+    marks touching the page's edge (scanner borders, sheet edges and their shadows)."""
     labels, stats = component_stats(binary)
+    keep = np.ones(len(stats), bool)
+    keep[edge_labels(labels, outside) - 1] = False
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    height = typical_height(heights[keep], widths[keep])
+    if height == 0:
+        return [], 0.0
+    keep &= ~((widths < SPECK * height) & (heights < SPECK * height))
+    keep &= (heights <= HUGE * height) & (widths <= 3 * HUGE * height)
     glyphs = []
-    for index, (x, y, w, h, _area) in enumerate(stats, start=1):
-        if (w < SPECK * height and h < SPECK * height) or h > HUGE * height or w > 3 * HUGE * height:
-            continue
-        glyphs.append(Glyph(int(x), int(y), int(w), int(h), labels[y : y + h, x : x + w] == index))
-    return glyphs
+    for index in np.flatnonzero(keep):
+        x, y, w, h, _ = stats[index]
+        glyphs.append(Glyph(int(x), int(y), int(w), int(h), labels[y : y + h, x : x + w] == index + 1))
+    return glyphs, height
+
+
+def digit_sized(glyphs: list[Glyph], height: float) -> list[Glyph]:
+    """What is still too short to be a digit once broken strokes are rejoined: dashes, dots, small print."""
+    return [glyph for glyph in glyphs if glyph.height >= MIN_HEIGHT * height]
 
 
 def union(a: Glyph, b: Glyph) -> Glyph:
@@ -134,15 +157,19 @@ def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
     low, high = max(1, centre - reach), min(width - 1, centre + reach + 1)
     columns = np.arange(low, high)
     cost = mask[:, low:high].astype(np.float64) * 10 + 0.01 * np.abs(columns - centre)[None, :]
-    total = cost.copy()
-    step = np.zeros(cost.shape, np.int64)
+    band = high - low
+    total = cost[0].copy()
+    step = np.zeros((height, band), np.int8)
+    options = np.full((3, band), np.inf)
     for row in range(1, height):
-        previous = total[row - 1]
-        options = np.stack([np.r_[np.inf, previous[:-1]], previous, np.r_[previous[1:], np.inf]])
-        step[row] = options.argmin(axis=0) - 1
-        total[row] += options.min(axis=0)
+        options[0, 1:] = total[:-1]  # from the column to the left
+        options[1] = total
+        options[2, :-1] = total[1:]  # from the column to the right
+        choice = options.argmin(axis=0)
+        step[row] = choice - 1
+        total = cost[row] + options[choice, np.arange(band)]
     path = np.empty(height, np.int64)
-    path[-1] = int(total[-1].argmin())
+    path[-1] = int(total.argmin())
     for row in range(height - 1, 0, -1):
         path[row - 1] = path[row] + step[row, path[row]]
     return path + low
@@ -186,39 +213,67 @@ def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(probabilities[:, :NOT_DIGIT].max(axis=1), 1e-6))
 
 
-def best_split(glyph: Glyph, classifier: Classifier) -> list[Glyph]:
-    """Read the glyph whole and cut into 2-4 pieces; keep whichever reads most like digits."""
+def split_options(glyph: Glyph) -> list[list[Glyph]]:
+    """Ways to cut the glyph into 2-4 digits (the whole glyph not among them)."""
     most = min(4, max(2, round(glyph.width / (0.4 * glyph.height))))
-    options: list[list[Glyph]] = [[glyph]]
-    for pieces in range(2, most + 1):
-        for columns in cut_candidates(glyph, pieces):
-            split = cut(glyph, columns)
-            if split is not None:
-                options.append(split)
-    if len(options) == 1:
-        return [glyph]
-    crops = np.stack([to_mnist(part.mask, dark_ink=False) for option in options for part in option])
-    scores = digit_log_probability(classifier.probabilities(crops))
-    means, start = [], 0
-    for option in options:
-        means.append(float(scores[start : start + len(option)].mean()))
-        start += len(option)
-    best = int(np.argmax(means))
-    if best == 0 or means[best] < means[0] + SPLIT_MARGIN:
-        return [glyph]
-    if glyph.width < CLEARLY_WIDE * glyph.height and means[0] > np.log(0.5):
-        return [glyph]  # narrow enough for one digit, and read as one: leave it whole
-    return options[best]
+    return [
+        split
+        for pieces in range(2, most + 1)
+        for centres in cut_candidates(glyph, pieces)
+        if (split := cut(glyph, centres)) is not None
+    ]
 
 
-def split_touching(glyphs: list[Glyph], height: float, classifier: Classifier) -> list[Glyph]:
-    out: list[Glyph] = []
-    for glyph in glyphs:
-        if glyph.width > WIDE * glyph.height and glyph.height >= 0.5 * height:
-            out.extend(best_split(glyph, classifier))
+def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
+    """Wide glyphs, and glyphs wide enough for two that do not read well as one."""
+    if glyph.height < 0.5 * height or glyph.width <= WIDE * glyph.height:
+        return False
+    return glyph.width >= CLEARLY_WIDE * glyph.height or float(
+        digit_log_probability(whole[None])[0]
+    ) < np.log(0.5)
+
+
+def split_touching(
+    glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, height: float, classifier: Classifier
+) -> tuple[list[Glyph], np.ndarray, np.ndarray]:
+    """Cut touching digits apart where a cut reads clearly better than the whole.
+
+    Takes and returns glyphs with their crops and class probabilities; every candidate cut of
+    the page is classified in one batch, and the chosen pieces keep the probabilities read.
+    """
+    candidates = {
+        i: options
+        for i, glyph in enumerate(glyphs)
+        if may_be_touching(glyph, probabilities[i], height) and (options := split_options(glyph))
+    }
+    if not candidates:
+        return glyphs, crops, probabilities
+    pieces = [part for options in candidates.values() for option in options for part in option]
+    piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces])
+    piece_probabilities = classify_crops(classifier, piece_crops)
+    scores = digit_log_probability(piece_probabilities)
+    out_glyphs, out_crops, out_probabilities = [], [], []
+    start = 0
+    for i, glyph in enumerate(glyphs):
+        best, best_score, best_start = (
+            None,
+            float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN,
+            0,
+        )
+        for option in candidates.get(i, []):
+            score = float(scores[start : start + len(option)].mean())
+            if score > best_score:
+                best, best_score, best_start = option, score, start
+            start += len(option)
+        if best is None:
+            out_glyphs.append(glyph)
+            out_crops.append(crops[i])
+            out_probabilities.append(probabilities[i])
         else:
-            out.append(glyph)
-    return out
+            out_glyphs.extend(best)
+            out_crops.extend(piece_crops[best_start : best_start + len(best)])
+            out_probabilities.extend(piece_probabilities[best_start : best_start + len(best)])
+    return out_glyphs, np.stack(out_crops), np.stack(out_probabilities)
 
 
 def crops(glyphs: list[Glyph]) -> np.ndarray:

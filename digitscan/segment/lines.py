@@ -33,14 +33,18 @@ def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
     )
 
 
-def rule_thickness(mask: np.ndarray) -> int:
-    """Typical thickness of the rules in `mask`: area over length, per rule."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
+def rule_thickness(mask: np.ndarray, axis: int) -> int:
+    """Mean thickness of the rules in `mask` across `axis` (0: horizontal rules): area over runs."""
+    ink = mask > 0
+    if not ink.any():
         return 1
-    lengths = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
-    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(lengths, 1)
-    return max(1, int(np.ceil(np.percentile(thickness, 90))))
+    before = np.zeros_like(ink)
+    if axis == 0:
+        before[1:] = ink[:-1]
+    else:
+        before[:, 1:] = ink[:, :-1]
+    runs = np.count_nonzero(ink & ~before)
+    return max(1, int(np.ceil(np.count_nonzero(ink) / runs)))
 
 
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
@@ -62,7 +66,7 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
             bottom = near_rule[max(y, y + h - reach) : y + h, column].any()
             keep[index] = top and bottom
     vertical = np.where(keep[labels], np.uint8(255), np.uint8(0))
-    thickness = max(rule_thickness(horizontal), rule_thickness(vertical))
+    thickness = max(rule_thickness(horizontal, axis=0), rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness)
 
 

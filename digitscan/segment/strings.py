@@ -2,8 +2,8 @@
 
 Glyphs chain into a run when they sit on one text line, are of similar height and the gap
 between them is small for their size. A run made mostly of non-digits is printed text (a
-field label, a heading) and is dropped; marks that are not digits are trimmed from a run's
-ends and stand as '?' inside it.
+field label, a heading) and is dropped; small marks that are not digits (dashes, dots) are
+trimmed from a string's ends, and anything unreadable inside it stands as '?'.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from digitscan.segment.glyphs import Glyph
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
-TEXT_SHARE = 0.5  # runs with this share of non-digits or more are printed text
+TEXT_SHARE = 0.5  # runs of 3 or more with this share of non-digits are printed text
+DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 
 
@@ -57,13 +58,24 @@ def runs(glyphs: list[Glyph]) -> list[list[int]]:
     return list(groups.values())
 
 
-def digit_part(run: list[int], labels: list[Label]) -> list[int]:
-    """The run without leading and trailing non-digits; empty if the run is printed text."""
+def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:
+    """The run as a digit string: empty for printed text, ends trimmed of marks that are not digits.
+
+    A mark that is not a digit stays (as '?') inside the string, and at its ends too when it is
+    as tall as the digits: that is a digit that could not be read, not a dash or a speck.
+    """
     is_digit = [labels[i].digit is not None for i in run]
-    if not any(is_digit) or 1 - np.mean(is_digit) >= TEXT_SHARE:
+    if not any(is_digit):
         return []
+    if len(run) >= 3 and 1 - np.mean(is_digit) >= TEXT_SHARE:
+        return []
+    digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
     first = is_digit.index(True)
     last = len(is_digit) - 1 - is_digit[::-1].index(True)
+    while first > 0 and glyphs[run[first - 1]].height >= DIGIT_SIZED * digit_height:
+        first -= 1
+    while last < len(run) - 1 and glyphs[run[last + 1]].height >= DIGIT_SIZED * digit_height:
+        last += 1
     return run[first : last + 1]
 
 
@@ -90,7 +102,7 @@ def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[in
 
 def group_strings(glyphs: list[Glyph], labels: list[Label]) -> list[list[int]]:
     """Digit strings as lists of glyph indices, in reading order."""
-    strings = [part for run in runs(glyphs) if (part := digit_part(run, labels))]
+    strings = [part for run in runs(glyphs) if (part := digit_part(run, glyphs, labels))]
     if not strings:
         return []
     digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]

@@ -64,7 +64,12 @@ def oversampled(crops: np.ndarray, labels: np.ndarray, train_size: int, share: f
 
 
 def export_litert(model, path: Path) -> None:
-    model.export(str(path), format="litert", verbose=False)
+    """The LiteRT model reading uses: 8-bit weights (dynamic range), ~3x the float model's speed."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    Path(path).write_bytes(converter.convert())
 
 
 def train(
