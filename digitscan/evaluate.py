@@ -67,6 +67,7 @@ class Field:
     width: int
     height: int
     text: str
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def read_fields(path: Path) -> list[Field]:
                 int(row["width"]),
                 int(row["height"]),
                 row["text"],
+                float(row.get("confidence") or 1.0),
             )
             for row in rows
         ]
@@ -175,3 +177,39 @@ def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
         spurious=spurious,
         pages=len(pages),
     )
+
+
+def review_tradeoff(
+    truth: list[Field], results: list[Field], thresholds: list[float]
+) -> list[dict[str, float]]:
+    """For each --min-confidence: the share of misread fields it flags, and of correct ones.
+
+    A field's confidence is the lowest of its strings' (each the lowest digit probability).
+    """
+    fields = []
+    for field in truth:
+        mine = [
+            r
+            for r in results
+            if r.page == field.page and same_file(r.file, field.file) and overlap(r, field) >= 0.5
+        ]
+        if mine:
+            text = "".join(r.text for r in sorted(mine, key=lambda r: r.x))
+            fields.append((text == field.text, min(r.confidence for r in mine), "?" in text))
+    wrong = [f for f in fields if not f[0]]
+    right = [f for f in fields if f[0]]
+    rows = []
+    for threshold in thresholds:
+        flagged = [unreadable or confidence < threshold for _, confidence, unreadable in fields]
+        rows.append(
+            {
+                "threshold": threshold,
+                "wrong_flagged": sum(f for f, (ok, _, _) in zip(flagged, fields, strict=True) if not ok)
+                / max(1, len(wrong)),
+                "right_flagged": sum(f for f, (ok, _, _) in zip(flagged, fields, strict=True) if ok)
+                / max(1, len(right)),
+                "wrong": len(wrong),
+                "right": len(right),
+            }
+        )
+    return rows
