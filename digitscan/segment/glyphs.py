@@ -118,23 +118,41 @@ def belong_together(a: Glyph, b: Glyph, height: float) -> bool:
 
 
 def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
-    merged = sorted(glyphs, key=lambda g: g.x)
-    changed = True
-    while changed:
-        changed = False
-        for i, a in enumerate(merged):
-            for j in range(i + 1, len(merged)):
-                b = merged[j]
-                if b.x > a.right:
-                    break
-                if belong_together(a, b, height):
-                    merged[i] = union(a, b)
-                    del merged[j]
-                    changed = True
-                    break
-            if changed:
+    """Rejoin the parts of broken digits (pairs that `belong_together`, chained)."""
+    order = sorted(range(len(glyphs)), key=lambda i: glyphs[i].x)
+    parent = list(range(len(glyphs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for position, i in enumerate(order):
+        a = glyphs[i]
+        for j in order[position + 1 :]:
+            b = glyphs[j]
+            if b.x > a.right:
                 break
-    return merged
+            if belong_together(a, b, height):
+                parent[root(j)] = root(i)
+    groups: dict[int, Glyph] = {}
+    for i in order:
+        r = root(i)
+        groups[r] = union(groups[r], glyphs[i]) if r in groups else glyphs[i]
+    merged = list(groups.values())
+    tall = [g for g in merged if g.height > MERGED_HEIGHT * height]
+    if not tall:
+        return merged
+    # A chain grew taller than one digit (a column of stacked marks): keep those parts apart.
+    apart = {id(g) for g in tall}
+    members: dict[int, list[Glyph]] = {}
+    for i in order:
+        members.setdefault(root(i), []).append(glyphs[i])
+    out = []
+    for r, glyph in groups.items():
+        out.extend(members[r] if id(glyph) in apart else [glyph])
+    return sorted(out, key=lambda g: g.x)
 
 
 def trimmed(mask: np.ndarray, x: int, y: int) -> Glyph | None:

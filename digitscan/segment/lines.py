@@ -55,16 +55,18 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     if count > 1:
         # A box side meets a horizontal rule at both ends; a digit's stem touches one at most.
         reach = max(3, round(0.1 * digit_height))
-        near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))) > 0
-        for index in range(1, count):
-            x, y, w, h, _ = stats[index]
-            if h > VERTICAL_RULE * digit_height:
-                keep[index] = True
-                continue
-            column = slice(x, x + w)
-            top = near_rule[y : y + reach, column].any()
-            bottom = near_rule[max(y, y + h - reach) : y + h, column].any()
-            keep[index] = top and bottom
+        near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1))) > 0
+        ink = candidates > 0
+        tops = ink.copy()
+        tops[1:] &= ~ink[:-1]
+        bottoms = ink.copy()
+        bottoms[:-1] &= ~ink[1:]
+        meets_top = np.zeros(count, bool)
+        meets_top[labels[tops & near_rule]] = True
+        meets_bottom = np.zeros(count, bool)
+        meets_bottom[labels[bottoms & near_rule]] = True
+        keep = (meets_top & meets_bottom) | (stats[:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height)
+        keep[0] = False
     vertical = np.where(keep[labels], np.uint8(255), np.uint8(0))
     thickness = max(rule_thickness(horizontal, axis=0), rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness)
