@@ -173,6 +173,8 @@ def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
     """
     height, width = mask.shape
     low, high = max(1, centre - reach), min(width - 1, centre + reach + 1)
+    if high <= low:  # no room to wander: cut straight
+        return np.full(height, min(max(centre, 1), width - 1), np.int64)
     columns = np.arange(low, high)
     cost = mask[:, low:high].astype(np.float64) * 10 + 0.01 * np.abs(columns - centre)[None, :]
     band = high - low
