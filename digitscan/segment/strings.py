@@ -16,7 +16,9 @@ from digitscan.segment.glyphs import Glyph
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
-TEXT_SHARE = 0.5  # runs of 3 or more with this share of non-digits are printed text
+TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
+UNIFORM_SHARE = 0.9  # ...or runs of 5 or more with this share of marks of one height
+WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
 DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 
@@ -58,6 +60,27 @@ def runs(glyphs: list[Glyph]) -> list[list[int]]:
     return list(groups.values())
 
 
+def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
+    """A line of print, not a handwritten number: many marks that are not digits, marks that
+    read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
+    run), or type's uniform height: capitals of one font are the same height to the pixel,
+    handwritten digits never are."""
+    rejected = len(run) - sum(is_digit)
+    if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
+        return True
+    heights = np.array([glyphs[i].height for i in run])
+    if len(run) >= 5:
+        mode = np.bincount(heights).argmax()
+        tolerance = max(1.0, 0.02 * mode)
+        if np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE:
+            return True
+    readings = [
+        labels[i].confidence if ok else labels[i].second_confidence
+        for i, ok in zip(run, is_digit, strict=True)
+    ]
+    return float(np.median(readings)) < WEAK_RUN
+
+
 def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:
     """The run as a digit string: empty for printed text, ends trimmed of marks that are not digits.
 
@@ -67,7 +90,7 @@ def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list
     is_digit = [labels[i].digit is not None for i in run]
     if not any(is_digit):
         return []
-    if len(run) >= 3 and 1 - np.mean(is_digit) >= TEXT_SHARE:
+    if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
         return []
     digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
     first = is_digit.index(True)
