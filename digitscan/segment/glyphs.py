@@ -108,13 +108,17 @@ def union(a: Glyph, b: Glyph) -> Glyph:
 
 
 def belong_together(a: Glyph, b: Glyph, height: float) -> bool:
-    """Parts of one broken digit: stacked above each other, nearly touching, digit-sized together."""
+    """Parts of one broken digit: stacked, nearly touching, digit-sized together. A small piece
+    (the loose top bar of a 5) may sit off to one side of the body it broke from."""
     overlap = min(a.right, b.right) - max(a.x, b.x)
-    if overlap < 0.5 * min(a.width, b.width):
-        return False
     gap = max(a.y, b.y) - min(a.bottom, b.bottom)
     merged_height = max(a.bottom, b.bottom) - min(a.y, b.y)
-    return gap <= MERGE_GAP * height and merged_height <= MERGED_HEIGHT * height
+    if gap > MERGE_GAP * height or merged_height > MERGED_HEIGHT * height or overlap <= 0:
+        return False
+    if overlap >= 0.5 * min(a.width, b.width):
+        return True
+    small = min(a.height, b.height) < 0.5 * height
+    return small and gap <= 0.1 * height and overlap >= 0.2 * min(a.width, b.width)
 
 
 def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
