@@ -276,6 +276,9 @@ def split_touching(
     piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces])
     piece_probabilities = classify_crops(classifier, piece_crops)
     scores = digit_log_probability(piece_probabilities)
+    # Touching digits come apart into digits: a cut that leaves a piece reading as "not a
+    # digit" is a wrong cut, however confident the other pieces are.
+    scores[piece_probabilities.argmax(axis=1) == NOT_DIGIT] = -np.inf
     out_glyphs, out_crops, out_probabilities = [], [], []
     start = 0
     for i, glyph in enumerate(glyphs):
