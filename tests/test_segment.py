@@ -89,7 +89,7 @@ def test_two_touching_digits_become_two(mnist, classifier):
 
 def test_touching_triple_becomes_three(mnist, classifier):
     page = blank_page()
-    write_digits(page, mnist, "206", 300, 400, HEIGHT, gap=-0.1, nth=2)
+    write_digits(page, mnist, "206", 300, 400, HEIGHT, gap=-0.03, nth=2)
     assert texts(read_image(page, classifier)) == ["206"]
 
 

@@ -51,13 +51,16 @@ class Glyph:
 def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
     """Height of the taller glyph-like components (not rules, not dust); 0 when there are none.
 
-    The upper quartile rather than the median: printed labels are often more numerous, and
-    smaller, than the handwriting the page is read for.
+    The upper quartile of the marks at least half as tall as the tallest tenth: printed labels
+    are often more numerous, and smaller, than the handwriting the page is read for, and the
+    loose bits of a broken digit are no glyphs at all.
     """
-    shaped = (heights >= 6) & (widths <= 2 * heights) & (widths * 8 >= heights)
+    shaped = (heights >= 6) & (widths <= 4 * heights) & (widths * 8 >= heights)  # touching digits too
     if not shaped.any():
         return 0.0
-    return float(np.percentile(heights[shaped], 75))
+    candidates = heights[shaped]
+    candidates = candidates[candidates >= 0.5 * np.percentile(candidates, 90)]
+    return float(np.percentile(candidates, 75))
 
 
 def component_stats(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

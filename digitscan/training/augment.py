@@ -25,9 +25,9 @@ def upscaled(image: np.ndarray) -> np.ndarray:
 
 
 def random_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    angle = np.deg2rad(rng.uniform(-15, 15))
-    shear = rng.uniform(-0.3, 0.3)
-    scale_x, scale_y = rng.uniform(0.75, 1.2), rng.uniform(0.85, 1.15)
+    angle = np.deg2rad(rng.uniform(-12, 12))
+    shear = rng.uniform(-0.25, 0.25)
+    scale_x, scale_y = rng.uniform(0.8, 1.15), rng.uniform(0.9, 1.1)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     linear = rotation @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([scale_x, scale_y])
     centre = np.array([CANVAS / 2, CANVAS / 2])
@@ -75,13 +75,13 @@ def sensor_noise(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def augment_digit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One randomly distorted, re-normalised 28x28 uint8 crop of a 28x28 digit."""
     canvas = random_affine(upscaled(image), rng)
-    if rng.random() < 0.5:
-        canvas = elastic(canvas, rng, alpha=rng.uniform(4, 10), sigma=rng.uniform(5, 8))
+    if rng.random() < 0.35:
+        canvas = elastic(canvas, rng, alpha=rng.uniform(4, 8), sigma=rng.uniform(5, 8))
     canvas = scan_effects(pen_width(canvas, rng), rng)
     return sensor_noise(to_mnist(canvas, dark_ink=False), rng)
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator, keep_share: float = 0.15) -> np.ndarray:
+def augment_batch(images: np.ndarray, rng: np.random.Generator, keep_share: float = 0.25) -> np.ndarray:
     """Augment a batch; a share of images passes through unchanged so clean MNIST stays in view."""
     out = np.empty_like(images)
     for index, image in enumerate(images):

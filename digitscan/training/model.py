@@ -15,7 +15,7 @@ def conv_block(x, filters: int):
 
 
 def build_model() -> keras.Model:
-    """About 150k parameters: fast on a CPU, 99.6%+ on MNIST with augmentation."""
+    """About 300k parameters: a few thousand crops a second on one CPU core."""
     inputs = keras.Input((28, 28, 1), name="crop")
     x = layers.Rescaling(1 / 255)(inputs)
     x = conv_block(x, 32)
@@ -24,6 +24,7 @@ def build_model() -> keras.Model:
     x = conv_block(x, 64)
     x = conv_block(x, 64)
     x = layers.MaxPooling2D()(x)
+    x = conv_block(x, 128)
     x = conv_block(x, 128)
     x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)  # keeps where strokes are: a 6 and a 9 differ by position
