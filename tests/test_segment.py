@@ -46,7 +46,9 @@ def test_skewed_line_of_digits_stays_one_string_in_order(mnist, classifier):
 
 
 def test_digit_touching_and_crossing_box_lines_survives(mnist, classifier):
-    page = blank_page()
+    # Every mark touches a rule here, so nothing measures the handwriting before the rules go:
+    # the page's size stands in for its resolution (an A4 width at 300 dpi).
+    page = blank_page(2480, 800)
     boxes = write_digits(page, mnist, "74", 300, 420, HEIGHT, gap=1.0)
     x0 = boxes[0][0] - 30
     # underline through the bottom of the digits and a box whose left side touches the 7
@@ -62,7 +64,7 @@ def test_digit_touching_and_crossing_box_lines_survives(mnist, classifier):
 
 
 def write_digits_only(mnist):
-    page = blank_page()
+    page = blank_page(2480, 800)
     write_digits(page, mnist, "74", 300, 420, HEIGHT, gap=1.0)
     return page
 
