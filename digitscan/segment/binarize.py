@@ -30,9 +30,8 @@ def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
 
 def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     """The page divided by its paper level, as uint8: paper near 255, ink darker."""
-    paper = paper_brightness(gray, window).astype(np.float32)
-    ratio = gray.astype(np.float32) / np.maximum(paper, 1.0)
-    return np.clip(ratio * 255.0, 0, 255).astype(np.uint8)
+    paper = np.maximum(paper_brightness(gray, window), 1)
+    return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
 def binarize(gray: np.ndarray, window: int) -> np.ndarray:
@@ -40,4 +39,5 @@ def binarize(gray: np.ndarray, window: int) -> np.ndarray:
     flat = flatten(gray, window)
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
-    return np.where(flat < threshold, np.uint8(255), np.uint8(0))
+    _, binary = cv2.threshold(flat, threshold - 0.5, 255, cv2.THRESH_BINARY_INV)  # ink: below threshold
+    return binary
