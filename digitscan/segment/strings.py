@@ -63,13 +63,13 @@ def runs(glyphs: list[Glyph]) -> list[list[int]]:
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
     """A line of print, not a handwritten number: many marks that are not digits, marks that
     read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
-    run), or type's uniform height: capitals of one font are the same height to the pixel,
-    handwritten digits never are."""
+    run), or type's uniform height among letters: capitals of one font are the same height to
+    the pixel, handwritten digits never are."""
     rejected = len(run) - sum(is_digit)
     if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
         return True
     heights = np.array([glyphs[i].height for i in run])
-    if len(run) >= 5:
+    if len(run) >= 5 and rejected:  # printed numbers alone (a form's own serial) stay digits
         mode = np.bincount(heights).argmax()
         tolerance = max(1.0, 0.02 * mode)
         if np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE:
