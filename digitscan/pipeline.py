@@ -30,8 +30,8 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     return 2 * glyphs.typical_height(stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH])
 
 
-def read_page(page: Page, classifier: Classifier) -> PageReading:
-    """Every digit string on one page, in reading order."""
+def read_page(page: Page, classifier: Classifier, binarization: str = "flattened") -> PageReading:
+    """Every digit string on one page, in reading order. `binarization`: see segment.binarize."""
     gray = page.image
     dpi = page_dpi(page)
     scale = min(1.0, WORK_DPI / dpi)
@@ -39,7 +39,7 @@ def read_page(page: Page, classifier: Classifier) -> PageReading:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     else:
         scale = 1.0
-    binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)))
+    binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)), method=binarization)
     angle = deskew.estimate_skew(binary)
     outside = None
     if abs(angle) >= 0.1:

@@ -3,6 +3,9 @@
 The paper's brightness is estimated with a max filter wider than any pen stroke and divided
 out, so a shadowed corner and a bright centre end up on the same scale; one Otsu threshold on
 that flattened image then separates ink from paper across the whole page.
+
+The alternatives (global Otsu, OpenCV's adaptive mean, Sauvola) stay selectable so that
+`benchmarks/binarization.py` can compare them on the same pages; flattened Otsu read best.
 """
 
 from __future__ import annotations
@@ -34,10 +37,36 @@ def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
-def binarize(gray: np.ndarray, window: int) -> np.ndarray:
+def binarize(gray: np.ndarray, window: int, method: str = "flattened") -> np.ndarray:
     """uint8 mask, 255 where there is ink. `window`: a few stroke widths, e.g. dpi / 6."""
+    if method != "flattened":
+        return ALTERNATIVES[method](gray, window)
     flat = flatten(gray, window)
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
     _, binary = cv2.threshold(flat, threshold - 0.5, 255, cv2.THRESH_BINARY_INV)  # ink: below threshold
     return binary
+
+
+def global_otsu(gray: np.ndarray, window: int) -> np.ndarray:
+    del window
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return binary
+
+
+def adaptive_mean(gray: np.ndarray, window: int) -> np.ndarray:
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window | 1, 15)
+
+
+def sauvola(gray: np.ndarray, window: int, k: float = 0.2, spread: float = 128.0) -> np.ndarray:
+    """Sauvola: threshold = local mean * (1 + k * (local deviation / spread - 1))."""
+    image = gray.astype(np.float32)
+    size = (window | 1, window | 1)
+    mean = cv2.boxFilter(image, -1, size)
+    deviation = np.sqrt(np.maximum(cv2.boxFilter(image * image, -1, size) - mean * mean, 0))
+    threshold = mean * (1 + k * (deviation / spread - 1))
+    return np.where(image < threshold, np.uint8(255), np.uint8(0))
+
+
+ALTERNATIVES = {"otsu": global_otsu, "adaptive": adaptive_mean, "sauvola": sauvola}
+METHODS = ("flattened", *ALTERNATIVES)
