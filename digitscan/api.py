@@ -114,10 +114,12 @@ def scan_parallel(
             if next_source is not None:
                 submit(next_source)
             yield result
-    finally:
-        for process in list(getattr(pool, "_processes", {}).values()):
+    except BaseException:  # Ctrl-C, SIGTERM, or the consumer stopped early: end the workers now
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)  # all done: let the workers exit cleanly
 
 
 def scan(
