@@ -22,6 +22,8 @@ MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke
 MERGED_HEIGHT = 1.6
 WIDE = 0.6  # narrower than this (width/height) is one digit (a 1 leaning on a 7 is ~0.8)
 CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it reads badly whole
+TOO_WIDE = 1.3  # no single digit is this wide for its height
+CONFIDENT_WHOLE = 0.5
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
 
 
@@ -252,12 +254,14 @@ def split_options(glyph: Glyph) -> list[list[Glyph]]:
 
 
 def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
-    """Wide glyphs, and glyphs wide enough for two that do not read well as one."""
+    """Glyphs wide enough for two that do not read confidently as one digit (touching digits
+    read as "not a digit"), and glyphs too wide for any single digit."""
     if glyph.height < 0.5 * height or glyph.width <= WIDE * glyph.height:
         return False
-    return glyph.width >= CLEARLY_WIDE * glyph.height or float(
-        digit_log_probability(whole[None])[0]
-    ) < np.log(0.5)
+    if glyph.width >= TOO_WIDE * glyph.height:
+        return True
+    reads_as_one = int(np.argmax(whole)) != NOT_DIGIT and float(whole[:NOT_DIGIT].max()) >= CONFIDENT_WHOLE
+    return not reads_as_one or (glyph.width >= CLEARLY_WIDE * glyph.height and float(whole.max()) < 0.99)
 
 
 def split_touching(
