@@ -16,6 +16,7 @@ HORIZONTAL_RULE = 2.5
 # A vertical run this long is a box side when it joins horizontal rules at both ends.
 VERTICAL_SIDE = 1.15
 VERTICAL_RULE = 3.0
+SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,15 +34,38 @@ def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
     )
 
 
-def long_horizontal_runs(binary: np.ndarray, length: int, squeeze: int = 4) -> np.ndarray:
-    """Ink in horizontal runs of `length` or more, found on the page squeezed `squeeze` times
-    across (a rule stays a rule; the opening costs a quarter), then kept where the page has ink."""
+def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
+    """Ink in horizontal runs of `length` or more, found on the page squeezed across (a rule
+    stays a rule; the opening costs a quarter), then kept where the page has ink."""
     height, width = binary.shape
-    narrow = cv2.resize(binary, (max(1, width // squeeze), height), interpolation=cv2.INTER_AREA)
+    narrow = cv2.resize(binary, (max(1, width // SQUEEZE), height), interpolation=cv2.INTER_AREA)
     _, solid = cv2.threshold(narrow, 127, 255, cv2.THRESH_BINARY)
-    runs = opened(solid, max(3, length // squeeze), 1)
+    runs = opened(solid, max(3, length // SQUEEZE), 1)
     runs = cv2.dilate(runs, np.ones((1, 3), np.uint8))  # cover the ends lost to the squeeze
     return cv2.bitwise_and(cv2.resize(runs, (width, height), interpolation=cv2.INTER_NEAREST), binary)
+
+
+def box_sides(binary: np.ndarray, horizontal: np.ndarray, digit_height: float) -> np.ndarray:
+    """Vertical runs that join horizontal rules at both ends (a digit's stem touches one at most),
+    or that are longer than any digit."""
+    candidates = opened(binary, 1, max(15, round(VERTICAL_SIDE * digit_height)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    if count <= 1:
+        return np.zeros_like(binary)
+    reach = max(3, round(0.1 * digit_height))
+    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1))) > 0
+    ink = candidates > 0
+    tops = ink.copy()
+    tops[1:] &= ~ink[:-1]
+    bottoms = ink.copy()
+    bottoms[:-1] &= ~ink[1:]
+    meets_top = np.zeros(count, bool)
+    meets_top[labels[tops & near_rule]] = True
+    meets_bottom = np.zeros(count, bool)
+    meets_bottom[labels[bottoms & near_rule]] = True
+    keep = (meets_top & meets_bottom) | (stats[:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height)
+    keep[0] = False
+    return np.where(keep[labels], np.uint8(255), np.uint8(0))
 
 
 def rule_thickness(mask: np.ndarray, axis: int) -> int:
@@ -60,25 +84,7 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
 
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     horizontal = long_horizontal_runs(binary, max(15, round(HORIZONTAL_RULE * digit_height)))
-    candidates = opened(binary, 1, max(15, round(VERTICAL_SIDE * digit_height)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
-    keep = np.zeros(count, bool)
-    if count > 1:
-        # A box side meets a horizontal rule at both ends; a digit's stem touches one at most.
-        reach = max(3, round(0.1 * digit_height))
-        near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1))) > 0
-        ink = candidates > 0
-        tops = ink.copy()
-        tops[1:] &= ~ink[:-1]
-        bottoms = ink.copy()
-        bottoms[:-1] &= ~ink[1:]
-        meets_top = np.zeros(count, bool)
-        meets_top[labels[tops & near_rule]] = True
-        meets_bottom = np.zeros(count, bool)
-        meets_bottom[labels[bottoms & near_rule]] = True
-        keep = (meets_top & meets_bottom) | (stats[:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height)
-        keep[0] = False
-    vertical = np.where(keep[labels], np.uint8(255), np.uint8(0))
+    vertical = box_sides(binary, horizontal, digit_height)
     thickness = max(rule_thickness(horizontal, axis=0), rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness)
 
