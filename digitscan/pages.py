@@ -109,7 +109,28 @@ def header_size(data: bytes) -> tuple[int, int] | None:
         return jpeg_size(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return webp_size(data)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return tiff_size(data)
     return None
+
+
+def tiff_size(data: bytes) -> tuple[int, int] | None:
+    """ImageWidth and ImageLength of a TIFF's first page, from its first directory."""
+    order = "<" if data[:2] == b"II" else ">"
+    try:
+        (offset,) = struct.unpack(order + "I", data[4:8])
+        (entries,) = struct.unpack(order + "H", data[offset : offset + 2])
+        size: dict[int, int] = {}
+        for index in range(entries):
+            entry = data[offset + 2 + 12 * index : offset + 14 + 12 * index]
+            tag, kind = struct.unpack(order + "HH", entry[:4])
+            if tag in (256, 257):
+                size[tag] = struct.unpack(
+                    order + ("H" if kind == 3 else "I"), entry[8 : 10 if kind == 3 else 12]
+                )[0]
+    except struct.error:
+        return None
+    return (size[256], size[257]) if len(size) == 2 else None
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:

@@ -114,11 +114,28 @@ def test_broken_files_fail_alone_and_good_files_are_read(broken_corpus, tmp_path
         assert sum(name in line for line in result.stderr.splitlines()) == 1
 
 
+def tiff_header_only(width, height):
+    """A little-endian TIFF whose first directory claims width x height, with no pixels."""
+    entries = [(256, 4, 1, width), (257, 4, 1, height)]
+    ifd = len(entries).to_bytes(2, "little") + b"".join(
+        tag.to_bytes(2, "little")
+        + kind.to_bytes(2, "little")
+        + n.to_bytes(4, "little")
+        + v.to_bytes(4, "little")
+        for tag, kind, n, v in entries
+    )
+    return b"II*\x00" + (8).to_bytes(4, "little") + ifd + bytes(4)
+
+
 def test_pixel_limit_is_checked_before_decoding(tmp_path):
-    path = tmp_path / "huge.png"
-    path.write_bytes(png_header_only(30000, 30000))
-    with pytest.raises(InputFileError, match="30000x30000"):
-        list(load_pages(str(path)))
+    for name, data in (
+        ("huge.png", png_header_only(30000, 30000)),
+        ("huge.tif", tiff_header_only(30000, 30000)),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(InputFileError, match="30000x30000"):
+            list(load_pages(str(path)))
     small = tmp_path / "small.png"
     cv2.imwrite(str(small), np.full((100, 100), 255, np.uint8))
     with pytest.raises(InputFileError, match="over the limit of 5,000"):
