@@ -50,22 +50,18 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, digit_height: float) -
     or that are longer than any digit."""
     candidates = opened(binary, 1, max(15, round(VERTICAL_SIDE * digit_height)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    sides = np.zeros_like(binary)
     if count <= 1:
-        return np.zeros_like(binary)
+        return sides
     reach = max(3, round(0.1 * digit_height))
-    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1))) > 0
-    ink = candidates > 0
-    tops = ink.copy()
-    tops[1:] &= ~ink[:-1]
-    bottoms = ink.copy()
-    bottoms[:-1] &= ~ink[1:]
-    meets_top = np.zeros(count, bool)
-    meets_top[labels[tops & near_rule]] = True
-    meets_bottom = np.zeros(count, bool)
-    meets_bottom[labels[bottoms & near_rule]] = True
-    keep = (meets_top & meets_bottom) | (stats[:, cv2.CC_STAT_HEIGHT] > VERTICAL_RULE * digit_height)
-    keep[0] = False
-    return np.where(keep[labels], np.uint8(255), np.uint8(0))
+    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1)))
+    for index in range(1, count):
+        x, y, w, h, _ = stats[index]
+        joins_rules = near_rule[y, x : x + w].any() and near_rule[y + h - 1, x : x + w].any()
+        if joins_rules or h > VERTICAL_RULE * digit_height:
+            box = (slice(y, y + h), slice(x, x + w))
+            sides[box][labels[box] == index] = 255
+    return sides
 
 
 def rule_thickness(mask: np.ndarray, axis: int) -> int:
