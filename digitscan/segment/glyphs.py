@@ -190,13 +190,14 @@ def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
     total = cost[0].copy()
     step = np.zeros((height, band), np.int8)
     options = np.full((3, band), np.inf)
+    every = np.arange(band)
     for row in range(1, height):
         options[0, 1:] = total[:-1]  # from the column to the left
         options[1] = total
         options[2, :-1] = total[1:]  # from the column to the right
         choice = options.argmin(axis=0)
         step[row] = choice - 1
-        total = cost[row] + options[choice, np.arange(band)]
+        total = cost[row] + options[choice, every]
     path = np.empty(height, np.int64)
     path[-1] = int(total.argmin())
     for row in range(height - 1, 0, -1):
@@ -204,12 +205,19 @@ def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
     return path + low
 
 
-def cut(glyph: Glyph, centres: tuple[int, ...]) -> list[Glyph] | None:
-    """The glyph cut along separating paths near `centres`; None if a piece is too small to be a digit."""
+def cut(
+    glyph: Glyph, centres: tuple[int, ...], paths: dict[tuple[int, int], np.ndarray] | None = None
+) -> list[Glyph] | None:
+    """The glyph cut along separating paths near `centres`; None if a piece is too small to be a
+    digit. `paths` keeps the paths found, for the other cuts of the same glyph that share them."""
+    paths = {} if paths is None else paths
     reach = max(1, int(0.3 * glyph.width / (len(centres) + 1)))
     columns = np.arange(glyph.width)[None, :]
     bounds = [np.zeros(glyph.height, np.int64)]
-    bounds += [separating_path(glyph.mask, c, reach) for c in centres]
+    for centre in centres:
+        if (centre, reach) not in paths:
+            paths[centre, reach] = separating_path(glyph.mask, centre, reach)
+        bounds.append(paths[centre, reach])
     bounds.append(np.full(glyph.height, glyph.width))
     total = glyph.mask.sum()
     pieces = []
@@ -245,11 +253,12 @@ def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
 def split_options(glyph: Glyph) -> list[list[Glyph]]:
     """Ways to cut the glyph into 2-4 digits (the whole glyph not among them)."""
     most = min(4, max(2, round(glyph.width / (0.4 * glyph.height))))
+    paths: dict[tuple[int, int], np.ndarray] = {}
     return [
         split
         for pieces in range(2, most + 1)
         for centres in cut_candidates(glyph, pieces)
-        if (split := cut(glyph, centres)) is not None
+        if (split := cut(glyph, centres, paths)) is not None
     ]
 
 
