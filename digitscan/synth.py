@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitscan.evaluate import Field
+
 A4_INCHES = (8.27, 11.69)
 TITLES = ("ORDER FORM", "CUSTOMER SURVEY", "REGISTRATION", "METER READING CARD", "DELIVERY NOTE")
 LABELS = (
@@ -36,17 +38,6 @@ FIELD_KINDS = ("comb", "underline", "box", "free")
 BLACK_INK = (35, 30, 30)
 BLUE_INK = (150, 55, 25)  # BGR
 PRINT = (40, 40, 40)
-
-
-@dataclass(frozen=True)
-class TruthField:
-    file: str
-    page: int
-    x: int
-    y: int
-    width: int
-    height: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -272,12 +263,12 @@ def generate_samples(
     labels: np.ndarray,
     seed: int = 1,
     files: tuple[SampleFile, ...] = DEFAULT_FILES,
-) -> list[TruthField]:
+) -> list[Field]:
     """Write sample pages and `truth.csv` into `out`; returns the truth rows."""
     rng = np.random.default_rng(seed)
     source = DigitSource(images, labels, rng)
     out.mkdir(parents=True, exist_ok=True)
-    truth: list[TruthField] = []
+    truth: list[Field] = []
     for spec in files:
         pages = []
         for number in range(1, spec.pages + 1):
@@ -293,7 +284,7 @@ def generate_samples(
             factor = PDF_RENDER_DPI / spec.dpi if spec.name.endswith(".pdf") else 1.0
             for (x, y, w, h), text in fields:
                 box = (round(x * factor), round(y * factor), round(w * factor), round(h * factor))
-                truth.append(TruthField(spec.name, number, *box, text))
+                truth.append(Field(spec.name, number, *box, text))
         path = out / spec.name
         if spec.name.endswith(".pdf"):
             write_pdf(path, pages, spec.dpi)
@@ -307,7 +298,7 @@ def generate_samples(
     return truth
 
 
-def write_truth(path: Path, truth: list[TruthField]) -> None:
+def write_truth(path: Path, truth: list[Field]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "page", "x", "y", "width", "height", "text"])

@@ -6,6 +6,7 @@ All sizes are relative to the page's typical glyph height, so the same rules hol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise, product
 
@@ -126,8 +127,14 @@ def belong_together(a: Glyph, b: Glyph, height: float) -> bool:
     return small and gap <= 0.1 * height and overlap >= 0.2 * min(a.width, b.width)
 
 
-def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
-    """Rejoin the parts of broken digits (pairs that `belong_together`, chained)."""
+def linked_groups(
+    glyphs: list[Glyph], linked: Callable[[Glyph, Glyph], bool], reach: Callable[[Glyph], float], first: bool
+) -> list[list[int]]:
+    """Indices of glyphs joined into groups by `linked` (union-find), each group left to right.
+
+    Each glyph is compared with those starting at most `reach(glyph)` past its right edge,
+    with all of them, or (`first`) with the nearest that links only.
+    """
     order = sorted(range(len(glyphs)), key=lambda i: glyphs[i].x)
     parent = list(range(len(glyphs)))
 
@@ -141,26 +148,27 @@ def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
         a = glyphs[i]
         for j in order[position + 1 :]:
             b = glyphs[j]
-            if b.x > a.right:
+            if b.x - a.right > reach(a):
                 break
-            if belong_together(a, b, height):
+            if linked(a, b):
                 parent[root(j)] = root(i)
-    groups: dict[int, Glyph] = {}
+                if first:
+                    break
+    groups: dict[int, list[int]] = {}
     for i in order:
-        r = root(i)
-        groups[r] = union(groups[r], glyphs[i]) if r in groups else glyphs[i]
-    merged = list(groups.values())
-    tall = [g for g in merged if g.height > MERGED_HEIGHT * height]
-    if not tall:
-        return merged
-    # A chain grew taller than one digit (a column of stacked marks): keep those parts apart.
-    apart = {id(g) for g in tall}
-    members: dict[int, list[Glyph]] = {}
-    for i in order:
-        members.setdefault(root(i), []).append(glyphs[i])
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
+    """Rejoin the parts of broken digits (pairs that `belong_together`, chained). A chain that
+    grows taller than one digit (a column of stacked marks) stays apart."""
     out = []
-    for r, glyph in groups.items():
-        out.extend(members[r] if id(glyph) in apart else [glyph])
+    for group in linked_groups(glyphs, lambda a, b: belong_together(a, b, height), lambda a: 0, first=False):
+        merged = glyphs[group[0]]
+        for i in group[1:]:
+            merged = union(merged, glyphs[i])
+        out.extend([glyphs[i] for i in group] if merged.height > MERGED_HEIGHT * height else [merged])
     return sorted(out, key=lambda g: g.x)
 
 

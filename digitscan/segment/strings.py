@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitscan.classify import Label
-from digitscan.segment.glyphs import Glyph
+from digitscan.segment.glyphs import Glyph, linked_groups
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
@@ -36,28 +36,7 @@ def chain(a: Glyph, b: Glyph) -> bool:
 
 def runs(glyphs: list[Glyph]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
-    order = sorted(range(len(glyphs)), key=lambda i: glyphs[i].x)
-    parent = list(range(len(glyphs)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for position, i in enumerate(order):
-        a = glyphs[i]
-        for j in order[position + 1 :]:
-            b = glyphs[j]
-            if b.x - a.right > GAP * HEIGHT_RATIO * a.height:
-                break
-            if chain(a, b):
-                parent[root(j)] = root(i)
-                break
-    groups: dict[int, list[int]] = {}
-    for i in order:
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+    return linked_groups(glyphs, chain, lambda a: GAP * HEIGHT_RATIO * a.height, first=True)
 
 
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
