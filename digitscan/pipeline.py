@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import cv2
 import numpy as np
 
 from digitscan.classify import Classifier, classify_crops, labels_from_probabilities
 from digitscan.containers import Box, Digit, DigitString, PageReading
-from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, Page, load_pages
+from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, deskew, glyphs, lines, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
@@ -73,16 +71,6 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "flattened
     return PageReading(page.source, page.number, width_px, height_px, angle, tuple(readings))
 
 
-def read_file(
-    name: str, classifier: Classifier, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> Iterator[PageReading]:
-    """Read every page of one file; raises InputFileError for a file that cannot be decoded."""
-    for page in load_pages(name, dpi=dpi, max_pixels=max_pixels):
-        yield read_page(page, classifier)
-
-
 def read_image(image: np.ndarray, classifier: Classifier, dpi: float | None = None) -> PageReading:
     """Read an in-memory grayscale or BGR image (library use)."""
-    from digitscan.pages import to_gray
-
     return read_page(Page("<image>", 1, to_gray(image), dpi), classifier)
