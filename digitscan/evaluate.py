@@ -148,19 +148,25 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def strings_on(field: Field, results: list[Field]) -> list[int]:
+    """Indices of the result strings lying on a truth field, left to right."""
+    mine = [
+        i
+        for i, r in enumerate(results)
+        if r.page == field.page and same_file(r.file, field.file) and overlap(r, field) >= 0.5
+    ]
+    return sorted(mine, key=lambda i: results[i].x)
+
+
 def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
     """Match strings to truth fields by position; several strings on one field are read left to right."""
     pages = {(t.file, t.page) for t in truth}
     claimed: set[int] = set()
     exact = errors = digits = missed = 0
     for field in truth:
-        mine = [
-            i
-            for i, r in enumerate(results)
-            if r.page == field.page and same_file(r.file, field.file) and overlap(r, field) >= 0.5
-        ]
+        mine = strings_on(field, results)
         claimed.update(mine)
-        text = "".join(results[i].text for i in sorted(mine, key=lambda i: results[i].x))
+        text = "".join(results[i].text for i in mine)
         missed += not mine
         exact += text == field.text
         errors += edit_distance(text, field.text)
@@ -184,32 +190,26 @@ def review_tradeoff(
 ) -> list[dict[str, float]]:
     """For each --min-confidence: the share of misread fields it flags, and of correct ones.
 
-    A field's confidence is the lowest of its strings' (each the lowest digit probability).
+    A field's confidence is the lowest of its strings' (each the lowest digit probability);
+    a '?' in its text flags it whatever the threshold. Fields no string lies on are left out.
     """
-    fields = []
+    read = []  # (read right, lowest confidence, has an unreadable mark)
     for field in truth:
-        mine = [
-            r
-            for r in results
-            if r.page == field.page and same_file(r.file, field.file) and overlap(r, field) >= 0.5
-        ]
-        if mine:
-            text = "".join(r.text for r in sorted(mine, key=lambda r: r.x))
-            fields.append((text == field.text, min(r.confidence for r in mine), "?" in text))
-    wrong = [f for f in fields if not f[0]]
-    right = [f for f in fields if f[0]]
+        if mine := strings_on(field, results):
+            text = "".join(results[i].text for i in mine)
+            read.append((text == field.text, min(results[i].confidence for i in mine), "?" in text))
+    wrong = sum(1 for ok, _, _ in read if not ok)
+    right = len(read) - wrong
     rows = []
     for threshold in thresholds:
-        flagged = [unreadable or confidence < threshold for _, confidence, unreadable in fields]
+        flagged = [(ok, unreadable or confidence < threshold) for ok, confidence, unreadable in read]
         rows.append(
             {
                 "threshold": threshold,
-                "wrong_flagged": sum(f for f, (ok, _, _) in zip(flagged, fields, strict=True) if not ok)
-                / max(1, len(wrong)),
-                "right_flagged": sum(f for f, (ok, _, _) in zip(flagged, fields, strict=True) if ok)
-                / max(1, len(right)),
-                "wrong": len(wrong),
-                "right": len(right),
+                "wrong_flagged": sum(flag for ok, flag in flagged if not ok) / max(1, wrong),
+                "right_flagged": sum(flag for ok, flag in flagged if ok) / max(1, right),
+                "wrong": wrong,
+                "right": right,
             }
         )
     return rows
