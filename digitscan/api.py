@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ import cv2
 
 from digitscan.classify import Classifier, load_classifier
 from digitscan.containers import FileResult, PageReading
-from digitscan.errors import DigitscanError
-from digitscan.inspect import annotate, page_stem
-from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, load_pages
+from digitscan.errors import DigitscanError, UsageError
+from digitscan.inspect import CropWriter, annotate, page_stem
+from digitscan.output import WRITERS, ResultFile, write_errors
+from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, find_inputs, load_pages
 from digitscan.pipeline import read_page
 
 
@@ -136,3 +138,76 @@ def scan(
     else:
         load_classifier(model)  # a missing or broken model is one error here, not one per worker
         yield from scan_parallel(files, model, options, workers)
+
+
+Failure = tuple[str, str, str]  # file, page ("" when not one page's fault), message
+
+
+def run_batch(
+    paths: list[str],
+    out_file: str | None,
+    output_format: str,
+    options: ScanOptions,
+    model: Path | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    crops_dir: Path | None = None,
+    errors_file: Path | None = None,
+    on_start: Callable[[int], None] = lambda files: None,
+    on_result: Callable[[FileResult], None] = lambda result: None,
+    on_failure: Callable[[Failure], None] = lambda failure: None,
+) -> tuple[list[Failure], int]:
+    """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
+    (None or '-': stdout), resuming a killed run if asked; save crops and the errors CSV.
+
+    Returns the failures (also passed to `on_failure` as they happen) and the number of other
+    files skipped. Interrupted, it closes what it wrote so `resume=True` can carry on.
+    """
+    to_stdout = out_file in (None, "-")
+    if resume and to_stdout:
+        raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
+    inputs = find_inputs(paths)
+    if not inputs.files and not inputs.unreadable:
+        raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
+    if options.annotate_dir is not None:
+        options.annotate_dir.mkdir(parents=True, exist_ok=True)
+    failures: list[Failure] = []
+
+    def failed(failure: Failure) -> None:
+        failures.append(failure)
+        on_failure(failure)
+
+    for name, reason in inputs.unreadable:
+        failed((name, "", f"{name}: {reason}"))
+    result_file = (
+        None if to_stdout else ResultFile(str(out_file), output_format, options.min_confidence, resume)
+    )
+    crop_writer = CropWriter(crops_dir, append=resume) if crops_dir is not None else None
+    try:
+        if result_file is None:
+            writer = WRITERS[output_format](sys.stdout, options.min_confidence)
+            todo = list(inputs.files)
+        else:
+            failures.extend(result_file.errors())
+            todo = [name for name in inputs.files if not result_file.is_done(name)]
+        on_start(len(todo))
+        for result in scan(todo, options, model=model, workers=workers):
+            if result_file is not None:
+                result_file.record(result)
+            else:
+                writer.write(result.pages)
+            if crop_writer is not None:
+                crop_writer.write(result.pages)
+            on_result(result)
+            if result.error:
+                failed((result.source, str(result.error_page or ""), result.error))
+        if result_file is not None:
+            result_file.finish()
+    finally:
+        if result_file is not None:
+            result_file.close()
+        if crop_writer is not None:
+            crop_writer.close()
+    if errors_file is not None:
+        write_errors(errors_file, failures)
+    return failures, len(inputs.skipped)

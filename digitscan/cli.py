@@ -236,69 +236,43 @@ def run(
     import signal
     import time
 
-    from digitscan.api import ScanOptions, scan
-    from digitscan.inspect import CropWriter
-    from digitscan.output import WRITERS, ResultFile, write_errors
-    from digitscan.pages import find_inputs
-    from digitscan.report import RunTally, progress_bar, summary_panel
+    from digitscan.api import ScanOptions, run_batch
+    from digitscan.report import FileProgress, RunTally, summary_panel
 
     started = time.perf_counter()
-    to_stdout = out_file in (None, "-")
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    result_file = None
-    crop_writer = None
     tally = RunTally()
+    bar = FileProgress(enabled=not quiet and err.is_terminal, console=err)
+
+    def on_result(result) -> None:
+        tally.add(result, min_confidence)
+        bar.advance(len(result.pages))
+
+    def on_failure(failure) -> None:
+        err.print(f"[red]error:[/] {failure[2]}", highlight=False)
+
     try:
-        if resume and to_stdout:
-            raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
-        inputs = find_inputs(paths)
-        if not inputs.files and not inputs.unreadable:
-            raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
-        if annotate_dir is not None:
-            annotate_dir.mkdir(parents=True, exist_ok=True)
-        if crops_dir is not None:
-            crop_writer = CropWriter(crops_dir, append=resume)
-        options = ScanOptions(dpi, max_pixels, min_confidence, annotate_dir)
-        tally.skipped = len(inputs.skipped)
-        failures = [(name, "", f"{name}: {reason}") for name, reason in inputs.unreadable]
-        for *_, message in failures:
-            err.print(f"[red]error:[/] {message}", highlight=False)
-        if to_stdout:
-            writer = WRITERS[output_format.value](sys.stdout, min_confidence)
-            todo = list(inputs.files)
-        else:
-            result_file = ResultFile(out_file, output_format.value, min_confidence, resume=resume)
-            failures += result_file.errors()
-            todo = [name for name in inputs.files if not result_file.is_done(name)]
-        with progress_bar(len(todo), enabled=not quiet and err.is_terminal, console=err) as advance:
-            for result in scan(todo, options, model=model, workers=workers or os.cpu_count() or 1):
-                if result_file is not None:
-                    result_file.record(result)
-                else:
-                    writer.write(result.pages)
-                if crop_writer is not None:
-                    crop_writer.write(result.pages)
-                tally.add(result, min_confidence)
-                advance(len(result.pages))
-                if result.error:
-                    err.print(f"[red]error:[/] {result.error}", highlight=False)
-                    failures.append((result.source, str(result.error_page or ""), result.error))
-        if result_file is not None:
-            result_file.finish()
-        if crop_writer is not None:
-            crop_writer.close()
-        if errors_file is not None:
-            write_errors(errors_file, failures)
+        with bar:
+            failures, tally.skipped = run_batch(
+                paths,
+                out_file,
+                output_format.value,
+                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir),
+                model=model,
+                workers=workers or os.cpu_count() or 1,
+                resume=resume,
+                crops_dir=crops_dir,
+                errors_file=errors_file,
+                on_start=bar.start,
+                on_result=on_result,
+                on_failure=on_failure,
+            )
     except DigitscanError as error:
         raise fail(error) from None
     except OSError as error:
         raise fail(UsageError(f"{error.filename or ''}: cannot write ({error.strerror or error})")) from None
     except KeyboardInterrupt:
-        if result_file is not None:
-            result_file.close()
-        if crop_writer is not None:
-            crop_writer.close()
-        resumable = f"; rerun with --resume to continue into {out_file}" if result_file is not None else ""
+        resumable = "" if out_file in (None, "-") else f"; rerun with --resume to continue into {out_file}"
         err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     tally.errors = len(failures)

@@ -186,6 +186,7 @@ class ResultFile:
         self.journal_path.unlink(missing_ok=True)
 
     def close(self) -> None:
+        """Close the part and journal (again is harmless), leaving them for --resume."""
         self.stream.close()
         self.journal.close()
 

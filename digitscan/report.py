@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -89,29 +87,42 @@ def summary_panel(tally: RunTally, seconds: float) -> Panel:
     return Panel(table, title="digitscan run", expand=False)
 
 
-@contextmanager
-def progress_bar(files: int, enabled: bool, console: Console) -> Iterator[Callable[[int], None]]:
-    """A progress bar over files (pages counted as they come); a no-op when disabled."""
-    if not enabled:
-        yield lambda pages: None
-        return
-    columns = (
-        TextColumn("[bold]reading"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        TextColumn("{task.fields[pages]} pages, {task.fields[rate]:.1f} pages/s"),
-        TimeRemainingColumn(),
-    )
-    started = time.perf_counter()
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("reading", total=files, pages=0, rate=0.0)
-        pages = 0
+class FileProgress:
+    """A progress bar over files on `console` (pages counted as they come); a no-op when disabled."""
 
-        def advance(new_pages: int) -> None:
-            nonlocal pages
-            pages += new_pages
-            rate = pages / max(1e-6, time.perf_counter() - started)
-            progress.update(task, advance=1, pages=pages, rate=rate)
+    def __init__(self, enabled: bool, console: Console) -> None:
+        self.progress = None
+        if enabled:
+            self.progress = Progress(
+                TextColumn("[bold]reading"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files"),
+                TextColumn("{task.fields[pages]} pages, {task.fields[rate]:.1f} pages/s"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            )
+        self.pages = 0
+        self.started = time.perf_counter()
+        self.task = None
 
-        yield advance
+    def __enter__(self) -> FileProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def start(self, files: int) -> None:
+        self.started = time.perf_counter()
+        if self.progress is not None:
+            self.task = self.progress.add_task("reading", total=files, pages=0, rate=0.0)
+
+    def advance(self, pages: int) -> None:
+        self.pages += pages
+        if self.progress is not None and self.task is not None:
+            rate = self.pages / max(1e-6, time.perf_counter() - self.started)
+            self.progress.update(self.task, advance=1, pages=self.pages, rate=rate)
