@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 # Loaded on first use, so `import digitscan` (and `digitscan --help`) stays instant.
 LAZY = {
     "scan": "digitscan.api",
+    "run_batch": "digitscan.api",
     "ScanOptions": "digitscan.api",
     "read_page": "digitscan.pipeline",
     "read_image": "digitscan.pipeline",
