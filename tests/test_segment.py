@@ -63,6 +63,20 @@ def test_digit_touching_and_crossing_box_lines_survives(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["74"]
 
 
+@pytest.mark.parametrize("nth", range(3))
+def test_digits_standing_on_an_underline_keep_their_feet(mnist, classifier, nth):
+    only = blank_page(1600, 600)
+    write_digits(only, mnist, "2727", 300, 400, HEIGHT, gap=0.5, nth=nth)
+    page = only.copy()
+    cv2.line(page, (200, 401), (900, 401), 20, 3)  # the feet of the 2s lie along it
+    binary = ink(page)
+    cleaned = lines.remove_rules(binary, lines.find_rules(binary, HEIGHT))
+    digit_pixels = ink(only) > 0
+    assert ((cleaned > 0) & digit_pixels).sum() > 0.965 * digit_pixels.sum()
+    assert cleaned[401, 850] == 0  # the rule beyond the digits is gone
+    assert texts(read_image(page, classifier)) == ["2727"]
+
+
 def write_digits_only(mnist):
     page = blank_page(2480, 800)
     write_digits(page, mnist, "74", 300, 420, HEIGHT, gap=1.0)

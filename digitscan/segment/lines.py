@@ -102,7 +102,13 @@ def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     bridged_across = cv2.morphologyEx(
         cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1))
     )
+    # A stroke lying along a rule (the foot of a 2 on its underline) makes the line locally
+    # thicker than scanning jitter can: keep its ink beside the rule itself.
+    thick = rules.thickness + max(3, rules.thickness)
+    along_horizontal = opened(binary, 1, thick)
+    along_vertical = opened(binary, thick, 1)
     restored = cv2.bitwise_or(
-        cv2.bitwise_and(bridged_down, wide_horizontal), cv2.bitwise_and(bridged_across, wide_vertical)
+        cv2.bitwise_and(cv2.bitwise_or(bridged_down, along_horizontal), wide_horizontal),
+        cv2.bitwise_and(cv2.bitwise_or(bridged_across, along_vertical), wide_vertical),
     )
     return cv2.bitwise_or(cleaned, cv2.bitwise_and(restored, binary))
