@@ -95,6 +95,33 @@ def test_comb_field_reads_as_one_string(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["507218"]
 
 
+@pytest.mark.parametrize("nth", range(2))
+def test_ones_filling_their_cells_are_not_box_sides(mnist, classifier, nth):
+    page = blank_page(2480, 900)  # an A4 width at 300 dpi: every mark touches a rule
+    cell, top, bottom = 110, 290, 410
+    for k in range(6):
+        write_digits(page, mnist, "1", 200 + k * cell + 35, bottom - 1, bottom - top - 3, nth=nth * 6 + k)
+    for k in range(7):
+        cv2.line(page, (200 + k * cell, bottom), (200 + k * cell, top), 30, 3)
+    for y in (top, bottom):
+        cv2.line(page, (200, y), (200 + 6 * cell, y), 30, 3)
+    assert texts(read_image(page, classifier)) == ["111111"]
+
+
+def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
+    page = blank_page(1400, 900)
+    write_digits(page, mnist, "48213", 200, 250, HEIGHT)
+    write_digits(page, mnist, "96075", 200, 420, HEIGHT, nth=5)
+    cell, top, bottom = 60, 546, 614  # cells shorter than the free-written digits above
+    for k in range(4):
+        write_digits(page, mnist, "5941"[k], 200 + k * cell + 15, bottom - 9, 50, nth=7)
+    for k in range(5):
+        cv2.line(page, (200 + k * cell, top), (200 + k * cell, bottom), 30, 3)
+    for y in (top, bottom):
+        cv2.line(page, (200, y), (200 + 4 * cell, y), 30, 3)
+    assert texts(read_image(page, classifier)) == ["48213", "96075", "5941"]
+
+
 def test_two_touching_digits_become_two(mnist, classifier):
     page = blank_page()
     write_digits(page, mnist, "38", 300, 400, HEIGHT, gap=-0.12)

@@ -14,7 +14,7 @@ import numpy as np
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
 HORIZONTAL_RULE = 2.5
 # A vertical run this long is a box side when it joins horizontal rules at both ends.
-VERTICAL_SIDE = 1.15
+SHORT_SIDE = 0.6
 VERTICAL_RULE = 3.0
 SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
 
@@ -46,18 +46,23 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
 
 
 def box_sides(binary: np.ndarray, horizontal: np.ndarray, digit_height: float) -> np.ndarray:
-    """Vertical runs that join horizontal rules at both ends (a digit's stem touches one at most),
-    or that are longer than any digit."""
-    candidates = opened(binary, 1, max(15, round(VERTICAL_SIDE * digit_height)))
+    """Vertical runs that join horizontal rules at both ends and are no thicker than the rules
+    (a 1 filling its cell touches both, but a pen is wider than print), or that are longer
+    than any digit. Sides are looked for down to SHORT_SIDE: cells can be smaller than the
+    page's handwriting."""
+    candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
     sides = np.zeros_like(binary)
     if count <= 1:
         return sides
     reach = max(3, round(0.1 * digit_height))
     near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1)))
+    rule = rule_thickness(horizontal, axis=0)
+    thin = rule + max(1, rule // 2)
     for index in range(1, count):
-        x, y, w, h, _ = stats[index]
+        x, y, w, h, area = stats[index]
         joins_rules = near_rule[y, x : x + w].any() and near_rule[y + h - 1, x : x + w].any()
+        joins_rules = joins_rules and area <= thin * h
         if joins_rules or h > VERTICAL_RULE * digit_height:
             box = (slice(y, y + h), slice(x, x + w))
             sides[box][labels[box] == index] = 255
