@@ -213,40 +213,32 @@ def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
     return path + low
 
 
-def cut(
-    glyph: Glyph, centres: tuple[int, ...], paths: dict[tuple[int, int], np.ndarray] | None = None
-) -> list[Glyph] | None:
-    """The glyph cut along separating paths near `centres`; None if a piece is too small to be a
-    digit. `paths` keeps the paths found, for the other cuts of the same glyph that share them."""
-    paths = {} if paths is None else paths
-    reach = max(1, int(0.3 * glyph.width / (len(centres) + 1)))
+def piece_between(glyph: Glyph, left: np.ndarray, right: np.ndarray) -> Glyph | None:
+    """The glyph's ink between two cut paths (a column per row each); None if too small to be
+    a digit."""
     columns = np.arange(glyph.width)[None, :]
-    bounds = [np.zeros(glyph.height, np.int64)]
-    for centre in centres:
-        if (centre, reach) not in paths:
-            paths[centre, reach] = separating_path(glyph.mask, centre, reach)
-        bounds.append(paths[centre, reach])
-    bounds.append(np.full(glyph.height, glyph.width))
-    total = glyph.mask.sum()
-    pieces = []
-    for left, right in pairwise(bounds):
-        inside = (columns >= left[:, None]) & (columns < right[:, None])
-        piece = trimmed(glyph.mask & inside, glyph.x, glyph.y)
-        if piece is None or piece.mask.sum() < 0.08 * total or piece.height < 0.4 * glyph.height:
-            return None
-        pieces.append(piece)
-    return pieces
+    inside = (columns >= left[:, None]) & (columns < right[:, None])
+    piece = trimmed(glyph.mask & inside, glyph.x, glyph.y)
+    if piece is None or piece.mask.sum() < 0.08 * glyph.mask.sum() or piece.height < 0.4 * glyph.height:
+        return None
+    return piece
+
+
+def cut_reach(glyph: Glyph, pieces: int) -> int:
+    """How far from an even split a cut may start and wander: 30% of a digit's width."""
+    return max(1, int(0.3 * glyph.width / pieces))
 
 
 def cut_candidates(glyph: Glyph, pieces: int) -> list[tuple[int, ...]]:
-    """Where to look for each cut: the even split, and the thinnest column near it."""
+    """Where to start each cut: the even split, half a reach either side of it, and the
+    thinnest column near it (digits are rarely of equal width)."""
     ink = glyph.mask.sum(axis=0)
+    reach = cut_reach(glyph, pieces)
     choices = []
     for k in range(1, pieces):
         expected = int(k * glyph.width / pieces)
-        reach = max(1, int(0.3 * glyph.width / pieces))
         low, high = max(1, expected - reach), min(glyph.width - 1, expected + reach)
-        options = {expected}
+        options = {expected, max(low, expected - reach // 2), min(high - 1, expected + reach // 2)}
         if high > low:
             options.add(low + int(np.argmin(ink[low:high])))
         choices.append(sorted(options))
@@ -259,15 +251,32 @@ def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
 
 
 def split_options(glyph: Glyph) -> list[list[Glyph]]:
-    """Ways to cut the glyph into 2-4 digits (the whole glyph not among them)."""
-    most = min(4, max(2, round(glyph.width / (0.4 * glyph.height))))
+    """Ways to cut the glyph into 2-4 digits (the whole glyph not among them). Splits share
+    pieces (a 3-way cut's first piece is the same for every second cut), so each piece is
+    made once and the same object stands in every split that has it."""
+    most = min(4, max(2, round(glyph.width / (0.5 * glyph.height))))
+    edges = (np.zeros(glyph.height, np.int64), np.full(glyph.height, glyph.width))
     paths: dict[tuple[int, int], np.ndarray] = {}
-    return [
-        split
-        for pieces in range(2, most + 1)
-        for centres in cut_candidates(glyph, pieces)
-        if (split := cut(glyph, centres, paths)) is not None
-    ]
+    pieces: dict[tuple[bytes, bytes], Glyph | None] = {}
+    options = []
+    for count in range(2, most + 1):
+        reach = cut_reach(glyph, count)
+        for centres in cut_candidates(glyph, count):
+            for centre in centres:
+                if (centre, reach) not in paths:
+                    paths[centre, reach] = separating_path(glyph.mask, centre, reach)
+            bounds = [edges[0], *(paths[centre, reach] for centre in centres), edges[1]]
+            split = []
+            for left, right in pairwise(bounds):
+                key = (left.tobytes(), right.tobytes())
+                if key not in pieces:
+                    pieces[key] = piece_between(glyph, left, right)
+                if pieces[key] is None:
+                    break
+                split.append(pieces[key])
+            else:
+                options.append(split)
+    return options
 
 
 def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
@@ -296,7 +305,13 @@ def split_touching(
     }
     if not candidates:
         return glyphs, crops, probabilities
-    pieces = [part for options in candidates.values() for option in options for part in option]
+    index: dict[int, int] = {}  # a piece's id -> its row in the batch (pieces are shared)
+    pieces = []
+    for options in candidates.values():
+        for part in (part for option in options for part in option):
+            if id(part) not in index:
+                index[id(part)] = len(pieces)
+                pieces.append(part)
     piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces])
     piece_probabilities = classify_crops(classifier, piece_crops)
     scores = digit_log_probability(piece_probabilities)
@@ -304,26 +319,21 @@ def split_touching(
     # digit" is a wrong cut, however confident the other pieces are.
     scores[piece_probabilities.argmax(axis=1) == NOT_DIGIT] = -np.inf
     out_glyphs, out_crops, out_probabilities = [], [], []
-    start = 0
     for i, glyph in enumerate(glyphs):
-        best, best_score, best_start = (
-            None,
-            float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN,
-            0,
-        )
+        best: list[int] = []
+        best_score = float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN
         for option in candidates.get(i, []):
-            score = float(scores[start : start + len(option)].mean())
-            if score > best_score:
-                best, best_score, best_start = option, score, start
-            start += len(option)
-        if best is None:
+            rows = [index[id(part)] for part in option]
+            if (score := float(scores[rows].mean())) > best_score:
+                best, best_score = rows, score
+        if not best:
             out_glyphs.append(glyph)
             out_crops.append(crops[i])
             out_probabilities.append(probabilities[i])
         else:
-            out_glyphs.extend(best)
-            out_crops.extend(piece_crops[best_start : best_start + len(best)])
-            out_probabilities.extend(piece_probabilities[best_start : best_start + len(best)])
+            out_glyphs.extend(pieces[row] for row in best)
+            out_crops.extend(piece_crops[best])
+            out_probabilities.extend(piece_probabilities[best])
     return out_glyphs, np.stack(out_crops), np.stack(out_probabilities)
 
 
