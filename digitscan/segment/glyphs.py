@@ -181,36 +181,40 @@ def trimmed(mask: np.ndarray, x: int, y: int) -> Glyph | None:
     return Glyph(x + int(cols[0]), y + int(rows[0]), part.shape[1], part.shape[0], part)
 
 
-def separating_path(mask: np.ndarray, centre: int, reach: int) -> np.ndarray:
-    """Per row, the column of a top-to-bottom path crossing the least ink near `centre`.
+def separating_paths(mask: np.ndarray, centres: list[int], reach: int) -> np.ndarray:
+    """Per centre and row, the column of a top-to-bottom path crossing the least ink near it.
 
     A straight cut slices through digits that lean on each other; this path (dynamic
-    programming, one column left or right per row) slips between them and cuts only where
-    they actually touch.
+    programming, one column left or right per row, at most `reach` from its centre) slips
+    between them and cuts only where they actually touch. All centres go in one pass.
     """
     height, width = mask.shape
-    low, high = max(1, centre - reach), min(width - 1, centre + reach + 1)
-    if high <= low:  # no room to wander: cut straight
-        return np.full(height, min(max(centre, 1), width - 1), np.int64)
-    columns = np.arange(low, high)
-    cost = mask[:, low:high].astype(np.float64) * 10 + 0.01 * np.abs(columns - centre)[None, :]
-    band = high - low
+    offsets = np.arange(-reach, reach + 1)
+    columns = np.asarray(centres)[:, None] + offsets[None, :]  # (centres, band)
+    usable = (columns >= 1) & (columns < width - 1)
+    ink = mask[:, np.clip(columns, 0, width - 1)].astype(np.float64) * 10  # (rows, centres, band)
+    cost = np.where(usable, ink + 0.01 * np.abs(offsets), np.inf)
     total = cost[0].copy()
-    step = np.zeros((height, band), np.int8)
-    options = np.full((3, band), np.inf)
-    every = np.arange(band)
+    step = np.zeros((height, *columns.shape), np.int8)
+    from_left = np.full(columns.shape, np.inf)
+    from_right = np.full(columns.shape, np.inf)
     for row in range(1, height):
-        options[0, 1:] = total[:-1]  # from the column to the left
-        options[1] = total
-        options[2, :-1] = total[1:]  # from the column to the right
-        choice = options.argmin(axis=0)
-        step[row] = choice - 1
-        total = cost[row] + options[choice, every]
-    path = np.empty(height, np.int64)
-    path[-1] = int(total.argmin())
+        from_left[:, 1:] = total[:, :-1]
+        from_right[:, :-1] = total[:, 1:]
+        best = np.minimum(np.minimum(from_left, total), from_right)
+        step[row] = np.where(from_left == best, -1, np.where(total == best, 0, 1))
+        total = cost[row] + best
+    every = np.arange(len(centres))
+    position = total.argmin(axis=1)
+    path = np.empty((len(centres), height), np.int64)
+    path[:, -1] = position
     for row in range(height - 1, 0, -1):
-        path[row - 1] = path[row] + step[row, path[row]]
-    return path + low
+        position = np.clip(position + step[row, every, position], 0, columns.shape[1] - 1)
+        path[:, row - 1] = position
+    straight = ~usable.any(axis=1)  # no room to wander: cut straight
+    path = np.take_along_axis(columns, path, axis=1)
+    path[straight] = np.clip(np.asarray(centres)[straight], 1, width - 1)[:, None]
+    return path
 
 
 def piece_between(glyph: Glyph, left: np.ndarray, right: np.ndarray) -> Glyph | None:
@@ -256,16 +260,17 @@ def split_options(glyph: Glyph) -> list[list[Glyph]]:
     made once and the same object stands in every split that has it."""
     most = min(4, max(2, round(glyph.width / (0.5 * glyph.height))))
     edges = (np.zeros(glyph.height, np.int64), np.full(glyph.height, glyph.width))
-    paths: dict[tuple[int, int], np.ndarray] = {}
     pieces: dict[tuple[bytes, bytes], Glyph | None] = {}
     options = []
     for count in range(2, most + 1):
-        reach = cut_reach(glyph, count)
-        for centres in cut_candidates(glyph, count):
-            for centre in centres:
-                if (centre, reach) not in paths:
-                    paths[centre, reach] = separating_path(glyph.mask, centre, reach)
-            bounds = [edges[0], *(paths[centre, reach] for centre in centres), edges[1]]
+        candidates = cut_candidates(glyph, count)
+        starts = sorted({centre for centres in candidates for centre in centres})
+        if not starts:
+            continue
+        found = separating_paths(glyph.mask, starts, cut_reach(glyph, count))
+        paths = dict(zip(starts, found, strict=True))
+        for centres in candidates:
+            bounds = [edges[0], *(paths[centre] for centre in centres), edges[1]]
             split = []
             for left, right in pairwise(bounds):
                 key = (left.tobytes(), right.tobytes())
