@@ -45,11 +45,11 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     return cv2.bitwise_and(cv2.resize(runs, (width, height), interpolation=cv2.INTER_NEAREST), binary)
 
 
-def box_sides(binary: np.ndarray, horizontal: np.ndarray, digit_height: float) -> np.ndarray:
-    """Vertical runs that join horizontal rules at both ends and are no thicker than the rules
-    (a 1 filling its cell touches both, but a pen is wider than print), or that are longer
-    than any digit. Sides are looked for down to SHORT_SIDE: cells can be smaller than the
-    page's handwriting."""
+def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_height: float) -> np.ndarray:
+    """Vertical runs that join horizontal rules at both ends and are about as thin as those
+    rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
+    or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
+    smaller than the page's handwriting."""
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
     sides = np.zeros_like(binary)
@@ -57,7 +57,6 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, digit_height: float) -
         return sides
     reach = max(3, round(0.1 * digit_height))
     near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1)))
-    rule = rule_thickness(horizontal, axis=0)
     thin = rule + max(1, rule // 2)
     for index in range(1, count):
         x, y, w, h, area = stats[index]
@@ -85,8 +84,9 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
 
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     horizontal = long_horizontal_runs(binary, max(15, round(HORIZONTAL_RULE * digit_height)))
-    vertical = box_sides(binary, horizontal, digit_height)
-    thickness = max(rule_thickness(horizontal, axis=0), rule_thickness(vertical, axis=1))
+    across = rule_thickness(horizontal, axis=0)
+    vertical = box_sides(binary, horizontal, across, digit_height)
+    thickness = max(across, rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness)
 
 
