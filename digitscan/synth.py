@@ -2,7 +2,7 @@
 
 They stand in for real scans: printed titles and labels, comb fields, underlined, boxed and
 free-written fields, touching and broken digits, skew, uneven light, grey paper, noise, blue
-or black ink, JPEG artefacts, 200 and 300 dpi. Only MNIST *test* digits are drawn, so a model
+or black ink or pencil, JPEG artefacts, 200 and 300 dpi. Only MNIST *test* digits are drawn, so a model
 trained on the training split has never seen them.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -37,6 +37,7 @@ LABELS = (
 FIELD_KINDS = ("comb", "underline", "box", "free")
 BLACK_INK = (35, 30, 30)
 BLUE_INK = (150, 55, 25)  # BGR
+PENCIL = (105, 100, 100)  # graphite: grey, and grainy where the paper's tooth shows through
 PRINT = (40, 40, 40)
 
 
@@ -185,6 +186,9 @@ def compose_page(
             fields.append((box, text))
             x = right + int(0.5 * dpi)
         baseline += int(rng.uniform(0.8, 1.1) * dpi)
+    if style.ink == PENCIL:
+        grain = cv2.GaussianBlur(rng.uniform(0.45, 1.0, alpha.shape).astype(np.float32), (0, 0), 0.7)
+        alpha *= grain * rng.uniform(0.7, 0.95)
     ink = np.array(style.ink, np.float32)
     page = canvas.astype(np.float32) * (1 - alpha[..., None]) + ink * alpha[..., None]
     page = page * style.paper * lighting((height, width), rng)[..., None]
@@ -210,9 +214,11 @@ def compose_page(
 
 
 def random_style(rng: np.random.Generator, dpi: int) -> PageStyle:
+    """Blue ballpoint on 40% of pages, pencil on 20%, black ink on the rest."""
+    pen = rng.random()
     return PageStyle(
         dpi=dpi,
-        ink=BLUE_INK if rng.random() < 0.4 else BLACK_INK,
+        ink=BLUE_INK if pen < 0.4 else PENCIL if pen < 0.6 else BLACK_INK,
         skew=float(rng.uniform(-5, 5)),
         noise=float(rng.uniform(2, 6)),
         paper=float(rng.uniform(0.86, 1.0)),
@@ -274,9 +280,7 @@ def generate_samples(
         for number in range(1, spec.pages + 1):
             style = random_style(rng, spec.dpi)
             if spec.name.endswith((".png", ".tif")):
-                style = PageStyle(
-                    style.dpi, style.ink, style.skew, 0.0, style.paper
-                )  # noise defeats lossless compression
+                style = replace(style, noise=0.0)  # noise defeats lossless compression
             page, fields = compose_page(source, style, rng)
             if spec.gray:
                 page = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)

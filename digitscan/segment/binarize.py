@@ -2,7 +2,9 @@
 
 The paper's brightness is estimated with a max filter wider than any pen stroke and divided
 out, so a shadowed corner and a bright centre end up on the same scale; one Otsu threshold on
-that flattened image then separates ink from paper across the whole page.
+that flattened image then separates ink from paper across the whole page. Pencil is the
+exception Otsu misses when the form's print is much darker: there a pixel is also judged
+against the darkest ink near it (a local midrange, bounded by how dark ink must be).
 
 The alternatives (global Otsu, OpenCV's adaptive mean, Sauvola) stay selectable so that
 `benchmarks/binarization.py` can compare them on the same pages; flattened Otsu read best.
@@ -16,6 +18,7 @@ import numpy as np
 # Ink darker than this share of the local paper is ink even on a page with no contrast to learn from.
 LOWEST_THRESHOLD = 0.55
 HIGHEST_THRESHOLD = 0.88
+FAINT_THRESHOLD = 0.82  # pencil: clearly darker than paper, often not darker than Otsu's cut
 
 
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
@@ -44,8 +47,14 @@ def binarize(gray: np.ndarray, window: int, method: str = "flattened") -> np.nda
     flat = flatten(gray, window)
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
-    _, binary = cv2.threshold(flat, threshold - 0.5, 255, cv2.THRESH_BINARY_INV)  # ink: below threshold
-    return binary
+    # Otsu's cut lies between paper and the page's darkest ink (print, ballpoint); pencil can
+    # be lighter than that cut throughout. So each pixel may also be judged against its own
+    # neighbourhood: ink if darker than halfway from the darkest ink near it to the paper, as
+    # long as that is clearly darker than paper (never noise on blank paper).
+    size = max(3, window // 3) | 1
+    darkest_near = cv2.erode(flat, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    local = np.clip((darkest_near.astype(np.float32) + 255) / 2, threshold, FAINT_THRESHOLD * 255)
+    return np.where(flat < local - 0.5, np.uint8(255), np.uint8(0))
 
 
 def global_otsu(gray: np.ndarray, window: int) -> np.ndarray:
