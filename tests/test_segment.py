@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitscan.pipeline import read_image
-from digitscan.segment import binarize, deskew, glyphs, lines
+from digitscan.segment import binarize, components, deskew, glyphs, lines
 from tests.conftest import blank_page, digit_of, write_digits
 
 HEIGHT = 80
@@ -189,3 +189,16 @@ def test_strings_come_in_reading_order(mnist, classifier):
     reading = read_image(page, classifier)
     assert texts(reading) == ["22", "11", "33"]
     assert [s.index for s in reading.strings] == [1, 2, 3]
+
+
+def test_component_boxes_match_opencvs_statistics():
+    rng = np.random.default_rng(3)
+    page = np.where(rng.random((300, 400)) < 0.08, np.uint8(255), np.uint8(0))  # specks to the edges
+    cv2.rectangle(page, (50, 50), (250, 250), 255, 3)  # a box with marks in its hole...
+    cv2.circle(page, (150, 150), 60, 255, 4)  # ...a ring inside it, and a dot inside the ring
+    cv2.circle(page, (150, 150), 5, 255, -1)
+    for image in (page, np.zeros((40, 50), np.uint8), np.full((20, 30), 255, np.uint8)):
+        labels, boxes = components.component_boxes(image)
+        _, expected_labels, stats, _ = cv2.connectedComponentsWithStats(image, connectivity=8)
+        assert (labels == expected_labels).all()
+        assert (boxes == stats[1:, :4]).all()

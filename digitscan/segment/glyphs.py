@@ -15,6 +15,7 @@ import numpy as np
 
 from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
 from digitscan.normalize import to_mnist
+from digitscan.segment.components import component_boxes
 
 SPECK = 0.3  # smaller than this share of the glyph height both ways: dust, dots, noise
 MIN_HEIGHT = 0.4  # shorter than this: a dash, a dot, small print; never a digit of a handwritten string
@@ -66,11 +67,6 @@ def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
     return float(np.percentile(candidates, 75))
 
 
-def component_stats(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    return labels, stats[1:]
-
-
 def edge_labels(labels: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
     """Labels of components touching the page's edge (the image border, or `outside` when turned)."""
     if outside is None:
@@ -83,10 +79,10 @@ def edge_labels(labels: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
 def find_glyphs(binary: np.ndarray, outside: np.ndarray | None = None) -> tuple[list[Glyph], float]:
     """Connected components of the ink and their typical height, without dust, huge marks and
     marks touching the page's edge (scanner borders, sheet edges and their shadows)."""
-    labels, stats = component_stats(binary)
-    keep = np.ones(len(stats), bool)
+    labels, boxes = component_boxes(binary)
+    keep = np.ones(len(boxes), bool)
     keep[edge_labels(labels, outside) - 1] = False
-    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    widths, heights = boxes[:, 2], boxes[:, 3]
     height = typical_height(heights[keep], widths[keep])
     if height == 0:
         return [], 0.0
@@ -94,7 +90,7 @@ def find_glyphs(binary: np.ndarray, outside: np.ndarray | None = None) -> tuple[
     keep &= (heights <= HUGE * height) & (widths <= 3 * HUGE * height)
     glyphs = []
     for index in np.flatnonzero(keep):
-        x, y, w, h, _ = stats[index]
+        x, y, w, h = boxes[index]
         glyphs.append(Glyph(int(x), int(y), int(w), int(h), labels[y : y + h, x : x + w] == index + 1))
     return glyphs, height
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitscan.segment.components import component_boxes
+
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
 HORIZONTAL_RULE = 2.5
 # A vertical run this long is a box side when it joins horizontal rules at both ends.
@@ -51,20 +53,18 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_heigh
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    labels, boxes = component_boxes(candidates)
     sides = np.zeros_like(binary)
-    if count <= 1:
-        return sides
     reach = max(3, round(0.1 * digit_height))
     near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1)))
     thin = rule + max(1, rule // 2)
-    for index in range(1, count):
-        x, y, w, h, area = stats[index]
+    for index, (x, y, w, h) in enumerate(boxes, start=1):
+        box = (slice(y, y + h), slice(x, x + w))
+        own = labels[box] == index
         joins_rules = near_rule[y, x : x + w].any() and near_rule[y + h - 1, x : x + w].any()
-        joins_rules = joins_rules and area <= thin * h
+        joins_rules = joins_rules and np.count_nonzero(own) <= thin * h
         if joins_rules or h > VERTICAL_RULE * digit_height:
-            box = (slice(y, y + h), slice(x, x + w))
-            sides[box][labels[box] == index] = 255
+            sides[box][own] = 255
     return sides
 
 
