@@ -53,8 +53,10 @@ def binarize(gray: np.ndarray, window: int, method: str = "flattened") -> np.nda
     # long as that is clearly darker than paper (never noise on blank paper).
     size = max(3, window // 3) | 1
     darkest_near = cv2.erode(flat, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
-    local = np.clip((darkest_near.astype(np.float32) + 255) / 2, threshold, FAINT_THRESHOLD * 255)
-    return np.where(flat < local - 0.5, np.uint8(255), np.uint8(0))
+    halfway = (darkest_near >> 1) + (darkest_near & 1) + np.uint8(127)  # (darkest + 255) / 2, rounded up
+    lowest, highest = int(np.ceil(threshold - 0.5)), int(np.ceil(FAINT_THRESHOLD * 255 - 0.5))
+    local = np.clip(halfway, lowest, highest)
+    return cv2.compare(flat, local, cv2.CMP_LT)  # 255 where darker than its local cut
 
 
 def global_otsu(gray: np.ndarray, window: int) -> np.ndarray:
