@@ -60,7 +60,7 @@ def centred(ink: np.ndarray) -> np.ndarray:
     if moments["m00"] <= 0:
         return field
     com_x, com_y = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
-    top = int(np.clip(round(FIELD / 2 - com_y), 0, FIELD - new_h))
-    left = int(np.clip(round(FIELD / 2 - com_x), 0, FIELD - new_w))
+    top = min(max(round(FIELD / 2 - com_y), 0), FIELD - new_h)
+    left = min(max(round(FIELD / 2 - com_x), 0), FIELD - new_w)
     field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 255).astype(np.uint8)
     return field
