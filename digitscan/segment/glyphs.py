@@ -306,13 +306,10 @@ def split_touching(
     }
     if not candidates:
         return glyphs, crops, probabilities
-    index: dict[int, int] = {}  # a piece's id -> its row in the batch (pieces are shared)
-    pieces = []
-    for options in candidates.values():
-        for part in (part for option in options for part in option):
-            if id(part) not in index:
-                index[id(part)] = len(pieces)
-                pieces.append(part)
+    # Splits share pieces (glyphs compare by identity): each is classified once, in one batch.
+    splits = (option for options in candidates.values() for option in options)
+    pieces = list(dict.fromkeys(part for option in splits for part in option))
+    index = {part: row for row, part in enumerate(pieces)}
     piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces])
     piece_probabilities = classify_crops(classifier, piece_crops)
     scores = digit_log_probability(piece_probabilities)
@@ -324,7 +321,7 @@ def split_touching(
         best: list[int] = []
         best_score = float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN
         for option in candidates.get(i, []):
-            rows = [index[id(part)] for part in option]
+            rows = [index[part] for part in option]
             if (score := float(scores[rows].mean())) > best_score:
                 best, best_score = rows, score
         if not best:
