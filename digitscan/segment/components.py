@@ -1,8 +1,9 @@
-"""Connected components with their boxes, at a fifth of OpenCV's cost for the same answer.
+"""Connected components with their boxes, at about half OpenCV's cost for the same answer.
 
 `cv2.connectedComponentsWithStats` spends most of its time on statistics; on an A4 page a
-plain labelling plus the outer contours' bounding boxes gives the same boxes several times
-faster, and the page stage labels every page three times.
+plain labelling plus the outer contours' bounding boxes gives the same boxes in about half
+the time (6.4 against 12.6 ms on samples/form-01.png), and the page stage labels every page
+three times.
 """
 
 from __future__ import annotations
