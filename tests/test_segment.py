@@ -136,6 +136,16 @@ def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["48213", "96075", "5941"]
 
 
+def test_box_side_joins_rules_found_short_of_its_corners():
+    # Rules are found on the page squeezed across, so their masks can stop short of a corner.
+    binary = np.zeros((300, 600), np.uint8)
+    cv2.rectangle(binary, (100, 100), (500, 170), 255, 2)
+    horizontal = np.zeros_like(binary)
+    horizontal[100:102, 104:497] = horizontal[169:171, 104:497] = 255
+    sides = lines.box_sides(binary, horizontal, rule=2, digit_height=50)
+    assert sides[135, 100] and sides[135, 500]
+
+
 def test_two_touching_digits_become_two(mnist, classifier):
     page = blank_page()
     write_digits(page, mnist, "38", 300, 400, HEIGHT, gap=-0.12)
