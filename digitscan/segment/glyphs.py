@@ -205,7 +205,7 @@ def separating_paths(mask: np.ndarray, centres: list[int], reach: int) -> np.nda
     path = np.empty((len(centres), height), np.int64)
     path[:, -1] = position
     for row in range(height - 1, 0, -1):
-        position = np.clip(position + step[row, every, position], 0, columns.shape[1] - 1)
+        position = np.minimum(np.maximum(position + step[row, every, position], 0), columns.shape[1] - 1)
         path[:, row - 1] = position
     straight = ~usable.any(axis=1)  # no room to wander: cut straight
     path = np.take_along_axis(columns, path, axis=1)
