@@ -48,7 +48,8 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "flattened
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
     height = rough_glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
-    binary = lines.remove_rules(binary, lines.find_rules(binary, height))
+    rules = lines.find_rules(binary, height)
+    binary = lines.remove_rules(binary, rules)
     found, height = glyphs.find_glyphs(binary, outside)
     found = glyphs.digit_sized(glyphs.merge_broken(found, height), height)
     crops = glyphs.crops(found)
@@ -64,7 +65,7 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "flattened
         return Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
 
     readings = []
-    for index, members in enumerate(strings.group_strings(found, labels), start=1):
+    for index, members in enumerate(strings.group_strings(found, labels, lines.side_boxes(rules)), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         readings.append(DigitString(index, page_box([found[i] for i in members]), digits))
     height_px, width_px = page.image.shape[:2]

@@ -109,6 +109,18 @@ def test_comb_field_reads_as_one_string(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["507218"]
 
 
+def test_small_digits_in_wide_comb_cells_read_as_one_string(mnist, classifier):
+    page = blank_page(1400, 700)
+    cell, top, bottom = 110, 290, 410
+    for k in range(5):  # narrow digits, a cell apart: gaps of two digit heights
+        write_digits(page, mnist, "11711"[k], 200 + k * cell + 45, bottom - 30, 50, nth=k)
+    for k in range(6):
+        cv2.line(page, (200 + k * cell, bottom), (200 + k * cell, top), 30, 3)
+    for y in (top, bottom):
+        cv2.line(page, (200, y), (200 + 5 * cell, y), 30, 3)
+    assert texts(read_image(page, classifier)) == ["11711"]
+
+
 @pytest.mark.parametrize("nth", range(2))
 def test_ones_filling_their_cells_are_not_box_sides(mnist, classifier, nth):
     page = blank_page(2480, 900)  # an A4 width at 300 dpi: every mark touches a rule

@@ -91,6 +91,12 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     return Rules(horizontal, vertical, thickness)
 
 
+def side_boxes(rules: Rules) -> list[tuple[int, int, int, int]]:
+    """The box of each box side (x, y, width, height)."""
+    _, boxes = component_boxes(rules.vertical)
+    return [tuple(int(v) for v in box) for box in boxes]
+
+
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     """The page's ink without its rules, strokes that cross them kept whole."""
     if not (rules.horizontal.any() or rules.vertical.any()):

@@ -14,6 +14,7 @@ from digitscan.classify import Label
 from digitscan.segment.glyphs import Glyph, linked_groups
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
+CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
@@ -23,7 +24,17 @@ DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 
 
-def chain(a: Glyph, b: Glyph) -> bool:
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+
+def between_cells(a: Glyph, b: Glyph, sides: list[Box]) -> bool:
+    """Whether a box side stands between `a` and `b` along their whole height: they sit in
+    neighbouring cells of one comb (or table row)."""
+    top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
+    return any(a.right <= x and x + w <= b.x and y <= top and y + h >= bottom for x, y, w, h in sides)
+
+
+def chain(a: Glyph, b: Glyph, sides: list[Box]) -> bool:
     """Whether `b`, to the right of `a`, continues the same string."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
     if tall > HEIGHT_RATIO * short:
@@ -31,12 +42,16 @@ def chain(a: Glyph, b: Glyph) -> bool:
     if abs(a.centre_y - b.centre_y) > SAME_LINE * tall:
         return False
     gap = b.x - a.right
-    return -0.5 * short <= gap <= GAP * tall
+    if gap < -0.5 * short:
+        return False
+    return gap <= GAP * tall or (gap <= CELL_GAP * tall and between_cells(a, b, sides))
 
 
-def runs(glyphs: list[Glyph]) -> list[list[int]]:
+def runs(glyphs: list[Glyph], sides: list[Box]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
-    return linked_groups(glyphs, chain, lambda a: GAP * HEIGHT_RATIO * a.height, first=True)
+    return linked_groups(
+        glyphs, lambda a, b: chain(a, b, sides), lambda a: CELL_GAP * HEIGHT_RATIO * a.height, first=True
+    )
 
 
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
@@ -102,9 +117,12 @@ def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[in
     return [string for line in lines for string in sorted(line, key=lambda s: box(s)[2])]
 
 
-def group_strings(glyphs: list[Glyph], labels: list[Label]) -> list[list[int]]:
-    """Digit strings as lists of glyph indices, in reading order."""
-    strings = [part for run in runs(glyphs) if (part := digit_part(run, glyphs, labels))]
+def group_strings(
+    glyphs: list[Glyph], labels: list[Label], sides: list[Box] | None = None
+) -> list[list[int]]:
+    """Digit strings as lists of glyph indices, in reading order. `sides`: the boxes of the
+    page's box sides (vertical rules), so the cells of one comb field form one string."""
+    strings = [part for run in runs(glyphs, sides or []) if (part := digit_part(run, glyphs, labels))]
     if not strings:
         return []
     digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
