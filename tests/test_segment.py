@@ -52,6 +52,14 @@ def test_skew_is_measured_and_undone(mnist):
     assert angle == pytest.approx(-6.0, abs=0.3)
 
 
+def test_page_of_a_few_short_numbers_stays_level(mnist):
+    # Nothing on it lines up in long rows, so no tilt sharpens its profile enough to be real.
+    page = blank_page(900, 1400)
+    for row, text in enumerate(["4", "17", "9", "30", "6", "52"]):
+        write_digits(page, mnist, text, 150, 200 + row * 200, HEIGHT // 2, nth=row)
+    assert deskew.estimate_skew(ink(page)) == 0.0
+
+
 def test_skewed_line_of_digits_stays_one_string_in_order(mnist, classifier):
     page = blank_page(1400, 800)
     write_digits(page, mnist, "314159", 200, 420, HEIGHT)
