@@ -77,6 +77,26 @@ def digit_ink(image: np.ndarray, height: int, rng: np.random.Generator, broken: 
     return np.clip(ink, 0, 1)
 
 
+def side_by_side(
+    images: np.ndarray, height: int, rng: np.random.Generator, overlap: tuple[float, float]
+) -> np.ndarray:
+    """Digits written touching in a row (float ink 0-1): each cut to its ink, scaled to about
+    `height`, set at a slightly different baseline and starting a random share (`overlap`,
+    of the height) inside the one before."""
+    parts = [digit_ink(image, int(height * rng.uniform(0.9, 1.1)), rng, broken=False) for image in images]
+    starts = [0]
+    for before, share in zip(parts[:-1], rng.uniform(*overlap, len(parts) - 1), strict=True):
+        starts.append(starts[-1] + before.shape[1] - int(share * height))
+    canvas = np.zeros(
+        (int(1.25 * height), max(x + p.shape[1] for x, p in zip(starts, parts, strict=True))), np.float32
+    )
+    for part, x in zip(parts, starts, strict=True):
+        y = int(rng.uniform(0, 0.12) * height)
+        region = canvas[y : y + part.shape[0], x : x + part.shape[1]]
+        np.maximum(region, part, out=region)
+    return canvas
+
+
 def stamp(alpha: np.ndarray, ink: np.ndarray, x: int, y: int) -> None:
     h, w = ink.shape
     region = alpha[y : y + h, x : x + w]
