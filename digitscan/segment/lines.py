@@ -56,8 +56,9 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_heigh
     labels, boxes = component_boxes(candidates)
     sides = np.zeros_like(binary)
     reach = max(3, round(0.1 * digit_height))
-    # Square: a rule found on the squeezed page can stop a few pixels short of its corner.
-    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1,) * 2))
+    # Along the rule: one found on the squeezed page can stop a few pixels short of its corner.
+    # Across it only a pixel or two: a side runs into its rules, a 1 in a cell stops short.
+    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 5)))
     thin = rule + max(1, rule // 2)
     for index, (x, y, w, h) in enumerate(boxes, start=1):
         box = (slice(y, y + h), slice(x, x + w))
