@@ -28,7 +28,7 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 
 
-def read_page(page: Page, classifier: Classifier, binarization: str = "flattened") -> PageReading:
+def read_page(page: Page, classifier: Classifier, binarization: str = "floored") -> PageReading:
     """Every digit string on one page, in reading order. `binarization`: see segment.binarize."""
     gray = page.image
     dpi = page_dpi(page)

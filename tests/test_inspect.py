@@ -9,7 +9,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from digitscan.cli import app
-from digitscan.inspect import crop_art, read_corrected_crops
+from digitscan.inspect import SHADES, crop_art, read_corrected_crops
 from tests.conftest import ENV, MNIST_DIR, blank_page, write_digits
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ def test_preview_shows_text_and_crop_art(tmp_path, mnist):
     result = runner.invoke(app, ["preview", str(path)], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "2024" in result.output
-    assert sum(result.output.count(c) for c in "+*#%@") > 20  # ink drawn in plain characters off a terminal
+    assert sum(result.output.count(c) for c in SHADES[2:]) > 40  # ink in plain characters off a terminal
     assert max(len(line) for line in result.output.splitlines()) <= 80
     assert "\x1b[" not in result.output  # no colour when not a terminal
 

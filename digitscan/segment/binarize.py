@@ -1,13 +1,15 @@
-"""Ink/paper separation that survives uneven light, shadows, grey paper and faint ink.
+"""Ink/paper separation that survives uneven light, shadows, grey paper, noise and faint ink.
 
-The paper's brightness is estimated with a max filter wider than any pen stroke and divided
-out, so a shadowed corner and a bright centre end up on the same scale; one Otsu threshold on
-that flattened image then separates ink from paper across the whole page. Pencil is the
-exception Otsu misses when the form's print is much darker: there a pixel is also judged
-against the darkest ink near it (a local midrange, bounded by how dark ink must be).
+The default ("floored") marks a pixel as ink where it is darker than the mean of its
+neighbourhood by a fixed margin (OpenCV's adaptive mean: thin and faint strokes, pencil next
+to dark print, stay whole and as wide as written) *and* clearly darker than the paper around
+it. The paper's brightness is estimated with a max filter wider than any pen stroke and
+divided out; the floor on that flattened page is what keeps scanner noise on empty paper,
+which the adaptive mean alone turns into specks and strings of "digits", out.
 
-The alternatives (global Otsu, OpenCV's adaptive mean, Sauvola) stay selectable so that
-`benchmarks/binarization.py` can compare them on the same pages; flattened Otsu read best.
+The alternatives (the flattened page with one Otsu cut and a local cut for pencil, global
+Otsu, the adaptive mean alone, Sauvola) stay selectable so that `benchmarks/binarization.py`
+can compare them on the same pages.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 # Ink darker than this share of the local paper is ink even on a page with no contrast to learn from.
 LOWEST_THRESHOLD = 0.55
 HIGHEST_THRESHOLD = 0.88
-FAINT_THRESHOLD = 0.82  # pencil: clearly darker than paper, often not darker than Otsu's cut
+FAINT_THRESHOLD = 0.82  # clearly darker than paper (pencil too); lighter is paper, stains, noise
+ADAPTIVE_MARGIN = 15  # grey levels below the neighbourhood's mean
 
 
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
@@ -40,10 +43,20 @@ def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
-def binarize(gray: np.ndarray, window: int, method: str = "flattened") -> np.ndarray:
-    """uint8 mask, 255 where there is ink. `window`: a few stroke widths, e.g. dpi / 6."""
-    if method != "flattened":
-        return ALTERNATIVES[method](gray, window)
+def binarize(gray: np.ndarray, window: int, method: str = "floored") -> np.ndarray:
+    """uint8 mask, 255 where there is ink. `window`: a few stroke widths, e.g. dpi / 6.
+    `method`: one of METHODS."""
+    return METHODS[method](gray, window)
+
+
+def floored_adaptive(gray: np.ndarray, window: int) -> np.ndarray:
+    """Darker than the neighbourhood's mean, and clearly darker than paper."""
+    clearly_ink = cv2.compare(flatten(gray, window), round(FAINT_THRESHOLD * 255), cv2.CMP_LT)
+    return cv2.bitwise_and(adaptive_mean(gray, window), clearly_ink)
+
+
+def flattened_otsu(gray: np.ndarray, window: int) -> np.ndarray:
+    """One Otsu cut on the flattened page, and a local cut for pencil beside dark print."""
     flat = flatten(gray, window)
     otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = float(np.clip(otsu, LOWEST_THRESHOLD * 255, HIGHEST_THRESHOLD * 255))
@@ -66,7 +79,9 @@ def global_otsu(gray: np.ndarray, window: int) -> np.ndarray:
 
 
 def adaptive_mean(gray: np.ndarray, window: int) -> np.ndarray:
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window | 1, 15)
+    return cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window | 1, ADAPTIVE_MARGIN
+    )
 
 
 def sauvola(gray: np.ndarray, window: int, k: float = 0.2, spread: float = 128.0) -> np.ndarray:
@@ -79,5 +94,10 @@ def sauvola(gray: np.ndarray, window: int, k: float = 0.2, spread: float = 128.0
     return np.where(image < threshold, np.uint8(255), np.uint8(0))
 
 
-ALTERNATIVES = {"otsu": global_otsu, "adaptive": adaptive_mean, "sauvola": sauvola}
-METHODS = ("flattened", *ALTERNATIVES)
+METHODS = {  # the default first
+    "floored": floored_adaptive,
+    "flattened": flattened_otsu,
+    "otsu": global_otsu,
+    "adaptive": adaptive_mean,
+    "sauvola": sauvola,
+}
