@@ -86,7 +86,8 @@ def side_by_side(
     parts = [digit_ink(image, int(height * rng.uniform(0.9, 1.1)), rng, broken=False) for image in images]
     starts = [0]
     for before, share in zip(parts[:-1], rng.uniform(*overlap, len(parts) - 1), strict=True):
-        starts.append(starts[-1] + before.shape[1] - int(share * height))
+        # never left of the digit before (a narrow 1 can be all overlap)
+        starts.append(max(starts[-1], starts[-1] + before.shape[1] - int(share * height)))
     canvas = np.zeros(
         (int(1.25 * height), max(x + p.shape[1] for x, p in zip(starts, parts, strict=True))), np.float32
     )
