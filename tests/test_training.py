@@ -5,6 +5,7 @@ import pytest
 
 from digitscan.classify import NOT_DIGIT, KerasClassifier, LiteRTClassifier, classify_crops
 from digitscan.data import Mnist
+from digitscan.synth import side_by_side
 from digitscan.training.augment import augment_batch
 from digitscan.training.nondigits import generate_nondigits
 from digitscan.training.train import train
@@ -55,3 +56,14 @@ def test_nondigits_are_varied_crops(mnist):
     assert (crops.reshape(300, -1).max(axis=1) > 0).mean() > 0.95
     assert len({c.tobytes() for c in crops}) == 300
     assert NOT_DIGIT == 10
+
+
+def test_touching_pair_with_a_narrow_first_digit():
+    one = np.zeros((28, 28), np.uint8)
+    one[4:24, 13:15] = 255  # a 1 narrower than the overlap
+    eight = np.zeros((28, 28), np.uint8)
+    eight[4:24, 6:22] = 255
+    ink = side_by_side(np.stack([one, eight]), 56, np.random.default_rng(0), overlap=(0.3, 0.3))
+    columns = np.flatnonzero(ink.max(axis=0) > 0.5)
+    assert columns[-1] - columns[0] + 1 < 60  # the 8 starts where the 1 does, inside nothing
+    assert ink.max() > 0.9
