@@ -174,6 +174,16 @@ def test_two_touching_digits_become_two(mnist, classifier):
     assert len(reading.strings[0].digits) == 2
 
 
+@pytest.mark.parametrize(("nth", "gap"), [(2, -0.1), (10, -0.2)])
+def test_two_touching_ones_read_as_no_digit_are_split(mnist, classifier, nth, gap):
+    # Narrower than most single digits: only their not reading as a digit gives them away.
+    page = blank_page()
+    write_digits(page, mnist, "5", 200, 400, HEIGHT, nth=nth)  # the string's size and line
+    boxes = write_digits(page, mnist, "11", 300, 400, HEIGHT, gap=gap, nth=nth)
+    write_digits(page, mnist, "4", boxes[-1][0] + boxes[-1][2] + 30, 400, HEIGHT, nth=nth)
+    assert texts(read_image(page, classifier)) == ["5114"]
+
+
 def test_touching_triple_becomes_three(mnist, classifier):
     page = blank_page()
     write_digits(page, mnist, "206", 300, 400, HEIGHT, gap=-0.03, nth=2)

@@ -22,7 +22,8 @@ MIN_HEIGHT = 0.4  # shorter than this: a dash, a dot, small print; never a digit
 HUGE = 4.0  # taller than this many glyph heights: a logo, a photo, a page border
 MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke is rejoined
 MERGED_HEIGHT = 1.6
-WIDE = 0.6  # narrower than this (width/height) is one digit (a 1 leaning on a 7 is ~0.8)
+NARROW = 0.4  # narrower than this (width/height) is one digit; two touching 1s are ~0.45
+WIDE = 0.6  # ...and narrower than this too, unless it reads as no digit (a 1 leaning on a 7 is ~0.8)
 CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it reads badly whole
 TOO_WIDE = 1.3  # no single digit is this wide for its height
 CONFIDENT_WHOLE = 0.5
@@ -282,12 +283,15 @@ def split_options(glyph: Glyph) -> list[list[Glyph]]:
 
 def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
     """Glyphs wide enough for two that do not read confidently as one digit (touching digits
-    read as "not a digit"), and glyphs too wide for any single digit."""
-    if glyph.height < 0.5 * height or glyph.width <= WIDE * glyph.height:
+    read as "not a digit"; two 1s side by side are narrower than most single digits), and
+    glyphs too wide for any single digit."""
+    if glyph.height < 0.5 * height or glyph.width <= NARROW * glyph.height:
         return False
     if glyph.width >= TOO_WIDE * glyph.height:
         return True
     reads_as_one = int(np.argmax(whole)) != NOT_DIGIT and float(whole[:NOT_DIGIT].max()) >= CONFIDENT_WHOLE
+    if glyph.width <= WIDE * glyph.height:
+        return not reads_as_one
     return not reads_as_one or (glyph.width >= CLEARLY_WIDE * glyph.height and float(whole.max()) < 0.99)
 
 
