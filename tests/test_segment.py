@@ -242,3 +242,16 @@ def test_component_boxes_match_opencvs_statistics():
         _, expected_labels, stats, _ = cv2.connectedComponentsWithStats(image, connectivity=8)
         assert (labels == expected_labels).all()
         assert (boxes == stats[1:, :4]).all()
+
+
+def test_rule_thickness_is_measured_across_the_rule():
+    mask = np.zeros((200, 300), np.uint8)
+    mask[50:53, 10:290] = mask[120:123, 10:290] = 255  # two 3-pixel horizontal rules
+    mask[10:190, 100:102] = 255  # a 2-pixel vertical one crossing them
+    horizontal = mask.copy()
+    horizontal[:, 100:102] = 0
+    vertical = np.zeros_like(mask)
+    vertical[10:190, 100:102] = 255
+    assert lines.rule_thickness(horizontal, axis=0) == 3
+    assert lines.rule_thickness(vertical, axis=1) == 2
+    assert lines.rule_thickness(np.zeros_like(mask), axis=0) == 1
