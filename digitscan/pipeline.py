@@ -65,7 +65,7 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "floored")
         return Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
 
     readings = []
-    for index, members in enumerate(strings.group_strings(found, labels, lines.side_boxes(rules)), start=1):
+    for index, members in enumerate(strings.group_strings(found, labels, rules.sides), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         readings.append(DigitString(index, page_box([found[i] for i in members]), digits))
     height_px, width_px = page.image.shape[:2]

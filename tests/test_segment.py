@@ -162,8 +162,9 @@ def test_box_side_joins_rules_found_short_of_its_corners():
     cv2.rectangle(binary, (100, 100), (500, 170), 255, 2)
     horizontal = np.zeros_like(binary)
     horizontal[100:102, 104:497] = horizontal[169:171, 104:497] = 255
-    sides = lines.box_sides(binary, horizontal, rule=2, digit_height=50)
+    sides, boxes = lines.box_sides(binary, horizontal, rule=2, digit_height=50)
     assert sides[135, 100] and sides[135, 500]
+    assert len(boxes) == 2
 
 
 def test_two_touching_digits_become_two(mnist, classifier):

@@ -21,13 +21,18 @@ VERTICAL_RULE = 3.0
 SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
 
 
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
-    """Masks (uint8, 255 = rule) of the horizontal and vertical rules on a page, and their thickness."""
+    """Masks (uint8, 255 = rule) of the horizontal and vertical rules on a page, their
+    thickness, and the box of each box side (the vertical rules)."""
 
     horizontal: np.ndarray
     vertical: np.ndarray
     thickness: int
+    sides: tuple[Box, ...]
 
 
 def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -47,7 +52,9 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     return cv2.bitwise_and(cv2.resize(runs, (width, height), interpolation=cv2.INTER_NEAREST), binary)
 
 
-def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_height: float) -> np.ndarray:
+def box_sides(
+    binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_height: float
+) -> tuple[np.ndarray, tuple[Box, ...]]:
     """Vertical runs that join horizontal rules at both ends and are about as thin as those
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
@@ -55,6 +62,7 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_heigh
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
     labels, boxes = component_boxes(candidates)
     sides = np.zeros_like(binary)
+    found = []
     reach = max(3, round(0.1 * digit_height))
     # Along the rule: one found on the squeezed page can stop a few pixels short of its corner.
     # Across it only a pixel or two: a side runs into its rules, a 1 in a cell stops short.
@@ -67,7 +75,8 @@ def box_sides(binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_heigh
         joins_rules = joins_rules and np.count_nonzero(own) <= thin * h
         if joins_rules or h > VERTICAL_RULE * digit_height:
             sides[box][own] = 255
-    return sides
+            found.append((int(x), int(y), int(w), int(h)))
+    return sides, tuple(found)
 
 
 def rule_thickness(mask: np.ndarray, axis: int) -> int:
@@ -83,15 +92,9 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     horizontal = long_horizontal_runs(binary, max(15, round(HORIZONTAL_RULE * digit_height)))
     across = rule_thickness(horizontal, axis=0)
-    vertical = box_sides(binary, horizontal, across, digit_height)
+    vertical, sides = box_sides(binary, horizontal, across, digit_height)
     thickness = max(across, rule_thickness(vertical, axis=1))
-    return Rules(horizontal, vertical, thickness)
-
-
-def side_boxes(rules: Rules) -> list[tuple[int, int, int, int]]:
-    """The box of each box side (x, y, width, height)."""
-    _, boxes = component_boxes(rules.vertical)
-    return [tuple(int(v) for v in box) for box in boxes]
+    return Rules(horizontal, vertical, thickness, sides)
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
