@@ -21,7 +21,7 @@ VERTICAL_RULE = 3.0
 SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
 
 
-Box = tuple[int, int, int, int]  # x, y, width, height
+Rect = tuple[int, int, int, int]  # x, y, width, height
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,7 +32,7 @@ class Rules:
     horizontal: np.ndarray
     vertical: np.ndarray
     thickness: int
-    sides: tuple[Box, ...]
+    sides: tuple[Rect, ...]
 
 
 def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -54,7 +54,7 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
 
 def box_sides(
     binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_height: float
-) -> tuple[np.ndarray, tuple[Box, ...]]:
+) -> tuple[np.ndarray, tuple[Rect, ...]]:
     """Vertical runs that join horizontal rules at both ends and are about as thin as those
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
@@ -62,7 +62,7 @@ def box_sides(
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
     labels, boxes = component_boxes(candidates)
     sides = np.zeros_like(binary)
-    found = []
+    side_rects = []
     reach = max(3, round(0.1 * digit_height))
     # Along the rule: one found on the squeezed page can stop a few pixels short of its corner.
     # Across it only a pixel or two: a side runs into its rules, a 1 in a cell stops short.
@@ -75,8 +75,8 @@ def box_sides(
         joins_rules = joins_rules and np.count_nonzero(own) <= thin * h
         if joins_rules or h > VERTICAL_RULE * digit_height:
             sides[box][own] = 255
-            found.append((int(x), int(y), int(w), int(h)))
-    return sides, tuple(found)
+            side_rects.append((int(x), int(y), int(w), int(h)))
+    return sides, tuple(side_rects)
 
 
 def rule_thickness(mask: np.ndarray, axis: int) -> int:
@@ -85,7 +85,7 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
     area = cv2.countNonZero(mask)
     if area == 0:
         return 1
-    pairs = mask[1:] & mask[:-1] if axis == 0 else cv2.bitwise_and(mask[:, 1:], mask[:, :-1])
+    pairs = cv2.bitwise_and(mask[1:], mask[:-1]) if axis == 0 else cv2.bitwise_and(mask[:, 1:], mask[:, :-1])
     return max(1, int(np.ceil(area / (area - cv2.countNonZero(pairs)))))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from digitscan.classify import Label
 from digitscan.segment.glyphs import Glyph, linked_groups
-from digitscan.segment.lines import Box
+from digitscan.segment.lines import Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
@@ -27,14 +27,14 @@ DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 
 
-def between_cells(a: Glyph, b: Glyph, sides: Sequence[Box]) -> bool:
+def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether a box side stands between `a` and `b` along their whole height: they sit in
     neighbouring cells of one comb (or table row)."""
     top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
     return any(a.right <= x and x + w <= b.x and y <= top and y + h >= bottom for x, y, w, h in sides)
 
 
-def chain(a: Glyph, b: Glyph, sides: Sequence[Box]) -> bool:
+def chain(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether `b`, to the right of `a`, continues the same string."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
     if tall > HEIGHT_RATIO * short:
@@ -47,7 +47,7 @@ def chain(a: Glyph, b: Glyph, sides: Sequence[Box]) -> bool:
     return gap <= GAP * tall or (gap <= CELL_GAP * tall and between_cells(a, b, sides))
 
 
-def runs(glyphs: list[Glyph], sides: Sequence[Box]) -> list[list[int]]:
+def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
     return linked_groups(
         glyphs, lambda a, b: chain(a, b, sides), lambda a: CELL_GAP * HEIGHT_RATIO * a.height, first=True
@@ -117,7 +117,7 @@ def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[in
     return [string for line in lines for string in sorted(line, key=lambda s: box(s)[2])]
 
 
-def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Box] = ()) -> list[list[int]]:
+def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Rect] = ()) -> list[list[int]]:
     """Digit strings as lists of glyph indices, in reading order. `sides`: the boxes of the
     page's box sides (vertical rules), so the cells of one comb field form one string."""
     strings = [part for run in runs(glyphs, sides) if (part := digit_part(run, glyphs, labels))]
