@@ -3,9 +3,10 @@
     python benchmarks/touching.py --data ../shared/datasets/mnist --count 1000
 
 Writes single digits, touching pairs and touching triples of MNIST *test* digits (each
-starting 2-12% of the digit height inside the one before, as the samples generator does) on
-small blank pages, reads every page with the whole page pipeline and prints the share read
-exactly right per kind. Single digits check that splitting does not cut whole digits apart.
+starting 2-12% of the digit height inside the one before, as the samples generator does), eight
+strings to a blank page, one per row, reads every page with the whole page pipeline and prints
+the share of strings read exactly right per kind. Single digits check that splitting does not
+cut whole digits apart.
 """
 
 from __future__ import annotations
