@@ -18,6 +18,8 @@ PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
 DEFAULT_MAX_PIXELS = 200_000_000  # an A0 poster at 600 dpi is ~140 Mpx; 30000x30000 is not a scan
 DEFAULT_DPI = 300
+JPEG_MAGIC = b"\xff\xd8"
+TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,11 +107,11 @@ def header_size(data: bytes) -> tuple[int, int] | None:
     if data[:2] == b"BM" and len(data) >= 26:
         width, height = struct.unpack("<ii", data[18:26])
         return abs(width), abs(height)
-    if data[:2] == b"\xff\xd8":
+    if data.startswith(JPEG_MAGIC):
         return jpeg_size(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return webp_size(data)
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
+    if data[:4] in TIFF_MAGICS:
         return tiff_size(data)
     return None
 
@@ -192,13 +194,13 @@ def decode_images(name: str, data: bytes, max_pixels: int) -> list[np.ndarray]:
         check_pixels(name, *size, max_pixels)
     buffer = np.frombuffer(data, np.uint8)
     try:
-        if data[:4] in (b"II*\x00", b"MM\x00*"):
+        if data[:4] in TIFF_MAGICS:
             ok, images = cv2.imdecodemulti(buffer, cv2.IMREAD_UNCHANGED)
             images = list(images) if ok else []
         else:
             # A JPEG has no alpha and 8-bit samples: decoding straight to grey skips colour
             # conversion (a third of its decode time on a colour scan).
-            flags = cv2.IMREAD_GRAYSCALE if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
+            flags = cv2.IMREAD_GRAYSCALE if data.startswith(JPEG_MAGIC) else cv2.IMREAD_UNCHANGED
             image = cv2.imdecode(buffer, flags)
             images = [] if image is None else [image]
     except cv2.error as exc:

@@ -7,7 +7,7 @@ import numpy as np
 
 MAX_SAMPLES = 200_000
 # A tilt must earn its keep: the rows' profile at least this much sharper per degree turned
-# than level. Form pages gain 10-50% a degree, even three lines of five digits gain 3%; a
+# than level. The form pages of samples/ gain 18-47% a degree, three lines of five digits 3%; a
 # page of a few short, level numbers gains under 1% a degree at any angle (turning it would
 # only hurt).
 GAIN_PER_DEGREE = 0.015

@@ -85,8 +85,9 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
     area = cv2.countNonZero(mask)
     if area == 0:
         return 1
-    pairs = cv2.bitwise_and(mask[1:], mask[:-1]) if axis == 0 else cv2.bitwise_and(mask[:, 1:], mask[:, :-1])
-    return max(1, int(np.ceil(area / (area - cv2.countNonZero(pairs)))))
+    after, before = (mask[1:], mask[:-1]) if axis == 0 else (mask[:, 1:], mask[:, :-1])
+    continued = cv2.countNonZero(cv2.bitwise_and(after, before))
+    return max(1, int(np.ceil(area / (area - continued))))
 
 
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
