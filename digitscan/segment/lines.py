@@ -98,6 +98,26 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     return Rules(horizontal, vertical, thickness, sides)
 
 
+def rule_regions(rules: Rules, wide_horizontal: np.ndarray, margin: int) -> list[tuple[slice, slice, bool]]:
+    """Rows, columns and direction (True: vertical) of the page regions around its rules:
+    the rows of each band of horizontal rules (`margin` above and below) over the columns
+    they span, and each box side with `margin` either side of its widened band."""
+    regions = []
+    rows = np.flatnonzero(wide_horizontal.max(axis=1))
+    if len(rows):
+        breaks = np.flatnonzero(np.diff(rows) > 2 * margin)
+        firsts = np.concatenate([rows[:1], rows[breaks + 1]])
+        lasts = np.concatenate([rows[breaks], rows[-1:]])
+        for first, last in zip(firsts, lasts, strict=True):
+            band = slice(max(0, int(first) - margin), int(last) + 1 + margin)
+            columns = np.flatnonzero(wide_horizontal[band].max(axis=0))
+            regions.append((band, slice(int(columns[0]), int(columns[-1]) + 1), False))
+    side = rules.thickness // 2 + 1 + margin
+    for x, y, w, h in rules.sides:
+        regions.append((slice(y, y + h), slice(max(0, x - side), x + w + side), True))
+    return regions
+
+
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     """The page's ink without its rules, strokes that cross them kept whole."""
     if not (rules.horizontal.any() or rules.vertical.any()):
@@ -108,20 +128,23 @@ def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     wide_horizontal = cv2.dilate(rules.horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (1, fringe)))
     wide_vertical = cv2.dilate(rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (fringe, 1)))
     cleaned = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)))
+    out = cleaned.copy()
+    # Strokes crossing a rule are bridged across it (a closing as long as the erased band is
+    # wide); a stroke lying along a rule (the foot of a 2 on its underline) makes the line
+    # locally thicker than scanning jitter can, and its ink beside the rule is kept. Both
+    # look only across the rule, so they are worked out near the rules, not on the whole page.
     reach = rules.thickness + fringe + 1
-    bridged_down = cv2.morphologyEx(
-        cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach))
-    )
-    bridged_across = cv2.morphologyEx(
-        cleaned, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, 1))
-    )
-    # A stroke lying along a rule (the foot of a 2 on its underline) makes the line locally
-    # thicker than scanning jitter can: keep its ink beside the rule itself.
     thick = rules.thickness + max(3, rules.thickness)
-    along_horizontal = opened(binary, 1, thick)
-    along_vertical = opened(binary, thick, 1)
-    restored = cv2.bitwise_or(
-        cv2.bitwise_and(cv2.bitwise_or(bridged_down, along_horizontal), wide_horizontal),
-        cv2.bitwise_and(cv2.bitwise_or(bridged_across, along_vertical), wide_vertical),
-    )
-    return cv2.bitwise_or(cleaned, cv2.bitwise_and(restored, binary))
+
+    def across(length: int, vertical: bool) -> np.ndarray:
+        return cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if vertical else (1, length))
+
+    for rows, columns, vertical in rule_regions(rules, wide_horizontal, max(reach, thick)):
+        wide = (wide_vertical if vertical else wide_horizontal)[rows, columns]
+        region = binary[rows, columns]
+        bridged = cv2.morphologyEx(cleaned[rows, columns], cv2.MORPH_CLOSE, across(reach, vertical))
+        along = cv2.morphologyEx(region, cv2.MORPH_OPEN, across(thick, vertical))
+        strokes = cv2.bitwise_and(cv2.bitwise_and(cv2.bitwise_or(bridged, along), wide), region)
+        target = out[rows, columns]
+        cv2.bitwise_or(target, strokes, dst=target)
+    return out
