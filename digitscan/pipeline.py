@@ -8,7 +8,7 @@ import numpy as np
 from digitscan.classify import Classifier, classify_crops, labels_from_probabilities
 from digitscan.containers import Box, Digit, DigitString, PageReading
 from digitscan.pages import Page, to_gray
-from digitscan.segment import binarize, components, deskew, glyphs, lines, strings
+from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
@@ -23,7 +23,7 @@ def page_dpi(page: Page) -> float:
 
 def rough_glyph_height(binary: np.ndarray) -> float:
     """Typical glyph height, measured at half resolution: only the rules' kernel sizes need it."""
-    half = cv2.resize(binary, (binary.shape[1] // 2, binary.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    half = resample.shrink(binary, 2)
     _, boxes = components.component_boxes(np.where(half > 0, np.uint8(255), np.uint8(0)))
     return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitscan.segment.resample import shrink
+
 # Ink darker than this share of the local paper is ink even on a page with no contrast to learn from.
 LOWEST_THRESHOLD = 0.55
 HIGHEST_THRESHOLD = 0.88
@@ -27,9 +29,7 @@ ADAPTIVE_MARGIN = 15  # grey levels below the neighbourhood's mean
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
     """Local paper level: a max filter (erasing strokes thinner than `window`) on a reduced image."""
     factor = max(1, window // 8)
-    small = cv2.resize(
-        gray, (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)), cv2.INTER_AREA
-    )
+    small = shrink(gray, factor)
     size = max(3, (window // factor) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     paper = cv2.dilate(small, kernel)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitscan.segment.resample import shrink
+
 MAX_SAMPLES = 200_000
 # A tilt must earn its keep: the rows' profile at least this much sharper per degree turned
 # than level. The form pages of samples/ gain 18-47% a degree, three lines of five digits 3%; a
@@ -24,9 +26,7 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float
 def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
     """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
     factor = max(1, round(max(binary.shape) / 1200))
-    small = cv2.resize(
-        binary, (binary.shape[1] // factor, binary.shape[0] // factor), interpolation=cv2.INTER_AREA
-    )
+    small = shrink(binary, factor)
     ys, xs = np.nonzero(small > 64)
     if len(xs) < 50:
         return 0.0

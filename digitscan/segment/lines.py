@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from digitscan.segment.components import component_boxes
+from digitscan.segment.resample import shrink
 
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
 HORIZONTAL_RULE = 2.5
@@ -45,7 +46,7 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     """Ink in horizontal runs of `length` or more, found on the page squeezed across (a rule
     stays a rule; the opening costs a quarter), then kept where the page has ink."""
     height, width = binary.shape
-    narrow = cv2.resize(binary, (max(1, width // SQUEEZE), height), interpolation=cv2.INTER_AREA)
+    narrow = shrink(binary, SQUEEZE, 1)
     _, solid = cv2.threshold(narrow, 127, 255, cv2.THRESH_BINARY)
     runs = opened(solid, max(3, length // SQUEEZE), 1)
     runs = cv2.dilate(runs, np.ones((1, 3), np.uint8))  # cover the ends lost to the squeeze
