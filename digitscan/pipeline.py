@@ -39,10 +39,10 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "floored")
         scale = 1.0
     binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)), method=binarization)
     angle = deskew.estimate_skew(binary)
-    outside = None
+    outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
-        outside = deskew.rotate(np.zeros_like(binary), angle, fill=255, nearest=True)
+        outline = deskew.page_outline(binary.shape, angle)
     else:
         angle = 0.0
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
@@ -50,7 +50,7 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "floored")
     height = rough_glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
     rules = lines.find_rules(binary, height)
     binary = lines.remove_rules(binary, rules)
-    found, height = glyphs.find_glyphs(binary, outside)
+    found, height = glyphs.find_glyphs(binary, outline)
     found = glyphs.digit_sized(glyphs.merge_broken(found, height), height)
     crops = glyphs.crops(found)
     probabilities = classify_crops(classifier, crops)

@@ -57,6 +57,14 @@ def rotate(image: np.ndarray, angle: float, fill: int, nearest: bool = False) ->
     return cv2.warpAffine(image, matrix, (image.shape[1], image.shape[0]), flags=flags, borderValue=fill)
 
 
+def page_outline(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    """The corners (x, y) of a page of `shape` once turned by `angle`, as `rotate` turns it."""
+    height, width = shape[:2]
+    right, bottom = width - 1, height - 1
+    corners = np.array([[0, 0, 1], [right, 0, 1], [right, bottom, 1], [0, bottom, 1]], np.float64)
+    return corners @ rotation_matrix(shape, angle).T
+
+
 def unrotate_box(
     box: tuple[int, int, int, int], shape: tuple[int, ...], angle: float
 ) -> tuple[int, int, int, int]:

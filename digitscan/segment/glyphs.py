@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise, product
 
-import cv2
 import numpy as np
 
 from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
@@ -68,21 +67,33 @@ def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
     return float(np.percentile(candidates, 75))
 
 
-def edge_labels(labels: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
-    """Labels of components touching the page's edge (the image border, or `outside` when turned)."""
-    if outside is None:
+def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
+    """Labels of components touching the page's edge: the image border, or when the page was
+    turned, its `outline` (corners on the levelled page) give or take a pixel, which covers
+    the rasterised edge of the turned page. Read along the edges: no page-sized mask."""
+    if outline is None:
         rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     else:
-        rim = labels[cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0]
+        height, width = labels.shape
+        spread = np.arange(-1, 2)
+        rims = []
+        for start, end in zip(outline, np.roll(outline, -1, axis=0), strict=True):
+            along = np.linspace(0, 1, int(np.ceil(np.abs(end - start).max())) + 1)[:, None]
+            xs, ys = np.rint(start + along * (end - start)).astype(np.int64).T
+            across_x, across_y = (0, 1) if abs(end[0] - start[0]) >= abs(end[1] - start[1]) else (1, 0)
+            xs, ys = xs[:, None] + across_x * spread, ys[:, None] + across_y * spread
+            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+            rims.append(labels[ys[inside], xs[inside]])
+        rim = np.concatenate(rims)
     return np.unique(rim[rim > 0])
 
 
-def find_glyphs(binary: np.ndarray, outside: np.ndarray | None = None) -> tuple[list[Glyph], float]:
+def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> tuple[list[Glyph], float]:
     """Connected components of the ink and their typical height, without dust, huge marks and
     marks touching the page's edge (scanner borders, sheet edges and their shadows)."""
     labels, boxes = component_boxes(binary)
     keep = np.ones(len(boxes), bool)
-    keep[edge_labels(labels, outside) - 1] = False
+    keep[edge_labels(labels, outline) - 1] = False
     widths, heights = boxes[:, 2], boxes[:, 3]
     height = typical_height(heights[keep], widths[keep])
     if height == 0:
