@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan.segment.components import component_boxes
 from digitscan.segment.resample import shrink
 
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
@@ -61,22 +60,31 @@ def box_sides(
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
-    labels, boxes = component_boxes(candidates)
+    # Outer contours give each 8-connected run its box without labelling the whole page.
+    contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
     side_rects = []
     reach = max(3, round(0.1 * digit_height))
-    # Along the rule: one found on the squeezed page can stop a few pixels short of its corner.
-    # Across it only a pixel or two: a side runs into its rules, a 1 in a cell stops short.
-    near_rule = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 5)))
+
+    def near_rule(row: int, x: int, w: int) -> bool:
+        # Along the rule: one found on the squeezed page can stop a few pixels short of its
+        # corner. Across it only a pixel or two: a side runs into its rules, a 1 in a cell
+        # stops short.
+        return bool(horizontal[max(0, row - 2) : row + 3, max(0, x - reach) : x + w + reach].any())
+
     thin = rule + max(1, rule // 2)
-    for index, (x, y, w, h) in enumerate(boxes, start=1):
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        long = h > VERTICAL_RULE * digit_height
+        if not (long or (near_rule(y, x, w) and near_rule(y + h - 1, x, w))):
+            continue
         box = (slice(y, y + h), slice(x, x + w))
-        own = labels[box] == index
-        joins_rules = near_rule[y, x : x + w].any() and near_rule[y + h - 1, x : x + w].any()
-        joins_rules = joins_rules and np.count_nonzero(own) <= thin * h
-        if joins_rules or h > VERTICAL_RULE * digit_height:
+        own = np.zeros((h, w), np.uint8)
+        cv2.drawContours(own, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
+        own = cv2.bitwise_and(own, candidates[box]) > 0
+        if long or np.count_nonzero(own) <= thin * h:
             sides[box][own] = 255
-            side_rects.append((int(x), int(y), int(w), int(h)))
+            side_rects.append((x, y, w, h))
     return sides, tuple(side_rects)
 
 
