@@ -39,7 +39,7 @@ def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
 
 def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     """The page divided by its paper level, as uint8: paper near 255, ink darker."""
-    paper = np.maximum(paper_brightness(gray, window), 1)
+    paper = cv2.max(paper_brightness(gray, window), 1)  # no division by zero; a tenth of np.maximum's time
     return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
