@@ -72,16 +72,23 @@ def train(
     base_model: Annotated[
         Path | None, typer.Option(help="Fine-tune this .keras model instead of starting from scratch.")
     ] = None,
+    pairs: Annotated[
+        bool, typer.Option("--pairs", help="Train the touching-pair reader instead of the digit classifier.")
+    ] = False,
+    pairs_per_epoch: Annotated[
+        int, typer.Option(min=1, help="Pairs made afresh each epoch (--pairs).")
+    ] = 100_000,
 ) -> None:
-    """Train the CNN on augmented MNIST plus generated non-digits; write Keras and LiteRT models."""
+    """Train the CNN on augmented MNIST plus generated non-digits (or, with --pairs, the
+    touching-pair reader on pairs of MNIST digits); write Keras and LiteRT models."""
     from digitscan.data import load_mnist, subset
-    from digitscan.training.train import EpochReport
+    from digitscan.training.train import EpochReport, train_pairs
     from digitscan.training.train import train as run_training
 
     def report(epoch: EpochReport) -> None:
         err.print(
             f"epoch {epoch.epoch}/{epoch.epochs}  loss {epoch.loss:.4f}  "
-            f"train acc {epoch.train_accuracy:.4f}  MNIST test acc {epoch.test_accuracy:.4f}  "
+            f"train acc {epoch.train_accuracy:.4f}  test acc {epoch.test_accuracy:.4f}  "
             f"{epoch.seconds:.0f}s",
             highlight=False,
         )
@@ -89,19 +96,32 @@ def train(
     from digitscan.inspect import read_corrected_crops
     from digitscan.training.train import oversampled
 
+    if pairs and (extra or base_model):
+        raise fail(UsageError("--extra and --base-model are for the digit classifier, not with --pairs"))
     try:
         mnist = subset(load_mnist(data), limit)
-        extra_crops = oversampled(*read_corrected_crops(extra), len(mnist.x_train)) if extra else None
-        result = run_training(
-            mnist,
-            epochs,
-            out_file,
-            seed=seed,
-            batch_size=batch_size,
-            extra=extra_crops,
-            base_model=base_model,
-            on_epoch=report,
-        )
+        if pairs:
+            result = train_pairs(
+                mnist,
+                epochs,
+                out_file,
+                seed=seed,
+                batch_size=batch_size,
+                per_epoch=pairs_per_epoch,
+                on_epoch=report,
+            )
+        else:
+            extra_crops = oversampled(*read_corrected_crops(extra), len(mnist.x_train)) if extra else None
+            result = run_training(
+                mnist,
+                epochs,
+                out_file,
+                seed=seed,
+                batch_size=batch_size,
+                extra=extra_crops,
+                base_model=base_model,
+                on_epoch=report,
+            )
     except DigitscanError as error:
         raise fail(error) from None
     err.print(

@@ -7,6 +7,8 @@ import numpy as np
 
 FIELD = 28
 BOX = 20
+PAIR_FIELD = (28, 56)  # rows, columns: two digits side by side, each at MNIST's scale
+PAIR_BOX = (20, 48)
 
 
 def ink_is_dark(image: np.ndarray) -> bool:
@@ -23,10 +25,7 @@ def to_mnist(image: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
     the field. White ink on black, 0-255. A bool mask is taken as ink where True.
     """
     if image.dtype == bool:  # the page stage's glyph masks: ink already, no polarity to guess
-        rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
-        if len(rows) == 0:
-            return np.zeros((FIELD, FIELD), np.uint8)
-        return centred(image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) * 255.0)
+        return centred(mask_ink(image))
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     gray = np.asarray(image, dtype=np.float32)
@@ -46,13 +45,31 @@ def to_mnist(image: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
     return centred(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] * (255.0 / peak))
 
 
-def centred(ink: np.ndarray) -> np.ndarray:
-    """Tight float ink (0-255) fitted into the 20x20 box, centre of mass at the field's centre."""
-    field = np.zeros((FIELD, FIELD), np.uint8)
+def to_pair(mask: np.ndarray) -> np.ndarray:
+    """A glyph mask (bool) holding two touching digits, as a 28x56 crop for the pair reader:
+    fitted into a 20x48 box, aspect kept (so each digit is about MNIST's size), centre of mass
+    at the centre."""
+    return centred(mask_ink(mask), PAIR_FIELD, PAIR_BOX)
+
+
+def mask_ink(mask: np.ndarray) -> np.ndarray:
+    """A bool mask cut to its ink's box, as float ink 0-255 (empty when there is no ink)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return np.zeros((0, 0), np.float32)
+    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) * 255.0
+
+
+def centred(
+    ink: np.ndarray, field_shape: tuple[int, int] = (FIELD, FIELD), box: tuple[int, int] = (BOX, BOX)
+) -> np.ndarray:
+    """Tight float ink (0-255) fitted into `box` (rows, columns; 20x20), aspect kept, centre
+    of mass at the centre of a field of `field_shape` (28x28)."""
+    field = np.zeros(field_shape, np.uint8)
     height, width = ink.shape
     if height == 0 or width == 0:
         return field
-    scale = BOX / max(height, width)
+    scale = min(box[0] / height, box[1] / width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(ink, (new_w, new_h), interpolation=interpolation)
@@ -60,7 +77,7 @@ def centred(ink: np.ndarray) -> np.ndarray:
     if moments["m00"] <= 0:
         return field
     com_x, com_y = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
-    top = min(max(round(FIELD / 2 - com_y), 0), FIELD - new_h)
-    left = min(max(round(FIELD / 2 - com_x), 0), FIELD - new_w)
+    top = min(max(round(field_shape[0] / 2 - com_y), 0), field_shape[0] - new_h)
+    left = min(max(round(field_shape[1] / 2 - com_x), 0), field_shape[1] - new_w)
     field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 255).astype(np.uint8)
     return field

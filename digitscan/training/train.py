@@ -49,7 +49,7 @@ def epoch_data(
     if extra is not None:
         images.append(augment_batch(extra[0], rng))
         labels.append(extra[1].astype(np.int64))
-    x = np.concatenate(images)[..., None]
+    x = np.concatenate(images)
     y = np.concatenate(labels)
     order = rng.permutation(len(y))
     return x[order], y[order]
@@ -98,20 +98,82 @@ def train(
         raise ModelError(f"{base_model}: no such model file to fine-tune")
     model = keras.models.load_model(base_model) if base_model else build_model()
     per_epoch = len(mnist.x_train) * (1 + nondigit_share) + (len(extra[1]) if extra is not None else 0)
+    return fit_and_export(
+        model,
+        lambda: epoch_data(mnist, rng, nondigit_share, extra),
+        int(per_epoch),
+        (mnist.x_test, mnist.y_test),
+        epochs,
+        out,
+        batch_size,
+        1e-3 if base_model is None else 2e-4,
+        on_epoch,
+    )
+
+
+def train_pairs(
+    mnist: Mnist,
+    epochs: int,
+    out: Path,
+    seed: int = 0,
+    batch_size: int = 128,
+    per_epoch: int = 100_000,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainedModel:
+    """Train the touching-pair reader (see `training.pairs`) on pairs of MNIST training
+    digits made afresh each epoch; its test accuracy is on pairs of MNIST test digits."""
+    import keras
+
+    from digitscan.training.pairs import build_pair_model, pair_batch
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    marks = generate_nondigits(20_000, rng, mnist.x_train, mnist.y_train)
+    held_out = np.random.default_rng(seed + 1)  # test pairs: other digits, other marks
+    test_marks = generate_nondigits(2_000, held_out, mnist.x_test, mnist.y_test)
+    test = pair_batch(min(10_000, 2 * len(mnist.x_test)), held_out, mnist.x_test, mnist.y_test, test_marks)
+    return fit_and_export(
+        build_pair_model(),
+        lambda: pair_batch(per_epoch, rng, mnist.x_train, mnist.y_train, marks),
+        per_epoch,
+        test,
+        epochs,
+        out,
+        batch_size,
+        1e-3,
+        on_epoch,
+    )
+
+
+def fit_and_export(
+    model,
+    make_epoch: Callable[[], tuple[np.ndarray, np.ndarray]],
+    per_epoch: int,
+    test: tuple[np.ndarray, np.ndarray],
+    epochs: int,
+    out: Path,
+    batch_size: int,
+    learning_rate: float,
+    on_epoch: Callable[[EpochReport], None] | None,
+) -> TrainedModel:
+    """Fit `model` on a fresh `make_epoch()` each epoch (Adam, cosine-decayed rate), report
+    the accuracy on `test` after each, and write `out` (.keras) and its LiteRT export."""
+    import keras
+
     steps = epochs * int(np.ceil(per_epoch / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3 if base_model is None else 2e-4, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.01)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     started = time.perf_counter()
-    x_test = mnist.x_test[..., None]
+    test_x = test[0][..., None]
     for epoch in range(epochs):
         epoch_start = time.perf_counter()
-        x, y = epoch_data(mnist, rng, nondigit_share, extra)
-        history = model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
-        predicted = model.predict(x_test, batch_size=1024, verbose=0).argmax(axis=1)
+        x, y = make_epoch()
+        history = model.fit(x[..., None], y, batch_size=batch_size, epochs=1, verbose=0)
+        predicted = model.predict(test_x, batch_size=1024, verbose=0).argmax(axis=1)
         if on_epoch is not None:
             on_epoch(
                 EpochReport(
@@ -119,7 +181,7 @@ def train(
                     epochs=epochs,
                     loss=float(history.history["loss"][-1]),
                     train_accuracy=float(history.history["accuracy"][-1]),
-                    test_accuracy=float((predicted == mnist.y_test).mean()),
+                    test_accuracy=float((predicted == test[1]).mean()),
                     seconds=time.perf_counter() - epoch_start,
                 )
             )
