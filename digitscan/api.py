@@ -19,7 +19,7 @@ from pathlib import Path
 
 import cv2
 
-from digitscan.classify import Classifier, load_classifier
+from digitscan.classify import Classifier, load_classifier, load_pair_reader
 from digitscan.containers import FileResult, PageReading
 from digitscan.errors import DigitscanError, UsageError
 from digitscan.inspect import CropWriter, annotate, page_stem
@@ -34,16 +34,19 @@ class ScanOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     min_confidence: float = 0.9
     annotate_dir: Path | None = None
+    read_pairs: bool = True  # touching pairs no cut parts read whole (the shipped pair reader), not '?'
 
 
-def read_file(source: str, classifier: Classifier, options: ScanOptions) -> FileResult:
+def read_file(
+    source: str, classifier: Classifier, options: ScanOptions, pair_reader: Classifier | None = None
+) -> FileResult:
     """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
     pages: list[PageReading] = []
     number = None
     try:
         for page in load_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
             number = page.number
-            reading = read_page(page, classifier)
+            reading = read_page(page, classifier, pair_reader=pair_reader)
             if options.annotate_dir is not None:
                 picture = annotate(page.image, reading, options.min_confidence)
                 cv2.imwrite(str(options.annotate_dir / f"{page_stem(source, page.number)}.png"), picture)
@@ -59,23 +62,26 @@ def read_file(source: str, classifier: Classifier, options: ScanOptions) -> File
 
 
 worker_classifier: Classifier | None = None
+worker_pair_reader: Classifier | None = None
 
 
-def start_worker(model: Path | None) -> None:
-    global worker_classifier
+def start_worker(model: Path | None, read_pairs: bool) -> None:
+    global worker_classifier, worker_pair_reader
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     cv2.setNumThreads(1)
     worker_classifier = load_classifier(model, threads=1)
+    worker_pair_reader = load_pair_reader(threads=1) if read_pairs else None
 
 
 def read_in_worker(source: str, options: ScanOptions) -> FileResult:
     assert worker_classifier is not None
-    return read_file(source, worker_classifier, options)
+    return read_file(source, worker_classifier, options, worker_pair_reader)
 
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
+    pair_reader = load_pair_reader() if options.read_pairs else None
     for source in files:
-        yield read_file(source, classifier, options)
+        yield read_file(source, classifier, options, pair_reader)
 
 
 def scan_parallel(
@@ -86,7 +92,9 @@ def scan_parallel(
     context = multiprocessing.get_context("spawn")  # no fork of a parent that runs threads
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=(model,))
+        return ProcessPoolExecutor(
+            workers, mp_context=context, initializer=start_worker, initargs=(model, options.read_pairs)
+        )
 
     pool = new_pool()
     pending: deque[tuple[str, Future[FileResult]]] = deque()

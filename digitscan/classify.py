@@ -17,12 +17,15 @@ from digitscan.errors import ModelError
 
 NOT_DIGIT = 10
 MODEL_NAME = "digitscan"
+PAIR_MODEL_NAME = "pairs"  # the touching-pair reader (training.pairs), shipped beside the classifier
+NOT_PAIR = 100  # the pair reader's classes: 10 * first + second digit, then "not a pair"
 PACKAGE_MODELS = Path(__file__).parent / "models"  # inside an installed wheel
 CHECKOUT_MODELS = Path(__file__).parent.parent / "models"  # in a source checkout
 
 
 class Classifier(Protocol):
-    """Anything that maps (N, 28, 28) uint8 crops to (N, 11) class probabilities."""
+    """Anything that maps (N, rows, columns) uint8 crops to (N, classes) probabilities: the
+    digit classifier 28x28 crops to 11 classes, the pair reader 28x56 crops to 101."""
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray: ...
 
@@ -49,8 +52,10 @@ class LiteRTClassifier:
             self.interpreter = Interpreter(model_path=str(path), num_threads=threads or 1)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{path}: not a LiteRT model ({exc})") from None
-        self.input = self.interpreter.get_input_details()[0]["index"]
-        self.output = self.interpreter.get_output_details()[0]["index"]
+        given, answer = self.interpreter.get_input_details()[0], self.interpreter.get_output_details()[0]
+        self.input, self.output = given["index"], answer["index"]
+        self.shape = tuple(int(n) for n in given["shape"][1:])  # rows, columns, channels
+        self.classes = int(answer["shape"][-1])
         self.batch = 0
         self.path = path
 
@@ -60,16 +65,16 @@ class LiteRTClassifier:
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
         if len(crops) == 0:
-            return np.zeros((0, NOT_DIGIT + 1), np.float32)
+            return np.zeros((0, self.classes), np.float32)
         batches = [crops[i : i + self.BATCH] for i in range(0, len(crops), self.BATCH)]
         return np.concatenate([self.invoke(batch) for batch in batches])
 
     def invoke(self, crops: np.ndarray) -> np.ndarray:
         if len(crops) != self.batch:
-            self.interpreter.resize_tensor_input(self.input, [len(crops), 28, 28, 1])
+            self.interpreter.resize_tensor_input(self.input, [len(crops), *self.shape])
             self.interpreter.allocate_tensors()
             self.batch = len(crops)
-        self.interpreter.set_tensor(self.input, crops.reshape(-1, 28, 28, 1).astype(np.float32))
+        self.interpreter.set_tensor(self.input, crops.reshape(-1, *self.shape).astype(np.float32))
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output).copy()
 
@@ -83,11 +88,13 @@ class KerasClassifier:
         except (ValueError, OSError) as exc:
             raise ModelError(f"{path}: not a Keras model ({exc})") from None
         self.path = path
+        self.shape = tuple(self.model.input_shape[1:])
+        self.classes = int(self.model.output_shape[-1])
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
         if len(crops) == 0:
-            return np.zeros((0, NOT_DIGIT + 1), np.float32)
-        batch = crops.reshape(-1, 28, 28, 1).astype(np.float32)
+            return np.zeros((0, self.classes), np.float32)
+        batch = crops.reshape(-1, *self.shape).astype(np.float32)
         return np.asarray(self.model(batch, training=False))
 
 
@@ -99,17 +106,31 @@ def litert_available() -> bool:
     return True
 
 
-def default_model_path() -> Path:
-    """The shipped model: LiteRT where its runtime is installed, else the Keras file."""
+def shipped_model_path(name: str = MODEL_NAME) -> Path | None:
+    """A shipped model: LiteRT where its runtime is installed, else the Keras file; None if absent."""
     suffixes = (".tflite", ".keras") if litert_available() else (".keras",)
     for folder in (PACKAGE_MODELS, CHECKOUT_MODELS):
         for suffix in suffixes:
-            candidate = folder / f"{MODEL_NAME}{suffix}"
+            candidate = folder / f"{name}{suffix}"
             if candidate.is_file():
                 return candidate
-    raise ModelError(
-        f"no shipped model in {PACKAGE_MODELS} or {CHECKOUT_MODELS}; reinstall digitscan or pass --model"
-    )
+    return None
+
+
+def default_model_path() -> Path:
+    """The shipped digit classifier."""
+    path = shipped_model_path()
+    if path is None:
+        raise ModelError(
+            f"no shipped model in {PACKAGE_MODELS} or {CHECKOUT_MODELS}; reinstall digitscan or pass --model"
+        )
+    return path
+
+
+def load_pair_reader(threads: int | None = None) -> Classifier | None:
+    """The shipped touching-pair reader, or None where it is not installed."""
+    path = shipped_model_path(PAIR_MODEL_NAME)
+    return None if path is None else load_classifier(path, threads)
 
 
 def load_classifier(path: Path | None = None, threads: int | None = None) -> Classifier:
@@ -145,7 +166,7 @@ def labels_from_probabilities(probabilities: np.ndarray) -> list[Label]:
 def classify_crops(classifier: Classifier, crops: np.ndarray, chunk: int = 64) -> np.ndarray:
     """Probabilities for any number of crops, in fixed-size chunks to bound memory."""
     if len(crops) == 0:
-        return np.zeros((0, NOT_DIGIT + 1), np.float32)
+        return classifier.probabilities(crops)  # (0, classes)
     return np.concatenate(
         [classifier.probabilities(crops[i : i + chunk]) for i in range(0, len(crops), chunk)]
     )

@@ -206,6 +206,15 @@ def evaluate(
         out.print(table)
 
 
+PairsOption = Annotated[
+    bool,
+    typer.Option(
+        "--pairs/--no-pairs",
+        help="Read touching digits that no cut parts as a pair (the shipped pair reader), or leave them '?'.",
+    ),
+]
+
+
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -250,6 +259,7 @@ def run(
         typer.Option("--crops", help="Save every 28x28 crop as PNG with an index.csv to correct labels in."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    pairs: PairsOption = True,
 ) -> None:
     """Read the digit strings on every page and write one row per string."""
     import os
@@ -277,7 +287,7 @@ def run(
                 paths,
                 out_file,
                 output_format.value,
-                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir),
+                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir, pairs),
                 model=model,
                 workers=workers or os.cpu_count() or 1,
                 resume=resume,
@@ -315,20 +325,22 @@ def preview(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_MIN_CONFIDENCE,
     dpi: Annotated[float, typer.Option(min=50, max=1200, help="Resolution to render PDF pages at.")] = 300,
     model: ModelOption = None,
+    pairs: PairsOption = True,
 ) -> None:
     """Show each string's crops in the terminal beside what was read."""
-    from digitscan.classify import load_classifier
+    from digitscan.classify import load_classifier, load_pair_reader
     from digitscan.inspect import preview_table
     from digitscan.pages import load_pages
     from digitscan.pipeline import read_page
 
     try:
         classifier = load_classifier(model)
+        pair_reader = load_pair_reader() if pairs else None
         shown = 0
         for loaded in load_pages(file, dpi=dpi):
             if page is not None and loaded.number != page:
                 continue
-            reading = read_page(loaded, classifier)
+            reading = read_page(loaded, classifier, pair_reader=pair_reader)
             out.print(preview_table(reading, min_confidence, out.width, color=out.is_terminal))
             shown += 1
         if page is not None and not shown:

@@ -29,8 +29,11 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 
 
-def read_page(page: Page, classifier: Classifier, binarization: str = "floored") -> PageReading:
-    """Every digit string on one page, in reading order. `binarization`: see segment.binarize."""
+def read_page(
+    page: Page, classifier: Classifier, binarization: str = "floored", pair_reader: Classifier | None = None
+) -> PageReading:
+    """Every digit string on one page, in reading order. `binarization`: see segment.binarize;
+    `pair_reader` (classify.load_pair_reader) reads touching pairs that no cut parts."""
     gray = page.image
     dpi = page_dpi(page)
     scale = min(1.0, WORK_DPI / dpi)
@@ -57,6 +60,8 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "floored")
     probabilities = classify_crops(classifier, crops)
     if found:
         found, crops, probabilities = glyphs.split_touching(found, crops, probabilities, height, classifier)
+        if pair_reader is not None:
+            found, crops, probabilities = glyphs.read_pairs(found, crops, probabilities, height, pair_reader)
     labels = labels_from_probabilities(probabilities)
 
     def page_box(g: list[glyphs.Glyph]) -> Box:
@@ -73,6 +78,8 @@ def read_page(page: Page, classifier: Classifier, binarization: str = "floored")
     return PageReading(page.source, page.number, width_px, height_px, angle, tuple(readings))
 
 
-def read_image(image: np.ndarray, classifier: Classifier, dpi: float | None = None) -> PageReading:
+def read_image(
+    image: np.ndarray, classifier: Classifier, dpi: float | None = None, pair_reader: Classifier | None = None
+) -> PageReading:
     """Read an in-memory grayscale or BGR image (library use)."""
-    return read_page(Page("<image>", 1, to_gray(image), dpi), classifier)
+    return read_page(Page("<image>", 1, to_gray(image), dpi), classifier, pair_reader=pair_reader)

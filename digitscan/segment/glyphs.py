@@ -12,8 +12,8 @@ from itertools import pairwise, product
 
 import numpy as np
 
-from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
-from digitscan.normalize import to_mnist
+from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
+from digitscan.normalize import to_mnist, to_pair
 from digitscan.segment.components import component_boxes
 
 SPECK = 0.3  # smaller than this share of the glyph height both ways: dust, dots, noise
@@ -27,6 +27,7 @@ CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it r
 TOO_WIDE = 1.3  # no single digit is this wide for its height
 CONFIDENT_WHOLE = 0.5
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
+PAIR_CONFIDENT = 0.5  # the pair reader's probability for its pair, at least, to read a glyph as two digits
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,9 +307,12 @@ def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
     return not reads_as_one or (glyph.width >= CLEARLY_WIDE * glyph.height and float(whole.max()) < 0.99)
 
 
+Read = tuple[list[Glyph], np.ndarray, np.ndarray]  # glyphs, their crops, their class probabilities
+
+
 def split_touching(
     glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, height: float, classifier: Classifier
-) -> tuple[list[Glyph], np.ndarray, np.ndarray]:
+) -> Read:
     """Cut touching digits apart where a cut reads clearly better than the whole.
 
     Takes and returns glyphs with their crops and class probabilities; every candidate cut of
@@ -331,23 +335,79 @@ def split_touching(
     # Touching digits come apart into digits: a cut that leaves a piece reading as "not a
     # digit" is a wrong cut, however confident the other pieces are.
     scores[piece_probabilities.argmax(axis=1) == NOT_DIGIT] = -np.inf
-    out_glyphs, out_crops, out_probabilities = [], [], []
-    for i, glyph in enumerate(glyphs):
+    replacements = {}
+    for i in range(len(glyphs)):
         best: list[int] = []
         best_score = float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN
         for option in candidates.get(i, []):
             rows = [index[part] for part in option]
             if (score := float(scores[rows].mean())) > best_score:
                 best, best_score = rows, score
-        if not best:
-            out_glyphs.append(glyph)
-            out_crops.append(crops[i])
-            out_probabilities.append(probabilities[i])
-        else:
-            out_glyphs.extend(pieces[row] for row in best)
-            out_crops.extend(piece_crops[best])
-            out_probabilities.extend(piece_probabilities[best])
+        if best:
+            replacements[i] = ([pieces[row] for row in best], piece_crops[best], piece_probabilities[best])
+    return replaced(glyphs, crops, probabilities, replacements)
+
+
+def replaced(glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, by: dict[int, Read]) -> Read:
+    """The glyphs, crops and probabilities with glyph i replaced by the parts in `by[i]`."""
+    if not by:
+        return glyphs, crops, probabilities
+    out_glyphs, out_crops, out_probabilities = [], [], []
+    for i, glyph in enumerate(glyphs):
+        kept = ([glyph], crops[i : i + 1], probabilities[i : i + 1])
+        parts, part_crops, part_probabilities = by.get(i, kept)
+        out_glyphs.extend(parts)
+        out_crops.extend(part_crops)
+        out_probabilities.extend(part_probabilities)
     return out_glyphs, np.stack(out_crops), np.stack(out_probabilities)
+
+
+def pair_digits(pair_probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second digit's class probabilities (0-9, not a digit) in pair readings:
+    each digit's marginal over the 100 pairs, with "not a pair" as "not a digit"."""
+    joint = pair_probabilities[:, :NOT_PAIR].reshape(-1, 10, 10)
+    rest = pair_probabilities[:, NOT_PAIR:]
+    return np.hstack([joint.sum(axis=2), rest]), np.hstack([joint.sum(axis=1), rest])
+
+
+def halves(glyph: Glyph) -> tuple[Glyph, Glyph] | None:
+    """Where the two digits of a pair read whole lie: either side of the least-ink path near
+    the glyph's middle (for their boxes and crops; the pair reader gave their labels)."""
+    path = separating_paths(glyph.mask, [glyph.width // 2], cut_reach(glyph, 2))[0]
+    left_side = np.arange(glyph.width)[None, :] < path[:, None]
+    left = trimmed(glyph.mask & left_side, glyph.x, glyph.y)
+    right = trimmed(glyph.mask & ~left_side, glyph.x, glyph.y)
+    return None if left is None or right is None else (left, right)
+
+
+def read_pairs(
+    glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, height: float, pair_reader: Classifier
+) -> Read:
+    """Read whole, as two digits, the glyphs that no cut could part and that read as "not a
+    digit" though wide enough for two (strokes overlapping: a 1 leaning into a 3).
+
+    Takes and returns glyphs with their crops and class probabilities, like `split_touching`;
+    a glyph the pair reader reads as a pair with at least PAIR_CONFIDENT becomes its two
+    halves, each with its digit's probabilities from the pair reading.
+    """
+    tried = [
+        i
+        for i, glyph in enumerate(glyphs)
+        if int(np.argmax(probabilities[i])) == NOT_DIGIT
+        and glyph.height >= 0.5 * height
+        and NARROW * glyph.height < glyph.width <= 2 * TOO_WIDE * glyph.height
+    ]
+    if not tried:
+        return glyphs, crops, probabilities
+    readings = classify_crops(pair_reader, np.stack([to_pair(glyphs[i].mask) for i in tried]))
+    firsts, seconds = pair_digits(readings.astype(probabilities.dtype))
+    replacements = {}
+    for row, i in enumerate(tried):
+        confident = int(np.argmax(readings[row])) != NOT_PAIR and float(readings[row].max()) >= PAIR_CONFIDENT
+        if confident and (parts := halves(glyphs[i])) is not None:
+            part_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in parts])
+            replacements[i] = (list(parts), part_crops, np.stack([firsts[row], seconds[row]]))
+    return replaced(glyphs, crops, probabilities, replacements)
 
 
 def crops(glyphs: list[Glyph]) -> np.ndarray:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitscan.classify import NOT_PAIR
 from digitscan.normalize import PAIR_FIELD, to_pair
 from digitscan.synth import side_by_side
 
-NOT_PAIR = 100
-PAIR_CLASSES = 101
 OVERLAP = (0.0, 0.35)  # of the digit height: from just touching to a third of a digit inside
 NOT_PAIR_SHARE = 0.25
 GLYPH_HEIGHTS = (24, 64)  # pixels: 3-8 mm handwriting at the page stage's 200 dpi
@@ -88,5 +87,5 @@ def build_pair_model():
     x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)  # where each stroke is says which digit it belongs to
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(PAIR_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(NOT_PAIR + 1, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digitscan_pairs")

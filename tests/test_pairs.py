@@ -1,0 +1,118 @@
+"""The touching-pair reader's stage alone: pair crops, per-digit probabilities, glyph replacement;
+and a tiny training run of the pair model."""
+
+import numpy as np
+import pytest
+
+from digitscan.classify import NOT_DIGIT, NOT_PAIR, KerasClassifier, LiteRTClassifier, classify_crops
+from digitscan.data import Mnist
+from digitscan.normalize import PAIR_FIELD, to_pair
+from digitscan.segment import glyphs
+from digitscan.synth import side_by_side
+from digitscan.training.train import train_pairs
+
+HEIGHT = 40
+
+
+class FixedReader:
+    """A stand-in pair reader that gives every crop the same probabilities and counts crops."""
+
+    def __init__(self, row: np.ndarray) -> None:
+        self.row, self.seen = row, 0
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        self.seen += len(crops)
+        return np.repeat(self.row[None], len(crops), axis=0)
+
+
+def pair_row(**chances: float) -> np.ndarray:
+    """Pair-reader probabilities: pair_31=0.7 puts 0.7 on the pair "31"; rest on "not a pair"."""
+    row = np.zeros(NOT_PAIR + 1, np.float32)
+    for name, chance in chances.items():
+        row[int(name.removeprefix("pair_"))] = chance
+    row[NOT_PAIR] = 1 - row.sum()
+    return row
+
+
+def touching_glyph(mnist, first: int, second: int, overlap: float) -> glyphs.Glyph:
+    images = np.stack([mnist.x_test[np.flatnonzero(mnist.y_test == d)[0]] for d in (first, second)])
+    ink = side_by_side(images, HEIGHT, np.random.default_rng(0), (overlap, overlap)) > 0.5
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    mask = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return glyphs.Glyph(100, 200, mask.shape[1], mask.shape[0], mask)
+
+
+def unreadable(glyph_list):
+    """Crops and probabilities as the classifier leaves glyphs it reads as "not a digit"."""
+    crops = glyphs.crops(glyph_list)
+    probabilities = np.tile(np.eye(NOT_DIGIT + 1, dtype=np.float32)[NOT_DIGIT], (len(glyph_list), 1))
+    return crops, probabilities
+
+
+def test_pair_crop_keeps_the_aspect_and_centres_the_ink():
+    mask = np.zeros((60, 90), bool)
+    mask[5:55, 10:80] = True
+    crop = to_pair(mask)
+    assert crop.shape == PAIR_FIELD and crop.dtype == np.uint8
+    rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
+    assert rows[-1] - rows[0] + 1 == 20  # height-limited: 50 rows -> 20, 70 columns -> 28
+    assert cols[-1] - cols[0] + 1 == 28
+    assert abs((rows[0] + rows[-1]) / 2 - 13.5) <= 1 and abs((cols[0] + cols[-1]) / 2 - 27.5) <= 1
+    assert not to_pair(np.zeros((10, 10), bool)).any()
+
+
+def test_pair_digits_are_each_digits_share_of_the_pairs():
+    first, second = glyphs.pair_digits(pair_row(pair_31=0.6, pair_37=0.3)[None])
+    assert first[0].argmax() == 3 and first[0][3] == pytest.approx(0.9)
+    assert second[0].argmax() == 1 and second[0][1] == pytest.approx(0.6)
+    assert second[0][7] == pytest.approx(0.3) and second[0][NOT_DIGIT] == pytest.approx(0.1)
+    assert first.sum() == pytest.approx(1) and second.sum() == pytest.approx(1)
+
+
+def test_a_confident_pair_becomes_two_digits(mnist):
+    pair = touching_glyph(mnist, 3, 1, overlap=0.3)
+    crops, probabilities = unreadable([pair])
+    found, new_crops, new_probabilities = glyphs.read_pairs(
+        [pair], crops, probabilities, HEIGHT, FixedReader(pair_row(pair_31=0.8))
+    )
+    assert len(found) == 2 and new_crops.shape == (2, 28, 28)
+    assert [int(p.argmax()) for p in new_probabilities] == [3, 1]
+    left, right = found
+    assert left.x == pair.x and right.right == pair.right and left.x < right.x
+    assert all(pair.y <= g.y and g.bottom <= pair.bottom for g in found)
+
+
+def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
+    pair = touching_glyph(mnist, 3, 1, overlap=0.3)
+    crops, probabilities = unreadable([pair])
+    for unsure in (pair_row(pair_31=0.4, pair_37=0.3), pair_row()):
+        found, _, kept = glyphs.read_pairs([pair], crops, probabilities, HEIGHT, FixedReader(unsure))
+        assert found == [pair] and np.array_equal(kept, probabilities)
+    bar = glyphs.Glyph(0, 0, 4, HEIGHT, np.ones((HEIGHT, 4), bool))  # too narrow for two digits
+    reader = FixedReader(pair_row(pair_11=0.9))
+    found, _, _ = glyphs.read_pairs([bar], *unreadable([bar]), HEIGHT, reader)
+    assert found == [bar] and reader.seen == 0
+    read_as_digit = np.eye(NOT_DIGIT + 1, dtype=np.float32)[[3]]  # only "not a digit" is tried
+    found, _, _ = glyphs.read_pairs([pair], crops, read_as_digit, HEIGHT, reader)
+    assert found == [pair] and reader.seen == 0
+
+
+@pytest.fixture(scope="module")
+def tiny_pair_model(tmp_path_factory, mnist):
+    small = Mnist(mnist.x_train[:3000], mnist.y_train[:3000], mnist.x_test[:500], mnist.y_test[:500])
+    reports = []
+    out = tmp_path_factory.mktemp("pairs") / "pairs.keras"
+    result = train_pairs(small, 2, out, seed=0, batch_size=64, per_epoch=4000, on_epoch=reports.append)
+    return result, reports
+
+
+def test_tiny_pair_run_learns_and_exports(tiny_pair_model, mnist):
+    result, reports = tiny_pair_model
+    assert [r.epoch for r in reports] == [1, 2]
+    assert reports[-1].test_accuracy > 5 / (NOT_PAIR + 1)  # well above chance after 8,000 pairs
+    litert, keras = LiteRTClassifier(result.litert_path), KerasClassifier(result.keras_path)
+    assert litert.shape == (*PAIR_FIELD, 1) and litert.classes == NOT_PAIR + 1
+    rng = np.random.default_rng(3)
+    crops = np.stack([to_pair(touching_glyph(mnist, *rng.integers(0, 10, 2), 0.2).mask) for _ in range(200)])
+    agree = classify_crops(litert, crops).argmax(axis=1) == classify_crops(keras, crops).argmax(axis=1)
+    assert agree.mean() >= 0.95  # 8-bit weights on a barely trained model: many near-ties
