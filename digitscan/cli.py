@@ -147,6 +147,37 @@ def score_run(truth: Path, results: Path, json_output: bool) -> None:
         out.print(form_table(score))
 
 
+def score_pair_reader(data: Path | None, model: Path | None, count: int, json_output: bool) -> None:
+    import json
+
+    import numpy as np
+
+    from digitscan.classify import PAIR_MODEL_NAME, load_classifier, shipped_model_path
+    from digitscan.data import load_mnist
+    from digitscan.evaluate import score_pairs
+    from digitscan.report import pair_table
+    from digitscan.segment.glyphs import PAIR_CONFIDENT
+    from digitscan.training.nondigits import generate_nondigits
+    from digitscan.training.pairs import pair_batch
+
+    try:
+        mnist = load_mnist(data)
+        path = model or shipped_model_path(PAIR_MODEL_NAME)
+        if path is None:
+            raise UsageError("no shipped pair reader; pass --model PAIRS.tflite")
+        reader = load_classifier(path)
+    except DigitscanError as error:
+        raise fail(error) from None
+    # Held out as for the digits: test digits only, a seed training never uses.
+    rng = np.random.default_rng(2**31 - 1)
+    marks = generate_nondigits(2_000, rng, mnist.x_test, mnist.y_test)
+    score = score_pairs(reader, *pair_batch(count, rng, mnist.x_test, mnist.y_test, marks), PAIR_CONFIDENT)
+    if json_output:
+        print(json.dumps(score.as_dict()))
+    else:
+        out.print(pair_table(score, PAIR_CONFIDENT))
+
+
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="A .tflite or .keras model. Default: the shipped model.")
 ]
@@ -167,6 +198,10 @@ def evaluate(
     results: Annotated[
         Path | None, typer.Argument(help="A results CSV from `digitscan run` (with --truth).")
     ] = None,
+    pairs: Annotated[
+        bool,
+        typer.Option("--pairs", help="Score the touching-pair reader (or --model) on held-out MNIST pairs."),
+    ] = False,
 ) -> None:
     """Score a model on MNIST and generated non-digits, or (--truth) a run's CSV against form truth."""
     import json
@@ -177,6 +212,9 @@ def evaluate(
         if truth is None or results is None:
             raise fail(UsageError("form scoring needs both --truth TRUTH.csv and a RESULTS.csv"))
         score_run(truth, results, json_output)
+        return
+    if pairs:
+        score_pair_reader(data, model, limit or 10_000, json_output)
         return
 
     from digitscan.classify import load_classifier

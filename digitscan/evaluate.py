@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.classify import NOT_DIGIT, Classifier, classify_crops
+from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
 from digitscan.errors import InputFileError
 
 
@@ -54,6 +54,38 @@ def rejection_rate(classifier: Classifier, crops: np.ndarray) -> float:
     if len(crops) == 0:
         return 0.0
     return float((classify_crops(classifier, crops).argmax(axis=1) == NOT_DIGIT).mean())
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """The pair reader on touching pairs and on marks that are no pairs. `accepted`: read as a
+    pair with at least the confidence the page stage asks for; `right`: and the right pair."""
+
+    pairs: int
+    accuracy: float  # of pairs, read as the right pair (argmax)
+    accepted: float  # of pairs, accepted
+    accepted_right: float  # of accepted pairs, the right one
+    not_pairs: int
+    not_pairs_accepted: float  # of marks that are no pair, accepted as one
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def score_pairs(reader: Classifier, crops: np.ndarray, classes: np.ndarray, confident: float) -> PairScore:
+    probabilities = classify_crops(reader, crops)
+    predicted = probabilities.argmax(axis=1)
+    accepted = (predicted != NOT_PAIR) & (probabilities.max(axis=1) >= confident)
+    pair = classes != NOT_PAIR
+    right_when_accepted = predicted[pair & accepted] == classes[pair & accepted]
+    return PairScore(
+        pairs=int(pair.sum()),
+        accuracy=float((predicted[pair] == classes[pair]).mean()),
+        accepted=float(accepted[pair].mean()),
+        accepted_right=float(right_when_accepted.mean()) if len(right_when_accepted) else 0.0,
+        not_pairs=int((~pair).sum()),
+        not_pairs_accepted=float(accepted[~pair].mean()),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digitscan.containers import FileResult
-from digitscan.evaluate import FormScore, MnistScore
+from digitscan.evaluate import FormScore, MnistScore, PairScore
 
 
 def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -> list[Table]:
@@ -36,6 +36,17 @@ def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -
             *(f"[bold]{v}[/]" if i == digit else (str(v) if v else ".") for i, v in enumerate(row)),
         )
     return [summary, per_class, confusion]
+
+
+def pair_table(score: PairScore, confident: float) -> Table:
+    table = Table(title="Pair reader on held-out touching pairs of MNIST test digits", show_header=False)
+    table.add_row("pairs scored", f"{score.pairs:,}")
+    table.add_row("read as the right pair", f"{score.accuracy:.2%}")
+    table.add_row(f"accepted (a pair at >= {confident:.2f})", f"{score.accepted:.2%}")
+    table.add_row("right, of those accepted", f"{score.accepted_right:.2%}")
+    no_pairs = f"no pairs (single digits, triples, marks) accepted, of {score.not_pairs:,}"
+    table.add_row(no_pairs, f"{score.not_pairs_accepted:.2%}")
+    return table
 
 
 def form_table(score: FormScore) -> Table:
