@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitscan.pipeline import read_image
-from digitscan.segment import binarize, components, deskew, glyphs, lines
+from digitscan.segment import binarize, components, deskew, glyphs, lines, resample
 from tests.conftest import blank_page, digit_of, write_digits
 
 HEIGHT = 80
@@ -256,3 +256,27 @@ def test_rule_thickness_is_measured_across_the_rule():
     assert lines.rule_thickness(horizontal, axis=0) == 3
     assert lines.rule_thickness(vertical, axis=1) == 2
     assert lines.rule_thickness(np.zeros_like(mask), axis=0) == 1
+
+
+@pytest.mark.parametrize("angle", [-6.0, 3.0, 9.5])
+def test_marks_on_a_turned_pages_edge_are_found_along_its_outline(angle):
+    page = np.zeros((600, 800), np.uint8)
+    page[:, :6] = 255  # a scanner's dark border down the left edge
+    page[280:320, 380:420] = 255  # a mark in the middle
+    page[590:, 300:340] = 255  # a mark on the bottom edge (turned partly out of the frame)
+    turned = deskew.rotate(page, angle, fill=0, nearest=True)
+    labels, _ = components.component_boxes(turned)
+    at_edge = set(glyphs.edge_labels(labels, deskew.page_outline(turned.shape, angle)))
+    assert labels[300, 400] not in at_edge
+    assert labels[turned.shape[0] // 2, :60].max() in at_edge  # the border
+    # the same marks as touch the turned-in corners, found with a page-sized mask
+    outside = deskew.rotate(np.zeros_like(page), angle, fill=255, nearest=True)
+    assert at_edge == set(np.unique(labels[cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0])) - {0}
+
+
+def test_small_reductions_cut_the_page_to_whole_blocks():
+    page = np.arange(7 * 9, dtype=np.uint8).reshape(7, 9)
+    half = resample.shrink(page, 2)
+    assert half.shape == (3, 4)
+    assert half[0, 0] == round(page[:2, :2].mean())
+    assert resample.shrink(page, 4, 1).shape == (7, 2)
