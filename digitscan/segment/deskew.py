@@ -27,9 +27,11 @@ def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
     """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
     factor = max(1, round(max(binary.shape) / 1200))
     small = shrink(binary, factor)
-    ys, xs = np.nonzero(small > 64)
-    if len(xs) < 50:
+    _, inked = cv2.threshold(small, 64, 255, cv2.THRESH_BINARY)
+    points = cv2.findNonZero(inked)  # row by row, as np.nonzero, in a third of its time
+    if points is None or len(points) < 50:
         return 0.0
+    xs, ys = points.reshape(-1, 2).T
     if len(xs) > MAX_SAMPLES:
         keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
         xs, ys = xs[keep], ys[keep]
