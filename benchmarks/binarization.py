@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.classify import load_classifier
+from digitscan.classify import load_classifier, load_pair_reader
 from digitscan.evaluate import Field, read_fields, score_forms
 from digitscan.pages import Page, find_inputs, load_pages
 from digitscan.pipeline import read_page
@@ -28,6 +28,7 @@ def main() -> None:
     folder = Path(sys.argv[1])
     truth = read_fields(folder / "truth.csv")
     classifier = load_classifier()
+    pair_reader = load_pair_reader()
     pages = [page for name in find_inputs([str(folder)]).files for page in load_pages(name)]
     print(f"{len(pages)} pages, {len(truth)} fields")
     noise = np.random.default_rng(0).normal(0, 8, (2339, 1654))
@@ -40,7 +41,7 @@ def main() -> None:
         started = time.perf_counter()
         rows = []
         for page in pages:
-            reading = read_page(page, classifier, binarization=method)
+            reading = read_page(page, classifier, binarization=method, pair_reader=pair_reader)
             for s in reading.strings:
                 box = s.box
                 rows.append(Field(page.source, page.number, box.x, box.y, box.width, box.height, s.text))
@@ -49,7 +50,7 @@ def main() -> None:
         print(
             f"{method:<10} {score.exact:>7.2%} {score.digit_accuracy:>7.2%} {score.missed:>6} "
             f"{score.spurious_per_page:>13.2f} {seconds:>6.2f}"
-            f" {len(read_page(noisy_blank, classifier, binarization=method).strings):>11}"
+            f" {len(read_page(noisy_blank, classifier, method, pair_reader).strings):>11}"
         )
 
 
