@@ -71,21 +71,6 @@ def pair_batch(
 
 def build_pair_model():
     """A CNN for 28x56 pair crops, 101 classes; about as costly to run as the digit model."""
-    import keras
-    from keras import layers
+    from digitscan.training.model import build_cnn
 
-    from digitscan.training.model import conv_block
-
-    inputs = keras.Input((*PAIR_FIELD, 1), name="pair")
-    x = layers.Rescaling(1 / 255)(inputs)
-    x = conv_block(x, 32)
-    x = layers.MaxPooling2D()(x)
-    x = conv_block(x, 64)
-    x = conv_block(x, 64)
-    x = layers.MaxPooling2D()(x)
-    x = conv_block(x, 128)
-    x = layers.MaxPooling2D()(x)
-    x = layers.Flatten()(x)  # where each stroke is says which digit it belongs to
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(NOT_PAIR + 1, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digitscan_pairs")
+    return build_cnn((*PAIR_FIELD, 1), ((32, 1), (64, 2), (128, 1)), NOT_PAIR + 1, "digitscan_pairs", "pair")
