@@ -1,15 +1,24 @@
-"""The touching-pair reader's stage alone: pair crops, per-digit probabilities, glyph replacement;
-and a tiny training run of the pair model."""
+"""The touching-pair reader: pair crops, per-digit probabilities, glyph replacement (with a
+stand-in reader), a tiny training run, and the shipped reader on a page."""
 
 import numpy as np
 import pytest
 
-from digitscan.classify import NOT_DIGIT, NOT_PAIR, KerasClassifier, LiteRTClassifier, classify_crops
+from digitscan.classify import (
+    NOT_DIGIT,
+    NOT_PAIR,
+    KerasClassifier,
+    LiteRTClassifier,
+    classify_crops,
+    load_pair_reader,
+)
 from digitscan.data import Mnist
 from digitscan.normalize import PAIR_FIELD, to_pair
+from digitscan.pipeline import read_image
 from digitscan.segment import glyphs
 from digitscan.synth import side_by_side
 from digitscan.training.train import train_pairs
+from tests.conftest import blank_page, digit_of, write_digits
 
 HEIGHT = 40
 
@@ -73,7 +82,7 @@ def test_a_confident_pair_becomes_two_digits(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
     found, new_crops, new_probabilities = glyphs.read_pairs(
-        [pair], crops, probabilities, HEIGHT, FixedReader(pair_row(pair_31=0.8))
+        [pair], crops, probabilities, HEIGHT, FixedReader(pair_row(pair_31=0.95))
     )
     assert len(found) == 2 and new_crops.shape == (2, 28, 28)
     assert [int(p.argmax()) for p in new_probabilities] == [3, 1]
@@ -85,7 +94,7 @@ def test_a_confident_pair_becomes_two_digits(mnist):
 def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
-    for unsure in (pair_row(pair_31=0.4, pair_37=0.3), pair_row()):
+    for unsure in (pair_row(pair_31=0.6, pair_37=0.3), pair_row()):
         found, _, kept = glyphs.read_pairs([pair], crops, probabilities, HEIGHT, FixedReader(unsure))
         assert found == [pair] and np.array_equal(kept, probabilities)
     bar = glyphs.Glyph(0, 0, 4, HEIGHT, np.ones((HEIGHT, 4), bool))  # too narrow for two digits
@@ -116,3 +125,20 @@ def test_tiny_pair_run_learns_and_exports(tiny_pair_model, mnist):
     crops = np.stack([to_pair(touching_glyph(mnist, *rng.integers(0, 10, 2), 0.2).mask) for _ in range(200)])
     agree = classify_crops(litert, crops).argmax(axis=1) == classify_crops(keras, crops).argmax(axis=1)
     assert agree.mean() >= 0.95  # 8-bit weights on a barely trained model: many near-ties
+
+
+def test_a_pair_no_cut_parts_is_read_on_the_page(mnist, classifier):
+    """A 9 and a 4 overlapping by a third of their height: '?' for the cut search alone."""
+    page = blank_page(1400, 600)
+    write_digits(page, mnist, "2468", 200, 200, 60, nth=3)
+    seven = write_digits(page, mnist, "7", 200, 400, 60, nth=5)[0]
+    nine_four = np.stack([digit_of(mnist, 9), digit_of(mnist, 4)])
+    pair = side_by_side(nine_four, 60, np.random.default_rng(0), (0.35, 0.35))
+    left, top = seven[0] + seven[2] + 18, 400 - 60
+    region = page[top : top + pair.shape[0], left : left + pair.shape[1]]
+    region[:] = (region * (1 - pair[: region.shape[0]])).astype(np.uint8)
+    assert [s.text for s in read_image(page, classifier).strings] == ["2468", "7?"]
+    reading = read_image(page, classifier, pair_reader=load_pair_reader())
+    assert [s.text for s in reading.strings] == ["2468", "794"]
+    nine, four = reading.strings[1].digits[1:]
+    assert nine.box.x < four.box.x and min(nine.label.confidence, four.label.confidence) >= 0.9

@@ -27,7 +27,7 @@ CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it r
 TOO_WIDE = 1.3  # no single digit is this wide for its height
 CONFIDENT_WHOLE = 0.5
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
-PAIR_CONFIDENT = 0.5  # the pair reader's probability for its pair, at least, to read a glyph as two digits
+PAIR_CONFIDENT = 0.9  # the pair reader's probability for its pair, at least, to read a glyph as two digits
 
 
 @dataclass(frozen=True, eq=False)
