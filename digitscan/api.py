@@ -145,6 +145,8 @@ def scan(
         yield from scan_serial(files, classifier or load_classifier(model), options)
     else:
         load_classifier(model)  # a missing or broken model is one error here, not one per worker
+        if options.read_pairs:
+            load_pair_reader()
         yield from scan_parallel(files, model, options, workers)
 
 
