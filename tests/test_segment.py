@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.pipeline import read_image
+from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample
 from tests.conftest import blank_page, digit_of, write_digits
 
@@ -280,3 +280,17 @@ def test_small_reductions_cut_the_page_to_whole_blocks():
     assert half.shape == (3, 4)
     assert half[0, 0] == round(page[:2, :2].mean())
     assert resample.shrink(page, 4, 1).shape == (7, 2)
+
+
+@pytest.mark.parametrize("dpi", [250, 300, 400, 450, 600])
+def test_pages_come_to_the_working_resolution_with_thin_lines_whole(dpi):
+    page = np.full((round(11.69 * dpi), round(8.27 * dpi)), 235, np.uint8)
+    # a printed rule on a skewed scan, one pixel thick at 300 dpi, 3 pixels down per 100 across
+    width = page.shape[1]
+    cv2.line(page, (100, dpi), (width - 100, dpi + 3 * (width - 200) // 100), 40, max(1, round(dpi / 300)))
+    scale = WORK_DPI / dpi
+    reduced = to_work_scale(page, scale)
+    assert np.abs(np.array(reduced.shape) - np.array(page.shape) * scale).max() <= 2
+    binary = binarize.binarize(reduced, window=round(WORK_DPI / 6))
+    columns = binary[round(dpi * scale) - 3 :, round(110 * scale) : -round(110 * scale)].max(axis=0)
+    assert (columns > 0).all()  # no gaps: the rule stays one line, not dashes
