@@ -107,53 +107,61 @@ def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
     return Rules(horizontal, vertical, thickness, sides)
 
 
-def rule_regions(rules: Rules, wide_horizontal: np.ndarray, margin: int) -> list[tuple[slice, slice, bool]]:
+def rule_regions(rules: Rules, margin: int) -> list[tuple[slice, slice, bool]]:
     """Rows, columns and direction (True: vertical) of the page regions around its rules:
     the rows of each band of horizontal rules (`margin` above and below) over the columns
-    they span, and each box side with `margin` either side of its widened band."""
+    they span (and `margin` beyond), and each box side with `margin` either side."""
     regions = []
-    rows = np.flatnonzero(wide_horizontal.max(axis=1))
+    rows = np.flatnonzero(rules.horizontal.max(axis=1))
     if len(rows):
         breaks = np.flatnonzero(np.diff(rows) > 2 * margin)
         firsts = np.concatenate([rows[:1], rows[breaks + 1]])
         lasts = np.concatenate([rows[breaks], rows[-1:]])
         for first, last in zip(firsts, lasts, strict=True):
             band = slice(max(0, int(first) - margin), int(last) + 1 + margin)
-            columns = np.flatnonzero(wide_horizontal[band].max(axis=0))
-            regions.append((band, slice(int(columns[0]), int(columns[-1]) + 1), False))
-    side = rules.thickness // 2 + 1 + margin
+            columns = np.flatnonzero(rules.horizontal[band].max(axis=0))
+            span = slice(max(0, int(columns[0]) - margin), int(columns[-1]) + 1 + margin)
+            regions.append((band, span, False))
     for x, y, w, h in rules.sides:
-        regions.append((slice(y, y + h), slice(max(0, x - side), x + w + side), True))
+        regions.append((slice(y, y + h), slice(max(0, x - margin), x + w + margin), True))
     return regions
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
-    """The page's ink without its rules, strokes that cross them kept whole."""
-    if not (rules.horizontal.any() or rules.vertical.any()):
+    """The page's ink without its rules, strokes that cross them kept whole.
+
+    All of it happens in the rules' neighbourhoods (`rule_regions`), never on the whole page:
+    rules are a small part of it, and every page-sized pass costs milliseconds."""
+    if not rules.sides and not rules.horizontal.any():
         return binary
     # Widen each rule across its direction: the jagged edges of a scanned line left behind
     # would otherwise chain into thin strokes that read as 1s.
     fringe = rules.thickness // 2 * 2 + 3
-    wide_horizontal = cv2.dilate(rules.horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (1, fringe)))
-    wide_vertical = cv2.dilate(rules.vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (fringe, 1)))
-    cleaned = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)))
-    out = cleaned.copy()
     # Strokes crossing a rule are bridged across it (a closing as long as the erased band is
     # wide); a stroke lying along a rule (the foot of a 2 on its underline) makes the line
-    # locally thicker than scanning jitter can, and its ink beside the rule is kept. Both
-    # look only across the rule, so they are worked out near the rules, not on the whole page.
+    # locally thicker than scanning jitter can, and its ink beside the rule is kept.
     reach = rules.thickness + fringe + 1
     thick = rules.thickness + max(3, rules.thickness)
 
     def across(length: int, vertical: bool) -> np.ndarray:
         return cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if vertical else (1, length))
 
-    for rows, columns, vertical in rule_regions(rules, wide_horizontal, max(reach, thick)):
-        wide = (wide_vertical if vertical else wide_horizontal)[rows, columns]
+    regions = rule_regions(rules, fringe // 2 + max(reach, thick))
+    widened = []
+    cleaned = binary.copy()
+    for rows, columns, vertical in regions:
+        wide_horizontal = cv2.dilate(rules.horizontal[rows, columns], across(fringe, False))
+        wide_vertical = cv2.dilate(rules.vertical[rows, columns], across(fringe, True))
+        widened.append(wide_vertical if vertical else wide_horizontal)
+        erased = cleaned[rows, columns]
+        cv2.bitwise_and(erased, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)), dst=erased)
+    restored = []
+    for (rows, columns, vertical), wide in zip(regions, widened, strict=True):
         region = binary[rows, columns]
         bridged = cv2.morphologyEx(cleaned[rows, columns], cv2.MORPH_CLOSE, across(reach, vertical))
         along = cv2.morphologyEx(region, cv2.MORPH_OPEN, across(thick, vertical))
-        strokes = cv2.bitwise_and(cv2.bitwise_and(cv2.bitwise_or(bridged, along), wide), region)
-        target = out[rows, columns]
+        restored.append(cv2.bitwise_and(cv2.bitwise_and(cv2.bitwise_or(bridged, along), wide), region))
+    for (rows, columns, _), strokes in zip(regions, restored, strict=True):
+        target = cleaned[rows, columns]
         cv2.bitwise_or(target, strokes, dst=target)
-    return out
+    return cleaned
