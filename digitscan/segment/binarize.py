@@ -27,19 +27,22 @@ ADAPTIVE_MARGIN = 15  # grey levels below the neighbourhood's mean
 
 
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
-    """Local paper level: a max filter (erasing strokes thinner than `window`) on a reduced image."""
+    """Local paper level (1-255): a max filter (erasing strokes thinner than `window`) on a
+    reduced image."""
     factor = max(1, window // 8)
     small = shrink(gray, factor)
     size = max(3, (window // factor) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     paper = cv2.dilate(small, kernel)
     paper = cv2.blur(paper, (size, size))
+    # At least 1 for the division; set on the reduced image, which interpolation keeps it on.
+    np.maximum(paper, 1, out=paper)
     return cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     """The page divided by its paper level, as uint8: paper near 255, ink darker."""
-    paper = cv2.max(paper_brightness(gray, window), 1)  # no division by zero; a tenth of np.maximum's time
+    paper = paper_brightness(gray, window)
     return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
