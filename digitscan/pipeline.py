@@ -39,7 +39,7 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     """Typical glyph height, measured at half resolution: only the rules' kernel sizes need it."""
     half = resample.shrink(binary, 2)
     _, solid = cv2.threshold(half, 0, 255, cv2.THRESH_BINARY)  # any ink in the 2x2 block
-    _, boxes = components.component_boxes(solid)
+    boxes = components.boxes_of(solid)
     return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 
 
