@@ -9,7 +9,8 @@ The library under the `digitscan` command::
                 print(result.source, page.page, string.text, string.confidence)
 
     classifier = digitscan.load_classifier()
-    reading = digitscan.read_image(gray_or_bgr_array, classifier)
+    pair_reader = digitscan.load_pair_reader()  # touching digits no cut parts; None: leave them '?'
+    reading = digitscan.read_image(gray_or_bgr_array, classifier, pair_reader=pair_reader)
 """
 
 from importlib import import_module
@@ -24,6 +25,7 @@ LAZY = {
     "read_page": "digitscan.pipeline",
     "read_image": "digitscan.pipeline",
     "load_classifier": "digitscan.classify",
+    "load_pair_reader": "digitscan.classify",
     "load_pages": "digitscan.pages",
 }
 __all__ = ["__version__", *LAZY]

@@ -3,8 +3,8 @@
 `cv2.resize` with INTER_AREA has a path for whole-number factors and a general one many times
 slower: halving an A4 page at 200 dpi takes 6.6 ms when it is 1653 pixels wide and 0.2 ms
 when it is 1652. So the image is first cut to a multiple of the factors; the few rows and
-columns dropped at the bottom and right are margin, immaterial to the page-wide measures
-(skew, paper level, glyph size, rules) that these reductions feed.
+columns dropped at the bottom and right are the page's margin, immaterial to what these
+reductions feed (the page at working resolution, skew, paper level, glyph size, rules).
 """
 
 from __future__ import annotations
