@@ -150,15 +150,12 @@ def score_run(truth: Path, results: Path, json_output: bool) -> None:
 def score_pair_reader(data: Path | None, model: Path | None, count: int, json_output: bool) -> None:
     import json
 
-    import numpy as np
-
     from digitscan.classify import PAIR_MODEL_NAME, load_classifier, shipped_model_path
     from digitscan.data import load_mnist
     from digitscan.evaluate import score_pairs
     from digitscan.report import pair_table
     from digitscan.segment.glyphs import PAIR_CONFIDENT
-    from digitscan.training.nondigits import generate_nondigits
-    from digitscan.training.pairs import pair_batch
+    from digitscan.training.pairs import held_out_pairs
 
     try:
         mnist = load_mnist(data)
@@ -168,10 +165,7 @@ def score_pair_reader(data: Path | None, model: Path | None, count: int, json_ou
         reader = load_classifier(path)
     except DigitscanError as error:
         raise fail(error) from None
-    # Held out as for the digits: test digits only, a seed training never uses.
-    rng = np.random.default_rng(2**31 - 1)
-    marks = generate_nondigits(2_000, rng, mnist.x_test, mnist.y_test)
-    score = score_pairs(reader, *pair_batch(count, rng, mnist.x_test, mnist.y_test, marks), PAIR_CONFIDENT)
+    score = score_pairs(reader, *held_out_pairs(mnist.x_test, mnist.y_test, count), PAIR_CONFIDENT)
     if json_output:
         print(json.dumps(score.as_dict()))
     else:
@@ -187,7 +181,10 @@ ModelOption = Annotated[
 def evaluate(
     data: DataOption = None,
     model: ModelOption = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N test images.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Score only the first N test images (--pairs: N crops, default 10,000)."),
+    ] = None,
     nondigits: Annotated[
         int, typer.Option(min=0, help="Generated non-digits to measure rejection on.")
     ] = 2000,

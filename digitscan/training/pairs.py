@@ -69,6 +69,18 @@ def pair_batch(
     return crops, classes
 
 
+def held_out_pairs(
+    digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 2**31 - 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """`count` crops for scoring the reader, from MNIST *test* digits and marks made from them
+    (a fifth as many), with a seed training never uses."""
+    from digitscan.training.nondigits import generate_nondigits
+
+    rng = np.random.default_rng(seed)
+    marks = generate_nondigits(max(1, count // 5), rng, digits, labels)
+    return pair_batch(count, rng, digits, labels, marks)
+
+
 def build_pair_model():
     """A CNN for 28x56 pair crops, 101 classes; about as costly to run as the digit model."""
     from digitscan.training.model import build_cnn
