@@ -150,13 +150,15 @@ def load_classifier(path: Path | None = None, threads: int | None = None) -> Cla
     raise ModelError(f"{path}: unknown model type (expected .tflite or .keras)")
 
 
-def labels_from_probabilities(probabilities: np.ndarray) -> list[Label]:
-    """A crop is rejected when "not a digit" is the likeliest class."""
+def labels_from_probabilities(probabilities: np.ndarray, not_digit_odds: float = 1.0) -> list[Label]:
+    """A crop is rejected when "not a digit" is the likeliest class once its probability is
+    weighed by `not_digit_odds`: below 1 where the context makes a digit likelier than the
+    classifier's training mix did. Confidences stay the classifier's own probabilities."""
     labels = []
     for row in probabilities:
         digit_order = np.argsort(row[:NOT_DIGIT])[::-1]
         best, second = int(digit_order[0]), int(digit_order[1])
-        if int(np.argmax(row)) == NOT_DIGIT:
+        if row[NOT_DIGIT] * not_digit_odds > row[best]:
             labels.append(Label(None, float(row[NOT_DIGIT]), best, float(row[best])))
         else:
             labels.append(Label(best, float(row[best]), second, float(row[second])))

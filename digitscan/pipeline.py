@@ -13,6 +13,9 @@ from digitscan.segment import binarize, components, deskew, glyphs, lines, resam
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
+# The classifier learnt "not a digit" from as many marks as two digit classes (odds 2 against
+# each digit); inside a digit string perhaps 1 mark in 50 is not a digit (odds ~0.2): a tenth.
+IN_STRING_NOT_DIGIT_ODDS = 0.1
 
 
 def page_dpi(page: Page) -> float:
@@ -84,8 +87,15 @@ def read_page(
         x, y, w, h = deskew.unrotate_box((x, y, w, h), binary.shape, angle)
         return Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
 
+    grouped = strings.group_strings(found, labels, rules.sides)
+    # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
+    # training mix; wider marks are left to the pair reader's verdict.
+    single = [i for s in grouped for i in s if found[i].width < glyphs.TOO_WIDE * found[i].height]
+    in_context = labels_from_probabilities(probabilities[single], IN_STRING_NOT_DIGIT_ODDS)
+    for i, label in zip(single, in_context, strict=True):
+        labels[i] = label
     readings = []
-    for index, members in enumerate(strings.group_strings(found, labels, rules.sides), start=1):
+    for index, members in enumerate(grouped, start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         readings.append(DigitString(index, page_box([found[i] for i in members]), digits))
     height_px, width_px = page.image.shape[:2]
