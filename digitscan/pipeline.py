@@ -76,9 +76,9 @@ def read_page(
     crops = glyphs.crops(found)
     probabilities = classify_crops(classifier, crops)
     if found:
-        found, crops, probabilities = glyphs.split_touching(found, crops, probabilities, height, classifier)
-        if pair_reader is not None:
-            found, crops, probabilities = glyphs.read_pairs(found, crops, probabilities, height, pair_reader)
+        found, crops, probabilities = glyphs.split_touching(
+            found, crops, probabilities, height, classifier, pair_reader
+        )
     labels = labels_from_probabilities(probabilities)
 
     def page_box(g: list[glyphs.Glyph]) -> Box:

@@ -78,11 +78,21 @@ def test_pair_digits_are_each_digits_share_of_the_pairs():
     assert first.sum() == pytest.approx(1) and second.sum() == pytest.approx(1)
 
 
+def pieces_reading(digit: int, chance: float) -> FixedReader:
+    """A stand-in digit classifier: every cut piece reads as `digit` with `chance`."""
+    row = np.zeros(NOT_DIGIT + 1, np.float32)
+    row[digit], row[NOT_DIGIT] = chance, 1 - chance
+    return FixedReader(row)
+
+
+NO_DIGIT_PIECES = pieces_reading(0, 0.0)  # every cut leaves a piece that is "not a digit"
+
+
 def test_a_confident_pair_becomes_two_digits(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
-    found, new_crops, new_probabilities = glyphs.read_pairs(
-        [pair], crops, probabilities, HEIGHT, FixedReader(pair_row(pair_31=0.95))
+    found, new_crops, new_probabilities = glyphs.split_touching(
+        [pair], crops, probabilities, HEIGHT, NO_DIGIT_PIECES, FixedReader(pair_row(pair_31=0.95))
     )
     assert len(found) == 2 and new_crops.shape == (2, 28, 28)
     assert [int(p.argmax()) for p in new_probabilities] == [3, 1]
@@ -91,18 +101,30 @@ def test_a_confident_pair_becomes_two_digits(mnist):
     assert all(pair.y <= g.y and g.bottom <= pair.bottom for g in found)
 
 
+def test_cuts_and_pair_readings_compete_on_their_digits_probability(mnist):
+    pair = touching_glyph(mnist, 3, 1, overlap=0.3)
+    crops, probabilities = unreadable([pair])
+    reader = FixedReader(pair_row(pair_31=0.95))  # 0.95 for two digits: ~0.975 a digit
+    _, _, read = glyphs.split_touching([pair], crops, probabilities, HEIGHT, pieces_reading(5, 0.9), reader)
+    assert [int(p.argmax()) for p in read] == [3, 1]
+    _, _, read = glyphs.split_touching([pair], crops, probabilities, HEIGHT, pieces_reading(5, 0.999), reader)
+    assert len(read) >= 2 and {int(p.argmax()) for p in read} == {5}
+
+
 def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
     for unsure in (pair_row(pair_31=0.6, pair_37=0.3), pair_row()):
-        found, _, kept = glyphs.read_pairs([pair], crops, probabilities, HEIGHT, FixedReader(unsure))
+        found, _, kept = glyphs.split_touching(
+            [pair], crops, probabilities, HEIGHT, NO_DIGIT_PIECES, FixedReader(unsure)
+        )
         assert found == [pair] and np.array_equal(kept, probabilities)
     bar = glyphs.Glyph(0, 0, 4, HEIGHT, np.ones((HEIGHT, 4), bool))  # too narrow for two digits
     reader = FixedReader(pair_row(pair_11=0.9))
-    found, _, _ = glyphs.read_pairs([bar], *unreadable([bar]), HEIGHT, reader)
+    found, _, _ = glyphs.split_touching([bar], *unreadable([bar]), HEIGHT, NO_DIGIT_PIECES, reader)
     assert found == [bar] and reader.seen == 0
-    read_as_digit = np.eye(NOT_DIGIT + 1, dtype=np.float32)[[3]]  # only "not a digit" is tried
-    found, _, _ = glyphs.read_pairs([pair], crops, read_as_digit, HEIGHT, reader)
+    read_as_digit = np.eye(NOT_DIGIT + 1, dtype=np.float32)[[3]]  # one digit, sure of itself
+    found, _, _ = glyphs.split_touching([pair], crops, read_as_digit, HEIGHT, NO_DIGIT_PIECES, reader)
     assert found == [pair] and reader.seen == 0
 
 

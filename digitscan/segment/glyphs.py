@@ -311,40 +311,48 @@ Read = tuple[list[Glyph], np.ndarray, np.ndarray]  # glyphs, their crops, their 
 
 
 def split_touching(
-    glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, height: float, classifier: Classifier
+    glyphs: list[Glyph],
+    crops: np.ndarray,
+    probabilities: np.ndarray,
+    height: float,
+    classifier: Classifier,
+    pair_reader: Classifier | None = None,
 ) -> Read:
-    """Cut touching digits apart where a cut reads clearly better than the whole.
+    """Cut touching digits apart, or read them whole as a pair (`pair_reader`), where that
+    reads clearly better than the whole glyph as one digit.
 
     Takes and returns glyphs with their crops and class probabilities; every candidate cut of
     the page is classified in one batch, and the chosen pieces keep the probabilities read.
+    Cuts and pair readings compete on one score: the mean log-probability of their digits.
     """
-    candidates = {
-        i: options
-        for i, glyph in enumerate(glyphs)
-        if may_be_touching(glyph, probabilities[i], height) and (options := split_options(glyph))
-    }
-    if not candidates:
+    touching = [i for i, glyph in enumerate(glyphs) if may_be_touching(glyph, probabilities[i], height)]
+    candidates = {i: options for i in touching if (options := split_options(glyphs[i]))}
+    pairs = read_as_pairs(glyphs, touching, pair_reader) if pair_reader is not None else {}
+    if not candidates and not pairs:
         return glyphs, crops, probabilities
     # Splits share pieces (glyphs compare by identity): each is classified once, in one batch.
     splits = (option for options in candidates.values() for option in options)
     pieces = list(dict.fromkeys(part for option in splits for part in option))
     index = {part: row for row, part in enumerate(pieces)}
-    piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces])
+    piece_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in pieces]) if pieces else crops[:0]
     piece_probabilities = classify_crops(classifier, piece_crops)
     scores = digit_log_probability(piece_probabilities)
     # Touching digits come apart into digits: a cut that leaves a piece reading as "not a
     # digit" is a wrong cut, however confident the other pieces are.
     scores[piece_probabilities.argmax(axis=1) == NOT_DIGIT] = -np.inf
     replacements = {}
-    for i in range(len(glyphs)):
-        best: list[int] = []
+    for i in touching:
+        best: Read | None = None
         best_score = float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN
         for option in candidates.get(i, []):
             rows = [index[part] for part in option]
             if (score := float(scores[rows].mean())) > best_score:
-                best, best_score = rows, score
-        if best:
-            replacements[i] = ([pieces[row] for row in best], piece_crops[best], piece_probabilities[best])
+                best = ([pieces[row] for row in rows], piece_crops[rows], piece_probabilities[rows])
+                best_score = score
+        if i in pairs and pairs[i][0] > best_score:
+            best = pairs[i][1]
+        if best is not None:
+            replacements[i] = best
     return replaced(glyphs, crops, probabilities, replacements)
 
 
@@ -380,34 +388,26 @@ def halves(glyph: Glyph) -> tuple[Glyph, Glyph] | None:
     return None if left is None or right is None else (left, right)
 
 
-def read_pairs(
-    glyphs: list[Glyph], crops: np.ndarray, probabilities: np.ndarray, height: float, pair_reader: Classifier
-) -> Read:
-    """Read whole, as two digits, the glyphs that no cut could part and that read as "not a
-    digit" though wide enough for two (strokes overlapping: a 1 leaning into a 3).
-
-    Takes and returns glyphs with their crops and class probabilities, like `split_touching`;
-    a glyph the pair reader reads as a pair with at least PAIR_CONFIDENT becomes its two
-    halves, each with its digit's probabilities from the pair reading.
-    """
-    tried = [
-        i
-        for i, glyph in enumerate(glyphs)
-        if int(np.argmax(probabilities[i])) == NOT_DIGIT
-        and glyph.height >= 0.5 * height
-        and NARROW * glyph.height < glyph.width <= 2 * TOO_WIDE * glyph.height
-    ]
+def read_as_pairs(
+    glyphs: list[Glyph], tried: list[int], pair_reader: Classifier
+) -> dict[int, tuple[float, Read]]:
+    """The glyphs among `tried` that the pair reader reads as a pair with at least
+    PAIR_CONFIDENT: for each, the mean log-probability per digit of that pair, and the glyph
+    as its two halves with each digit's probabilities from the pair reading."""
+    tried = [i for i in tried if glyphs[i].width <= 2 * TOO_WIDE * glyphs[i].height]
     if not tried:
-        return glyphs, crops, probabilities
+        return {}
     readings = classify_crops(pair_reader, np.stack([to_pair(glyphs[i].mask) for i in tried]))
-    firsts, seconds = pair_digits(readings.astype(probabilities.dtype))
-    replacements = {}
+    firsts, seconds = pair_digits(readings.astype(np.float32))
+    pairs = {}
     for row, i in enumerate(tried):
-        confident = int(np.argmax(readings[row])) != NOT_PAIR and float(readings[row].max()) >= PAIR_CONFIDENT
+        chance = float(readings[row].max())
+        confident = int(np.argmax(readings[row])) != NOT_PAIR and chance >= PAIR_CONFIDENT
         if confident and (parts := halves(glyphs[i])) is not None:
             part_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in parts])
-            replacements[i] = (list(parts), part_crops, np.stack([firsts[row], seconds[row]]))
-    return replaced(glyphs, crops, probabilities, replacements)
+            digits = np.stack([firsts[row], seconds[row]])
+            pairs[i] = (0.5 * float(np.log(chance)), (list(parts), part_crops, digits))
+    return pairs
 
 
 def crops(glyphs: list[Glyph]) -> np.ndarray:
