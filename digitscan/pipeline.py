@@ -76,8 +76,9 @@ def read_page(
     crops = glyphs.crops(found)
     probabilities = classify_crops(classifier, crops)
     if found:
+        printed = strings.type_lines(found, rules.sides)
         found, crops, probabilities = glyphs.split_touching(
-            found, crops, probabilities, height, classifier, pair_reader
+            found, crops, probabilities, height, classifier, pair_reader, printed
         )
     labels = labels_from_probabilities(probabilities)
 

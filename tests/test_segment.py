@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
-from digitscan.segment import binarize, components, deskew, glyphs, lines, resample
+from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
 from tests.conftest import blank_page, digit_of, write_digits
 
 HEIGHT = 80
@@ -212,6 +212,22 @@ def test_printed_words_give_no_digits(classifier):
     for row, words in enumerate(["Account no.", "DATE", "Name and address:", "ORDER FORM"]):
         cv2.putText(page, words, (100, 120 + row * 120), cv2.FONT_HERSHEY_DUPLEX, 1.6, 30, 3, cv2.LINE_AA)
     assert texts(read_image(page, classifier)) == []
+
+
+def test_lines_of_type_are_told_from_handwriting_before_reading(mnist):
+    """Capitals of one font are one height to the pixel: no touching digits are looked for there."""
+    page = blank_page(1600, 500)
+    cv2.putText(page, "REGISTRATION FORM", (100, 140), cv2.FONT_HERSHEY_DUPLEX, 1.8, 30, 4, cv2.LINE_AA)
+    x = 100
+    for position, (digit, height) in enumerate(
+        zip("40718235", (80, 74, 86, 77, 83, 71, 88, 79), strict=True)
+    ):
+        box = write_digits(page, mnist, digit, x, 360 + position % 3, height, nth=position)[0]
+        x += box[2] + 20
+    found, _ = glyphs.find_glyphs(ink(page))
+    printed = strings.type_lines(found)
+    assert {i for i, glyph in enumerate(found) if glyph.bottom < 200} == printed
+    assert len(printed) == len("REGISTRATIONFORM")
 
 
 def test_blank_page_gives_nothing(classifier):

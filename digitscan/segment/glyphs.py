@@ -6,7 +6,7 @@ All sizes are relative to the page's typical glyph height, so the same rules hol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from itertools import pairwise, product
 
@@ -317,15 +317,21 @@ def split_touching(
     height: float,
     classifier: Classifier,
     pair_reader: Classifier | None = None,
+    printed: Collection[int] = (),
 ) -> Read:
     """Cut touching digits apart, or read them whole as a pair (`pair_reader`), where that
-    reads clearly better than the whole glyph as one digit.
+    reads clearly better than the whole glyph as one digit. Glyphs in `printed` (indices:
+    known print) are left whole.
 
     Takes and returns glyphs with their crops and class probabilities; every candidate cut of
     the page is classified in one batch, and the chosen pieces keep the probabilities read.
     Cuts and pair readings compete on one score: the mean log-probability of their digits.
     """
-    touching = [i for i, glyph in enumerate(glyphs) if may_be_touching(glyph, probabilities[i], height)]
+    touching = [
+        i
+        for i, glyph in enumerate(glyphs)
+        if i not in printed and may_be_touching(glyph, probabilities[i], height)
+    ]
     candidates = {i: options for i in touching if (options := split_options(glyphs[i]))}
     pairs = read_as_pairs(glyphs, touching, pair_reader) if pair_reader is not None else {}
     if not candidates and not pairs:

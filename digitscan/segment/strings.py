@@ -54,6 +54,23 @@ def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     )
 
 
+def set_in_type(run: list[int], glyphs: list[Glyph]) -> bool:
+    """Five or more marks nearly all of one height to the pixel: capitals or figures of one
+    font are, handwritten digits never are."""
+    if len(run) < 5:
+        return False
+    heights = np.array([glyphs[i].height for i in run])
+    mode = np.bincount(heights).argmax()
+    tolerance = max(1.0, 0.02 * mode)
+    return bool(np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE)
+
+
+def type_lines(glyphs: list[Glyph], sides: Sequence[Rect] = ()) -> set[int]:
+    """Glyphs in runs `set_in_type`, known to be print before anything is read: touching
+    handwriting is not looked for among them."""
+    return {i for run in runs(glyphs, sides) if set_in_type(run, glyphs) for i in run}
+
+
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
     """A line of print, not a handwritten number: many marks that are not digits, marks that
     read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
@@ -62,12 +79,8 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
     rejected = len(run) - sum(is_digit)
     if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
         return True
-    heights = np.array([glyphs[i].height for i in run])
-    if len(run) >= 5 and rejected:  # printed numbers alone (a form's own serial) stay digits
-        mode = np.bincount(heights).argmax()
-        tolerance = max(1.0, 0.02 * mode)
-        if np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE:
-            return True
+    if rejected and set_in_type(run, glyphs):  # printed numbers alone (a form's serial) stay digits
+        return True
     readings = [
         labels[i].confidence if ok else labels[i].second_confidence
         for i, ok in zip(run, is_digit, strict=True)
