@@ -23,6 +23,7 @@ from digitscan.classify import Classifier, load_classifier, load_pair_reader
 from digitscan.containers import FileResult, PageReading
 from digitscan.errors import DigitscanError, UsageError
 from digitscan.inspect import CropWriter, annotate, page_stem
+from digitscan.memory import reuse_page_buffers
 from digitscan.output import WRITERS, ResultFile, write_errors
 from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, find_inputs, load_pages
 from digitscan.pipeline import read_page
@@ -69,6 +70,7 @@ def start_worker(model: Path | None, read_pairs: bool) -> None:
     global worker_classifier, worker_pair_reader
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     cv2.setNumThreads(1)
+    reuse_page_buffers()
     worker_classifier = load_classifier(model, threads=1)
     worker_pair_reader = load_pair_reader(threads=1) if read_pairs else None
 
@@ -80,6 +82,7 @@ def read_in_worker(source: str, options: ScanOptions) -> FileResult:
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
     pair_reader = load_pair_reader() if options.read_pairs else None
+    reuse_page_buffers()
     for source in files:
         yield read_file(source, classifier, options, pair_reader)
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from digitscan.errors import InputFileError
+from digitscan.memory import reuse_page_buffers
 from digitscan.pages import load_pages
 from digitscan.pipeline import read_image
 from tests.conftest import ENV, REPO, blank_page, write_digits
@@ -295,3 +297,7 @@ def test_relative_paths_stay_relative(tmp_path, mnist):
 
 def test_repo_root_is_importable():
     assert (REPO / "digitscan" / "__init__.py").exists()
+
+
+def test_page_buffers_are_kept_for_reuse_where_glibc_allows():
+    assert reuse_page_buffers() is (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc")
