@@ -9,7 +9,7 @@ The library under the `digitscan` command::
                 print(result.source, page.page, string.text, string.confidence)
 
     classifier = digitscan.load_classifier()
-    pair_reader = digitscan.load_pair_reader()  # touching digits no cut parts; None: leave them '?'
+    pair_reader = digitscan.load_pair_reader()  # touching digits read whole; None: cuts only
     reading = digitscan.read_image(gray_or_bgr_array, classifier, pair_reader=pair_reader)
 """
 

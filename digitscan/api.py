@@ -35,7 +35,7 @@ class ScanOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     min_confidence: float = 0.9
     annotate_dir: Path | None = None
-    read_pairs: bool = True  # touching pairs no cut parts read whole (the shipped pair reader), not '?'
+    read_pairs: bool = True  # touching pairs may be read whole (the shipped pair reader), not only cut
 
 
 def read_file(

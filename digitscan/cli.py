@@ -245,7 +245,7 @@ PairsOption = Annotated[
     bool,
     typer.Option(
         "--pairs/--no-pairs",
-        help="Read touching digits that no cut parts as a pair (the shipped pair reader), or leave them '?'.",
+        help="Read touching digits whole (the shipped pair reader) where that beats every cut.",
     ),
 ]
 

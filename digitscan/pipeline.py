@@ -50,7 +50,7 @@ def read_page(
     page: Page, classifier: Classifier, binarization: str = "floored", pair_reader: Classifier | None = None
 ) -> PageReading:
     """Every digit string on one page, in reading order. `binarization`: see segment.binarize;
-    `pair_reader` (classify.load_pair_reader) reads touching pairs that no cut parts."""
+    `pair_reader` (classify.load_pair_reader) reads touching pairs whole, in competition with cuts."""
     gray = page.image
     dpi = page_dpi(page)
     scale = min(1.0, WORK_DPI / dpi)
