@@ -111,6 +111,19 @@ def test_cuts_and_pair_readings_compete_on_their_digits_probability(mnist):
     assert len(read) >= 2 and {int(p.argmax()) for p in read} == {5}
 
 
+def test_a_pair_need_only_read_better_than_the_whole_glyph(mnist):
+    """A 4 with a 1 leaning on it reads as a 4, a little less surely: the pair reader, which has
+    seen single digits, wins when its pair is likelier per digit than the whole glyph's digit."""
+    pair = touching_glyph(mnist, 4, 1, overlap=0.3)
+    crops = glyphs.crops([pair])
+    reader = FixedReader(pair_row(pair_41=0.95))  # ~0.975 a digit
+    for whole_chance, expected in ((0.9, [4, 1]), (0.98, [4])):
+        whole = np.zeros((1, NOT_DIGIT + 1), np.float32)
+        whole[0, 4], whole[0, NOT_DIGIT] = whole_chance, 1 - whole_chance
+        _, _, read = glyphs.split_touching([pair], crops, whole, HEIGHT, NO_DIGIT_PIECES, reader)
+        assert [int(p.argmax()) for p in read] == expected
+
+
 def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])

@@ -26,6 +26,7 @@ WIDE = 0.6  # ...and narrower than this too, unless it reads as no digit (a 1 le
 CLEARLY_WIDE = 0.9  # wider than this is tried for cuts; narrower only when it reads badly whole
 TOO_WIDE = 1.3  # no single digit is this wide for its height
 CONFIDENT_WHOLE = 0.5
+SURE_WHOLE = 0.99  # a glyph read as one digit this surely is not looked at again (unless too wide for one)
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
 PAIR_CONFIDENT = 0.9  # the pair reader's probability for its pair, at least, to read a glyph as two digits
 
@@ -304,7 +305,20 @@ def may_be_touching(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
     reads_as_one = int(np.argmax(whole)) != NOT_DIGIT and float(whole[:NOT_DIGIT].max()) >= CONFIDENT_WHOLE
     if glyph.width <= WIDE * glyph.height:
         return not reads_as_one
-    return not reads_as_one or (glyph.width >= CLEARLY_WIDE * glyph.height and float(whole.max()) < 0.99)
+    clearly_wide = glyph.width >= CLEARLY_WIDE * glyph.height
+    return not reads_as_one or (clearly_wide and float(whole.max()) < SURE_WHOLE)
+
+
+def may_be_pair(glyph: Glyph, whole: np.ndarray, height: float) -> bool:
+    """Glyphs for the pair reader besides those `may_be_touching`: as wide as most digits and
+    not read as one for sure (a 1 leaning on a 4 reads as a 4, a little less surely). The
+    pair reader learnt single digits as "not a pair", so it is its own check against reading
+    one digit as two."""
+    return (
+        glyph.height >= 0.5 * height
+        and WIDE * glyph.height <= glyph.width <= 2 * TOO_WIDE * glyph.height
+        and float(whole.max()) < SURE_WHOLE
+    )
 
 
 Read = tuple[list[Glyph], np.ndarray, np.ndarray]  # glyphs, their crops, their class probabilities
@@ -325,15 +339,18 @@ def split_touching(
 
     Takes and returns glyphs with their crops and class probabilities; every candidate cut of
     the page is classified in one batch, and the chosen pieces keep the probabilities read.
-    Cuts and pair readings compete on one score: the mean log-probability of their digits.
+    Cuts and pair readings compete on one score: the mean log-probability of their digits. A
+    cut must beat the whole glyph by SPLIT_MARGIN (cuts through single digits are many and
+    some read well); a pair reading, judged by a model that has seen single digits, need only
+    beat the whole glyph, and the best cut.
     """
-    touching = [
-        i
-        for i, glyph in enumerate(glyphs)
-        if i not in printed and may_be_touching(glyph, probabilities[i], height)
-    ]
+    unprinted = [i for i in range(len(glyphs)) if i not in printed]
+    touching = [i for i in unprinted if may_be_touching(glyphs[i], probabilities[i], height)]
     candidates = {i: options for i in touching if (options := split_options(glyphs[i]))}
-    pairs = read_as_pairs(glyphs, touching, pair_reader) if pair_reader is not None else {}
+    pairs = {}
+    if pair_reader is not None:
+        tried = [i for i in unprinted if i in touching or may_be_pair(glyphs[i], probabilities[i], height)]
+        pairs = read_as_pairs(glyphs, tried, pair_reader)
     if not candidates and not pairs:
         return glyphs, crops, probabilities
     # Splits share pieces (glyphs compare by identity): each is classified once, in one batch.
@@ -347,15 +364,16 @@ def split_touching(
     # digit" is a wrong cut, however confident the other pieces are.
     scores[piece_probabilities.argmax(axis=1) == NOT_DIGIT] = -np.inf
     replacements = {}
-    for i in touching:
+    for i in sorted(set(touching) | set(pairs)):
         best: Read | None = None
-        best_score = float(digit_log_probability(probabilities[i][None])[0]) + SPLIT_MARGIN
+        whole = float(digit_log_probability(probabilities[i][None])[0])
+        best_score = whole + SPLIT_MARGIN
         for option in candidates.get(i, []):
             rows = [index[part] for part in option]
             if (score := float(scores[rows].mean())) > best_score:
                 best = ([pieces[row] for row in rows], piece_crops[rows], piece_probabilities[rows])
                 best_score = score
-        if i in pairs and pairs[i][0] > best_score:
+        if i in pairs and pairs[i][0] > (whole if best is None else best_score):
             best = pairs[i][1]
         if best is not None:
             replacements[i] = best
