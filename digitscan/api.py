@@ -82,7 +82,6 @@ def read_in_worker(source: str, options: ScanOptions) -> FileResult:
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
     pair_reader = load_pair_reader() if options.read_pairs else None
-    reuse_page_buffers()
     for source in files:
         yield read_file(source, classifier, options, pair_reader)
 

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from digitscan import __version__
 from digitscan.errors import DigitscanError, ExitCode, UsageError
+from digitscan.memory import reuse_page_buffers
 
 DEFAULT_MIN_CONFIDENCE = 0.9
 DEFAULT_MAX_PIXELS = 200_000_000  # as digitscan.pages; repeated so --help needs no OpenCV
@@ -407,6 +408,7 @@ def samples(
 
 
 def main() -> None:
+    reuse_page_buffers()  # this process is ours: pages read in it reuse each other's buffers
     # File names need not be UTF-8: show undecodable bytes escaped rather than crash on them.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

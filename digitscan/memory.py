@@ -4,7 +4,11 @@ Every stage makes a few page-sized arrays (4 MB for an A4 page at 200 dpi). glib
 that large out as fresh mappings and returns them to the system when freed, so each page
 touches its memory anew: on 60 pages that cost 218,000 page faults and 9% of the reading time.
 With the mapping threshold at its largest and freed memory kept, the next page reuses the last
-page's blocks (62,000 faults). Memory held stays bounded by one page's working set.
+page's blocks (62,000 faults). The process holds on to its largest page's working set (peak
+RSS stays flat from 100 to 1,000 pages in benchmarks/run.py).
+
+The setting is process-wide, so only processes digitscan owns make it: the command line's and
+the reader workers. A program using the library may call `reuse_page_buffers` itself.
 """
 
 from __future__ import annotations
