@@ -124,6 +124,16 @@ def test_a_pair_need_only_read_better_than_the_whole_glyph(mnist):
         assert [int(p.argmax()) for p in read] == expected
 
 
+def test_no_cut_in_two_where_the_pair_reader_is_sure_there_is_no_pair(mnist):
+    glyph = touching_glyph(mnist, 3, 1, overlap=0.3)  # 1.05 heights wide: only cuts in two
+    crops, probabilities = unreadable([glyph])
+    for reader, parts in ((FixedReader(pair_row()), 1), (FixedReader(pair_row(pair_31=0.5)), 2)):
+        found, _, _ = glyphs.split_touching(
+            [glyph], crops, probabilities, HEIGHT, pieces_reading(5, 0.999), reader
+        )
+        assert len(found) == parts
+
+
 def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])

@@ -342,15 +342,17 @@ def split_touching(
     Cuts and pair readings compete on one score: the mean log-probability of their digits. A
     cut must beat the whole glyph by SPLIT_MARGIN (cuts through single digits are many and
     some read well); a pair reading, judged by a model that has seen single digits, need only
-    beat the whole glyph, and the best cut.
+    beat the whole glyph, and the best cut. A cut in two is not made where the pair reader is as
+    sure that the glyph is no pair as it must be to read one (a broken 0 cut into "16").
     """
     unprinted = [i for i in range(len(glyphs)) if i not in printed]
     touching = [i for i in unprinted if may_be_touching(glyphs[i], probabilities[i], height)]
     candidates = {i: options for i in touching if (options := split_options(glyphs[i]))}
-    pairs = {}
+    pairs: dict[int, tuple[float, Read]] = {}
+    no_pairs: set[int] = set()
     if pair_reader is not None:
         tried = [i for i in unprinted if i in touching or may_be_pair(glyphs[i], probabilities[i], height)]
-        pairs = read_as_pairs(glyphs, tried, pair_reader)
+        pairs, no_pairs = read_as_pairs(glyphs, tried, pair_reader)
     if not candidates and not pairs:
         return glyphs, crops, probabilities
     # Splits share pieces (glyphs compare by identity): each is classified once, in one batch.
@@ -373,6 +375,8 @@ def split_touching(
             if (score := float(scores[rows].mean())) > best_score:
                 best = ([pieces[row] for row in rows], piece_crops[rows], piece_probabilities[rows])
                 best_score = score
+        if best is not None and len(best[0]) == 2 and i in no_pairs:
+            best = None
         if i in pairs and pairs[i][0] > (whole if best is None else best_score):
             best = pairs[i][1]
         if best is not None:
@@ -414,16 +418,18 @@ def halves(glyph: Glyph) -> tuple[Glyph, Glyph] | None:
 
 def read_as_pairs(
     glyphs: list[Glyph], tried: list[int], pair_reader: Classifier
-) -> dict[int, tuple[float, Read]]:
-    """The glyphs among `tried` that the pair reader reads as a pair with at least
-    PAIR_CONFIDENT: for each, the mean log-probability per digit of that pair, and the glyph
-    as its two halves with each digit's probabilities from the pair reading."""
+) -> tuple[dict[int, tuple[float, Read]], set[int]]:
+    """The pair reader's verdicts on the glyphs among `tried`: those it reads as a pair with at
+    least PAIR_CONFIDENT (for each, the mean log-probability per digit of that pair, and the
+    glyph as its two halves with each digit's probabilities from the pair reading), and those
+    it reads as no pair as surely."""
     tried = [i for i in tried if glyphs[i].width <= 2 * TOO_WIDE * glyphs[i].height]
     if not tried:
-        return {}
+        return {}, set()
     readings = classify_crops(pair_reader, np.stack([to_pair(glyphs[i].mask) for i in tried]))
     firsts, seconds = pair_digits(readings.astype(np.float32))
     pairs = {}
+    no_pairs = {i for row, i in enumerate(tried) if readings[row, NOT_PAIR] >= PAIR_CONFIDENT}
     for row, i in enumerate(tried):
         chance = float(readings[row].max())
         confident = int(np.argmax(readings[row])) != NOT_PAIR and chance >= PAIR_CONFIDENT
@@ -431,7 +437,7 @@ def read_as_pairs(
             part_crops = np.stack([to_mnist(part.mask, dark_ink=False) for part in parts])
             digits = np.stack([firsts[row], seconds[row]])
             pairs[i] = (0.5 * float(np.log(chance)), (list(parts), part_crops, digits))
-    return pairs
+    return pairs, no_pairs
 
 
 def crops(glyphs: list[Glyph]) -> np.ndarray:
