@@ -90,10 +90,15 @@ def read_page(
 
     grouped = strings.group_strings(found, labels, rules.sides)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
-    # training mix; wider marks are left to the pair reader's verdict.
-    single = [i for s in grouped for i in s if found[i].width < glyphs.TOO_WIDE * found[i].height]
-    in_context = labels_from_probabilities(probabilities[single], IN_STRING_NOT_DIGIT_ODDS)
-    for i, label in zip(single, in_context, strict=True):
+    # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
+    unread = [
+        i
+        for s in grouped
+        for i in s
+        if labels[i].digit is None and found[i].width < glyphs.TOO_WIDE * found[i].height
+    ]
+    in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
+    for i, label in zip(unread, in_context, strict=True):
         labels[i] = label
     readings = []
     for index, members in enumerate(grouped, start=1):

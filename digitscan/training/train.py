@@ -124,19 +124,16 @@ def train_pairs(
     digits made afresh each epoch; its test accuracy is on pairs of MNIST test digits."""
     import keras
 
-    from digitscan.training.pairs import build_pair_model, pair_batch
+    from digitscan.training.pairs import build_pair_model, held_out_pairs, pair_batch
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     marks = generate_nondigits(20_000, rng, mnist.x_train, mnist.y_train)
-    held_out = np.random.default_rng(seed + 1)  # test pairs: other digits, other marks
-    test_marks = generate_nondigits(2_000, held_out, mnist.x_test, mnist.y_test)
-    test = pair_batch(min(10_000, 2 * len(mnist.x_test)), held_out, mnist.x_test, mnist.y_test, test_marks)
     return fit_and_export(
         build_pair_model(),
         lambda: pair_batch(per_epoch, rng, mnist.x_train, mnist.y_train, marks),
         per_epoch,
-        test,
+        held_out_pairs(mnist.x_test, mnist.y_test, min(10_000, 2 * len(mnist.x_test))),
         epochs,
         out,
         batch_size,
