@@ -1,4 +1,4 @@
-"""Train the classifier on augmented MNIST plus generated non-digits, and export it."""
+"""Train the classifier on augmented MNIST, real handwriting and generated non-digits; export it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from digitscan.classify import NOT_DIGIT
 from digitscan.data import Mnist
 from digitscan.errors import ModelError
+from digitscan.sources import DigitSet, split
 from digitscan.training.augment import augment_batch
 from digitscan.training.nondigits import generate_nondigits
 
@@ -22,8 +23,13 @@ class EpochReport:
     epochs: int
     loss: float
     train_accuracy: float
-    test_accuracy: float
+    held_out: dict[str, float]  # accuracy on each held-out set: MNIST test, each source's validation
     seconds: float
+
+    @property
+    def test_accuracy(self) -> float:
+        """Accuracy on the first held-out set (MNIST test, or the held-out pairs)."""
+        return next(iter(self.held_out.values()))
 
 
 @dataclass(frozen=True)
@@ -34,17 +40,45 @@ class TrainedModel:
     seconds: float
 
 
+# Real handwriting is a few thousand digits beside MNIST's 60,000: each is seen twice an
+# epoch (freshly augmented each time), so other writers' styles weigh about a quarter.
+REAL_REPEATS = 2
+
+
+def real_training_digits(sources: list[DigitSet]) -> tuple[np.ndarray, np.ndarray]:
+    """The training parts (`sources.split`) of real-handwriting sources, repeated REAL_REPEATS times."""
+    parts = [split(source)[0] for source in sources]
+    images = np.concatenate([p.images for p in parts]) if parts else np.zeros((0, 28, 28), np.uint8)
+    labels = np.concatenate([p.labels for p in parts]) if parts else np.zeros(0, np.uint8)
+    return np.tile(images, (REAL_REPEATS, 1, 1)), np.tile(labels, REAL_REPEATS)
+
+
+def validation_sets(mnist: Mnist, sources: list[DigitSet]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """MNIST test, then each source's validation part: scored after every epoch, never trained on."""
+    held = {"mnist-test": (mnist.x_test, mnist.y_test)}
+    for source in sources:
+        part = split(source)[1]
+        held[source.name] = (part.images, part.labels)
+    return held
+
+
 def epoch_data(
     mnist: Mnist,
     rng: np.random.Generator,
     nondigit_share: float,
     extra: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A freshly augmented epoch: every training digit, new non-digits, extra crops."""
+    """A freshly augmented epoch: every training digit, new non-digits (halves and touching
+    pairs made of MNIST and `extra` digits alike), extra crops."""
     images = [augment_batch(mnist.x_train, rng)]
     labels = [mnist.y_train.astype(np.int64)]
     count = int(len(mnist.x_train) * nondigit_share)
-    images.append(generate_nondigits(count, rng, mnist.x_train, mnist.y_train))
+    digits, digit_labels = mnist.x_train, mnist.y_train
+    if extra is not None:
+        is_digit = extra[1] != NOT_DIGIT
+        digits = np.concatenate([digits, extra[0][is_digit]])
+        digit_labels = np.concatenate([digit_labels, extra[1][is_digit]])
+    images.append(generate_nondigits(count, rng, digits, digit_labels))
     labels.append(np.full(count, NOT_DIGIT))
     if extra is not None:
         images.append(augment_batch(extra[0], rng))
@@ -61,6 +95,21 @@ def oversampled(crops: np.ndarray, labels: np.ndarray, train_size: int, share: f
         return None
     repeats = max(1, round(share * train_size / len(crops)))
     return np.tile(crops, (repeats, 1, 1)), np.tile(labels, repeats)
+
+
+def joined(
+    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if second is None:
+        return first
+    return np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])
+
+
+def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
+    if len(labels) == 0:
+        return 0.0
+    predicted = model.predict(images[..., None], batch_size=1024, verbose=0).argmax(axis=1)
+    return float((predicted == labels).mean())
 
 
 def export_litert(model, path: Path) -> None:
@@ -82,11 +131,13 @@ def train(
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     base_model: Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    real: list[DigitSet] | None = None,
 ) -> TrainedModel:
     """Train for `epochs` and write `out` (.keras) and its LiteRT export (.tflite).
 
-    `extra` holds (crops, labels) a user corrected, added to every epoch; `base_model`
-    starts from existing weights (fine-tuning) instead of from scratch.
+    `real` sources (`digitscan.sources`) add their training parts to every epoch and are
+    scored on their validation parts; `extra` holds (crops, labels) a user corrected, added to
+    every epoch; `base_model` starts from existing weights (fine-tuning) instead of from scratch.
     """
     import keras
 
@@ -97,12 +148,15 @@ def train(
     if base_model is not None and not Path(base_model).is_file():
         raise ModelError(f"{base_model}: no such model file to fine-tune")
     model = keras.models.load_model(base_model) if base_model else build_model()
+    real = real or []
+    if real:
+        extra = joined(real_training_digits(real), extra)
     per_epoch = len(mnist.x_train) * (1 + nondigit_share) + (len(extra[1]) if extra is not None else 0)
     return fit_and_export(
         model,
         lambda: epoch_data(mnist, rng, nondigit_share, extra),
         int(per_epoch),
-        (mnist.x_test, mnist.y_test),
+        validation_sets(mnist, real),
         epochs,
         out,
         batch_size,
@@ -119,21 +173,26 @@ def train_pairs(
     batch_size: int = 128,
     per_epoch: int = 100_000,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    real: list[DigitSet] | None = None,
 ) -> TrainedModel:
-    """Train the touching-pair reader (see `training.pairs`) on pairs of MNIST training
-    digits made afresh each epoch; its test accuracy is on pairs of MNIST test digits."""
+    """Train the touching-pair reader (see `training.pairs`) on pairs made afresh each epoch
+    of MNIST training digits and the training parts of `real` sources; its test accuracy is
+    on pairs of MNIST test digits."""
     import keras
 
     from digitscan.training.pairs import build_pair_model, held_out_pairs, pair_batch
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
-    marks = generate_nondigits(20_000, rng, mnist.x_train, mnist.y_train)
+    digits, labels = (mnist.x_train, mnist.y_train)
+    if real:
+        digits, labels = joined((digits, labels), real_training_digits(real))
+    marks = generate_nondigits(20_000, rng, digits, labels)
     return fit_and_export(
         build_pair_model(),
-        lambda: pair_batch(per_epoch, rng, mnist.x_train, mnist.y_train, marks),
+        lambda: pair_batch(per_epoch, rng, digits, labels, marks),
         per_epoch,
-        held_out_pairs(mnist.x_test, mnist.y_test, min(10_000, 2 * len(mnist.x_test))),
+        {"held-out pairs": held_out_pairs(mnist.x_test, mnist.y_test, min(10_000, 2 * len(mnist.x_test)))},
         epochs,
         out,
         batch_size,
@@ -146,7 +205,7 @@ def fit_and_export(
     model,
     make_epoch: Callable[[], tuple[np.ndarray, np.ndarray]],
     per_epoch: int,
-    test: tuple[np.ndarray, np.ndarray],
+    held_out: dict[str, tuple[np.ndarray, np.ndarray]],
     epochs: int,
     out: Path,
     batch_size: int,
@@ -154,7 +213,7 @@ def fit_and_export(
     on_epoch: Callable[[EpochReport], None] | None,
 ) -> TrainedModel:
     """Fit `model` on a fresh `make_epoch()` each epoch (Adam, cosine-decayed rate), report
-    the accuracy on `test` after each, and write `out` (.keras) and its LiteRT export."""
+    the accuracy on each `held_out` set after each, and write `out` (.keras) and its LiteRT export."""
     import keras
 
     steps = epochs * int(np.ceil(per_epoch / batch_size))
@@ -165,12 +224,10 @@ def fit_and_export(
         metrics=["accuracy"],
     )
     started = time.perf_counter()
-    test_x = test[0][..., None]
     for epoch in range(epochs):
         epoch_start = time.perf_counter()
         x, y = make_epoch()
         history = model.fit(x[..., None], y, batch_size=batch_size, epochs=1, verbose=0)
-        predicted = model.predict(test_x, batch_size=1024, verbose=0).argmax(axis=1)
         if on_epoch is not None:
             on_epoch(
                 EpochReport(
@@ -178,7 +235,7 @@ def fit_and_export(
                     epochs=epochs,
                     loss=float(history.history["loss"][-1]),
                     train_accuracy=float(history.history["accuracy"][-1]),
-                    test_accuracy=float((predicted == test[1]).mean()),
+                    held_out={name: accuracy(model, *data) for name, data in held_out.items()},
                     seconds=time.perf_counter() - epoch_start,
                 )
             )

@@ -1,0 +1,183 @@
+"""Real handwriting beside MNIST: USPS, UCI optdigits and ORAND-CAR-A cheque digits.
+
+Each loader reads a local file (no downloads), checks it, and hands back MNIST-style 28x28
+crops (white ink on black, through the one `normalize.to_mnist`) with labels and a group per
+digit: the writer or the source image, so that validation splits never share a writer or an
+image with training (`split`).
+"""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitscan.errors import DatasetError
+from digitscan.normalize import to_mnist
+
+USPS_FILE = Path("usps") / "usps-train.npz"
+OPTDIGITS_FILE = Path("optdigits") / "optdigits-train.npz"
+ORAND_FOLDER = Path("orand-car-a")
+# UCI's optdigits training file holds 30 writers' forms one after another, so blocks of
+# 1/30 of the file keep (nearly all of) each writer's digits together.
+OPTDIGITS_WRITERS = 30
+VALIDATION_SHARE = 0.2
+SPLIT_SEED = 2026  # fixed: every training run and every report uses the same split
+
+
+@dataclass(frozen=True)
+class DigitSet:
+    """Digits of one source: images (N, 28, 28) uint8, labels (N,), groups (N,) writer or
+    image ids (digits of one group never straddle a split)."""
+
+    name: str
+    images: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def take(self, keep: np.ndarray) -> DigitSet:
+        return DigitSet(self.name, self.images[keep], self.labels[keep], self.groups[keep])
+
+
+def read_npz(path: Path, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """`images` (N, *shape) and `labels` (N,) from an .npz, checked."""
+    if not path.is_file():
+        raise DatasetError(path, "file not found")
+    try:
+        with np.load(path) as npz:
+            images, labels = npz["images"], npz["labels"]
+    except KeyError as exc:
+        raise DatasetError(path, f"missing array {exc} (expected images, labels)") from None
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        raise DatasetError(path, f"not a readable .npz ({exc})") from None
+    if images.ndim != 3 or images.shape[1:] != shape:
+        raise DatasetError(path, f"images have shape {images.shape}, expected (N, {shape[0]}, {shape[1]})")
+    if len(images) != len(labels):
+        raise DatasetError(path, f"{len(images)} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise DatasetError(path, "labels outside 0-9")
+    return images, labels.astype(np.uint8)
+
+
+def normalised(images: np.ndarray) -> np.ndarray:
+    if len(images) == 0:
+        return np.zeros((0, 28, 28), np.uint8)
+    return np.stack([to_mnist(image, dark_ink=False) for image in images])
+
+
+def load_usps(path: Path) -> DigitSet:
+    """USPS training split (16x16 grey, white on black). No writer ids: each digit its own group."""
+    images, labels = read_npz(Path(path), (16, 16))
+    return DigitSet("usps", normalised(images), labels, np.arange(len(labels)))
+
+
+def load_optdigits(path: Path) -> DigitSet:
+    """UCI optdigits training file (32x32 bitmaps, 30 writers), grouped by writer block."""
+    images, labels = read_npz(Path(path), (32, 32))
+    writers = np.arange(len(labels)) * OPTDIGITS_WRITERS // max(1, len(labels))
+    return DigitSet("optdigits", normalised(images), labels, writers)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One ORAND-CAR-A cheque amount: its image file, the digits, and a box per digit."""
+
+    file: str
+    text: str
+    boxes: tuple[tuple[int, int, int, int], ...]
+
+
+def read_amounts(folder: Path) -> list[Amount]:
+    """strings.csv and digits.csv of an ORAND-CAR-A folder, checked against each other."""
+    folder = Path(folder)
+    strings_csv, digits_csv = folder / "strings.csv", folder / "digits.csv"
+    for needed in (strings_csv, digits_csv):
+        if not needed.is_file():
+            raise DatasetError(needed, "file not found")
+    boxes: dict[str, list[tuple[int, int, int, int, str]]] = {}
+    try:
+        with digits_csv.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                box = (int(row["x"]), int(row["y"]), int(row["width"]), int(row["height"]), row["digit"])
+                boxes.setdefault(row["file"], []).append(box)
+        with strings_csv.open(newline="", encoding="utf-8") as handle:
+            strings = [(row["file"], row["text"]) for row in csv.DictReader(handle)]
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(folder, f"strings.csv or digits.csv malformed ({exc})") from None
+    amounts = []
+    for file, text in strings:
+        mine = sorted(boxes.get(file, []))
+        boxed = "".join(b[4] for b in mine)
+        if boxed != text or not text.isdigit():
+            raise DatasetError(folder / file, f"digit boxes read {boxed!r}, text {text!r}")
+        amounts.append(Amount(file, text, tuple(b[:4] for b in mine)))
+    return amounts
+
+
+def amount_ink(image: np.ndarray) -> np.ndarray:
+    """A scanned amount (dark ink on grey) as an ink mask: Otsu on the lightly blurred scan."""
+    blurred = cv2.GaussianBlur(image, (3, 3), 0)
+    _, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return mask > 0
+
+
+def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The ink inside one digit's box, without the slivers of neighbours the box clips: only
+    pieces with at least a tenth of the largest piece's area stay."""
+    x, y, w, h = box
+    inside = mask[max(0, y) : y + h, max(0, x) : x + w].astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    if count <= 1:
+        return inside > 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
+    return np.isin(labels, keep)
+
+
+def load_image(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.is_file() else None
+    if image is None:
+        raise DatasetError(path, "missing or not a readable image")
+    return image
+
+
+def load_orand_digits(folder: Path) -> DigitSet:
+    """ORAND-CAR-A digits cut from their cheque amounts by their boxes, grouped by image."""
+    folder = Path(folder)
+    amounts = read_amounts(folder)
+    crops, labels, groups = [], [], []
+    for group, amount in enumerate(amounts):
+        mask = amount_ink(load_image(folder / amount.file))
+        for box, digit in zip(amount.boxes, amount.text, strict=True):
+            crops.append(to_mnist(box_ink(mask, box)))
+            labels.append(int(digit))
+            groups.append(group)
+    images = np.array(crops, np.uint8).reshape(-1, 28, 28)
+    return DigitSet("orand-car-a", images, np.array(labels, np.uint8), np.array(groups))
+
+
+def split(
+    digits: DigitSet, share: float = VALIDATION_SHARE, seed: int = SPLIT_SEED
+) -> tuple[DigitSet, DigitSet]:
+    """(training, validation): a `share` of the groups, drawn with a fixed seed, validates."""
+    groups = np.unique(digits.groups)
+    chosen = np.random.default_rng(seed).permutation(groups)[: round(len(groups) * share)]
+    held = np.isin(digits.groups, chosen)
+    return digits.take(~held), digits.take(held)
+
+
+def load_sources(root: Path) -> list[DigitSet]:
+    """Every real-handwriting source under a datasets folder (`../shared/datasets`)."""
+    root = Path(root)
+    return [
+        load_usps(root / USPS_FILE),
+        load_optdigits(root / OPTDIGITS_FILE),
+        load_orand_digits(root / ORAND_FOLDER),
+    ]
