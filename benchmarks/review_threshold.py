@@ -20,11 +20,13 @@ THRESHOLDS = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995]
 def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    rows = review_tradeoff(read_fields(Path(sys.argv[1])), read_fields(Path(sys.argv[2])), THRESHOLDS)
-    print(f"{rows[0]['wrong']} misread and {rows[0]['right']} correct fields")
-    print("threshold  misread flagged  correct flagged")
-    for row in rows:
-        print(f"{row['threshold']:>9}  {row['wrong_flagged']:>15.1%}  {row['right_flagged']:>15.1%}")
+    points = review_tradeoff(read_fields(Path(sys.argv[1])), read_fields(Path(sys.argv[2])), THRESHOLDS)
+    print("threshold  accepted  wrong among accepted  misread flagged  correct flagged")
+    for p in points:
+        print(
+            f"{p.threshold:>9}  {p.accepted:>8.1%}  {p.wrong_among_accepted:>20.2%}"
+            f"  {p.wrong_flagged:>15.1%}  {p.right_flagged:>15.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,11 +26,21 @@ class Digit:
     crop: np.ndarray
 
 
+# Why a string is flagged for review, in the order they are reported.
+UNREAD_MARK = "unread-mark"  # a '?' in the text: a mark no reader could read as a digit
+LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidence
+ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
+
+
 @dataclass(frozen=True)
 class DigitString:
+    """A string of digits. `flags` are reasons for review the pipeline found (the page's
+    orientation unsure, ink left out); those that depend on --min-confidence come on top."""
+
     index: int
     box: Box
     digits: tuple[Digit, ...]
+    flags: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -44,8 +54,17 @@ class DigitString:
             for d in self.digits
         )
 
+    def review_reasons(self, min_confidence: float) -> tuple[str, ...]:
+        """Every reason to show this string to a person; empty when it can be accepted."""
+        reasons = []
+        if "?" in self.text:
+            reasons.append(UNREAD_MARK)
+        if self.confidence < min_confidence:
+            reasons.append(LOW_CONFIDENCE)
+        return (*reasons, *self.flags)
+
     def needs_review(self, min_confidence: float) -> bool:
-        return "?" in self.text or self.confidence < min_confidence
+        return bool(self.review_reasons(min_confidence))
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class PageReading:
     height: int
     skew: float
     strings: tuple[DigitString, ...]
+    rotation: int = 0  # degrees clockwise the page was turned before reading: 0, 90, 180, 270
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
-from digitscan.errors import InputFileError
+from digitscan.containers import LOW_CONFIDENCE
+from digitscan.errors import InputFileError, UsageError
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def score_pairs(reader: Classifier, crops: np.ndarray, classes: np.ndarray, conf
 
 @dataclass(frozen=True)
 class Field:
-    """A box on a page with its text: a truth field or a predicted string."""
+    """A box on a page with its text: a truth field or a predicted string (with its
+    confidence and, from a results CSV, the reasons it was flagged for review)."""
 
     file: str
     page: int
@@ -100,6 +102,7 @@ class Field:
     height: int
     text: str
     confidence: float = 1.0
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,25 +113,20 @@ class FormScore:
     missed: int  # truth fields with no string on them
     spurious: int  # strings on no truth field (labels, noise)
     pages: int
+    accepted: float  # share of truth fields read and not flagged for review
+    wrong_among_accepted: float  # share of accepted fields whose text is wrong
 
     @property
     def spurious_per_page(self) -> float:
         return self.spurious / self.pages if self.pages else 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "fields": self.fields,
-            "exact": self.exact,
-            "digit_accuracy": self.digit_accuracy,
-            "missed": self.missed,
-            "spurious": self.spurious,
-            "pages": self.pages,
-            "spurious_per_page": self.spurious_per_page,
-        }
+        return {**self.__dict__, "spurious_per_page": self.spurious_per_page}
 
 
 def read_fields(path: Path) -> list[Field]:
-    """Rows with file, page, x, y, width, height, text: a truth file or a digitscan CSV."""
+    """Rows with file, page, x, y, width, height, text: a truth file or a digitscan CSV
+    (whose needs_review and reason columns, where present, say what was flagged)."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -142,6 +140,7 @@ def read_fields(path: Path) -> list[Field]:
                 int(row["height"]),
                 row["text"],
                 float(row.get("confidence") or 1.0),
+                flag_reasons(row),
             )
             for row in rows
         ]
@@ -153,6 +152,13 @@ def read_fields(path: Path) -> list[Field]:
         ) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(path, f"cannot read ({exc})") from None
+
+
+def flag_reasons(row: dict[str, str]) -> tuple[str, ...]:
+    reasons = tuple(r for r in (row.get("reason") or "").split(";") if r)
+    if not reasons and row.get("needs_review") == "true":
+        return ("flagged",)  # a results file from before the reason column
+    return reasons
 
 
 def same_file(result: str, truth: str) -> bool:
@@ -190,58 +196,141 @@ def strings_on(field: Field, results: list[Field]) -> list[int]:
     return sorted(mine, key=lambda i: results[i].x)
 
 
-def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
-    """Match strings to truth fields by position; several strings on one field are read left to right."""
-    pages = {(t.file, t.page) for t in truth}
+@dataclass(frozen=True)
+class FieldRead:
+    """One truth field as read: right or not, its lowest confidence, and the reasons it was
+    flagged that no --min-confidence changes (a '?', the page's orientation unsure...)."""
+
+    text: str
+    truth: str
+    confidence: float
+    reasons: tuple[str, ...]
+
+    @property
+    def right(self) -> bool:
+        return self.text == self.truth
+
+    def accepted(self, min_confidence: float | None = None) -> bool:
+        """Not flagged: by the run's own flags (None), or with --min-confidence redone."""
+        if min_confidence is None:
+            return not self.reasons
+        fixed = [r for r in self.reasons if r != LOW_CONFIDENCE]
+        return not fixed and "?" not in self.text and self.confidence >= min_confidence
+
+
+def read_truth_fields(truth: list[Field], results: list[Field]) -> tuple[list[FieldRead | None], set[int]]:
+    """Each truth field as read (None where no string lies on it), and the strings claimed."""
     claimed: set[int] = set()
-    exact = errors = digits = missed = 0
+    reads: list[FieldRead | None] = []
     for field in truth:
         mine = strings_on(field, results)
         claimed.update(mine)
+        if not mine:
+            reads.append(None)
+            continue
+        reasons = tuple(dict.fromkeys(r for i in mine for r in results[i].reasons))
         text = "".join(results[i].text for i in mine)
-        missed += not mine
-        exact += text == field.text
-        errors += edit_distance(text, field.text)
-        digits += len(field.text)
+        reads.append(FieldRead(text, field.text, min(results[i].confidence for i in mine), reasons))
+    return reads, claimed
+
+
+def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
+    """Match strings to truth fields by position; several strings on one field are read left
+    to right. A field no string lies on is missed: wrong, and never accepted."""
+    pages = {(t.file, t.page) for t in truth}
+    reads, claimed = read_truth_fields(truth, results)
+    exact = sum(1 for r in reads if r is not None and r.right)
+    errors = sum(edit_distance(r.text if r else "", f.text) for r, f in zip(reads, truth, strict=True))
+    digits = sum(len(f.text) for f in truth)
+    accepted = [r for r in reads if r is not None and r.accepted()]
     on_pages = [
         i for i, r in enumerate(results) if any(r.page == p and same_file(r.file, f) for f, p in pages)
     ]
-    spurious = sum(1 for i in on_pages if i not in claimed)
     return FormScore(
         fields=len(truth),
         exact=exact / len(truth) if truth else 0.0,
         digit_accuracy=max(0.0, 1 - errors / digits) if digits else 0.0,
-        missed=missed,
-        spurious=spurious,
+        missed=sum(r is None for r in reads),
+        spurious=sum(1 for i in on_pages if i not in claimed),
         pages=len(pages),
+        accepted=len(accepted) / len(truth) if truth else 0.0,
+        wrong_among_accepted=sum(not r.right for r in accepted) / len(accepted) if accepted else 0.0,
     )
 
 
-def review_tradeoff(
-    truth: list[Field], results: list[Field], thresholds: list[float]
-) -> list[dict[str, float]]:
-    """For each --min-confidence: the share of misread fields it flags, and of correct ones.
+TRADEOFF_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 
-    A field's confidence is the lowest of its strings' (each the lowest digit probability);
-    a '?' in its text flags it whatever the threshold. Fields no string lies on are left out.
-    """
-    read = []  # (read right, lowest confidence, has an unreadable mark)
-    for field in truth:
-        if mine := strings_on(field, results):
-            text = "".join(results[i].text for i in mine)
-            read.append((text == field.text, min(results[i].confidence for i in mine), "?" in text))
-    wrong = sum(1 for ok, _, _ in read if not ok)
-    right = len(read) - wrong
-    rows = []
+
+@dataclass(frozen=True)
+class TradeoffPoint:
+    """What one --min-confidence gives: fields accepted (of all truth fields), wrong among
+    those accepted, and the shares of misread and of right fields it flags."""
+
+    threshold: float
+    accepted: float
+    wrong_among_accepted: float
+    wrong_flagged: float
+    right_flagged: float
+
+
+def review_tradeoff(truth: list[Field], results: list[Field], thresholds: list[float]) -> list[TradeoffPoint]:
+    """The run's confidence column thresholded again at each of `thresholds`."""
+    reads = [r for r in read_truth_fields(truth, results)[0] if r is not None]
+    wrong = [r for r in reads if not r.right]
+    right = [r for r in reads if r.right]
+    points = []
     for threshold in thresholds:
-        flagged = [(ok, unreadable or confidence < threshold) for ok, confidence, unreadable in read]
-        rows.append(
-            {
-                "threshold": threshold,
-                "wrong_flagged": sum(flag for ok, flag in flagged if not ok) / max(1, wrong),
-                "right_flagged": sum(flag for ok, flag in flagged if ok) / max(1, right),
-                "wrong": wrong,
-                "right": right,
-            }
+        accepted = [r for r in reads if r.accepted(threshold)]
+        points.append(
+            TradeoffPoint(
+                threshold=threshold,
+                accepted=len(accepted) / len(truth) if truth else 0.0,
+                wrong_among_accepted=sum(not r.right for r in accepted) / len(accepted) if accepted else 0.0,
+                wrong_flagged=sum(not r.accepted(threshold) for r in wrong) / max(1, len(wrong)),
+                right_flagged=sum(not r.accepted(threshold) for r in right) / max(1, len(right)),
+            )
         )
-    return rows
+    return points
+
+
+def plot_tradeoff(points: list[TradeoffPoint], current: float, path: Path) -> None:
+    """Error among accepted fields against the share accepted, one point per threshold, the
+    current --min-confidence marked; written as a PNG with matplotlib."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError('--plot needs matplotlib: pip install "digitscan[plot]"') from None
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5), dpi=100)
+    axes.plot([p.accepted * 100 for p in points], [p.wrong_among_accepted * 100 for p in points], "o-")
+    for p in points:
+        axes.annotate(
+            f"{p.threshold:g}",
+            (p.accepted * 100, p.wrong_among_accepted * 100),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
+    mine = min(points, key=lambda p: abs(p.threshold - current))
+    axes.plot(
+        [mine.accepted * 100],
+        [mine.wrong_among_accepted * 100],
+        "r*",
+        markersize=14,
+        label=f"--min-confidence {current:g}",
+    )
+    axes.set_xlabel("fields accepted (not flagged), %")
+    axes.set_ylabel("wrong among accepted fields, %")
+    axes.set_title("Review trade-off over --min-confidence")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    try:
+        figure.savefig(path, format="png")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the plot ({exc.strerror or exc})") from None
+    finally:
+        plt.close(figure)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -23,7 +24,9 @@ CSV_COLUMNS = (
     "width",
     "height",
     "needs_review",
+    "reason",
     "skew",
+    "rotation",
 )
 # OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +50,9 @@ def csv_row(reading: PageReading, string: DigitString, min_confidence: float) ->
         str(box.width),
         str(box.height),
         "true" if string.needs_review(min_confidence) else "false",
+        ";".join(string.review_reasons(min_confidence)),
         f"{reading.skew:.2f}",
+        str(reading.rotation),
     ]
 
 
@@ -60,6 +65,9 @@ def json_record(reading: PageReading, string: DigitString, min_confidence: float
         "confidence": round(string.confidence, 4),
         "box": [string.box.x, string.box.y, string.box.width, string.box.height],
         "needs_review": string.needs_review(min_confidence),
+        "reason": list(string.review_reasons(min_confidence)),
+        "skew": round(reading.skew, 2),
+        "rotation": reading.rotation,
         "digits": [
             {
                 "box": [d.box.x, d.box.y, d.box.width, d.box.height],
@@ -104,64 +112,134 @@ class JsonlWriter:
 WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter}
 
 
+# File names are written as the bytes they are: a name that is not UTF-8 keeps its bytes
+# (Python's surrogate escapes), so the row names the file, and --resume matches it back.
+NAME_ERRORS = "surrogateescape"
+
+
+class OutputLock:
+    """An exclusive lock on `.NAME.lock` beside an output, held while a run writes it: a
+    second run on the same --out is refused at once instead of interleaving its rows."""
+
+    def __init__(self, target: Path) -> None:
+        self.path = target.with_name(f".{target.name}.lock")
+        self.handle = self.path.open("a")
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no advisory locks to take
+            return
+        try:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.close()
+            raise UsageError(
+                f"{target}: another digitscan run is writing it; let it finish or choose another --out"
+            ) from None
+
+    def release(self) -> None:
+        if not self.handle.closed:
+            self.path.unlink(missing_ok=True)
+            self.handle.close()
+
+
 class ResultFile:
     """Rows stream into a hidden `.NAME.part` beside the target, flushed file by file, with a
-    journal (`.NAME.journal`) of the files completed and the byte offset after each.
+    journal (`.NAME.journal`: the format, then each file completed and the byte offset after it).
 
     `finish()` renames the part over the target, so a crash leaves the old result (or none)
     under its name, never a torn one. `resume=True` picks up a part left by a killed run (cut
     back to the last completed file, which repairs a torn last line) or, failing that,
-    appends to a finished target, skipping the files already in it.
+    appends to a finished target, skipping the files already in it; either must be in the
+    same format. A lock refuses a second run on the same target while this one writes.
     """
 
     def __init__(self, path: str, output_format: str, min_confidence: float, resume: bool = False) -> None:
         self.target = Path(path)
         if self.target.is_dir():
             raise UsageError(f"{path}: is a folder; --out takes a file name")
+        self.format = output_format
         self.part = self.target.with_name(f".{self.target.name}.part")
         self.journal_path = self.target.with_name(f".{self.target.name}.journal")
         self.done: dict[str, dict[str, object]] = {}
+        try:
+            self.lock = OutputLock(self.target)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write here ({exc.strerror or exc})") from None
         offset = 0
         try:
             if resume:
-                offset = self.recover(output_format)
+                offset = self.recover()
             else:
                 for stale in (self.part, self.journal_path):
                     stale.unlink(missing_ok=True)
             self.stream = self.part.open(
-                "a" if offset else "w", encoding="utf-8", errors="backslashreplace", newline=""
+                "a" if offset else "w", encoding="utf-8", errors=NAME_ERRORS, newline=""
             )
             self.stream.truncate(offset)
             self.journal = self.journal_path.open("a" if offset else "w", encoding="utf-8")
+            if not offset:
+                self.journal.write(json.dumps({"format": output_format}) + "\n")
         except OSError as exc:
+            self.lock.release()
             raise UsageError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+        except UsageError:
+            self.lock.release()
+            raise
         self.writer = WRITERS[output_format](self.stream, min_confidence, header=offset == 0)
 
-    def recover(self, output_format: str) -> int:
+    def key(self, source: str) -> str:
+        """A file's name as this format writes it, so names read back from a finished result
+        match the files on the command line exactly (CSV escapes formula-like names)."""
+        return safe_cell(source) if self.format == "csv" else source
+
+    def recover(self) -> int:
         """Files already complete and where their rows end; 0 when starting afresh."""
         if self.part.exists() and self.journal_path.exists():
+            lines = self.journal_path.read_text(encoding="utf-8").splitlines()
+            try:
+                written_as = json.loads(lines[0])["format"] if lines else None
+            except (json.JSONDecodeError, KeyError, TypeError):
+                written_as = None
+            self.check_format(written_as)
             offset = 0
-            for line in self.journal_path.read_text(encoding="utf-8").splitlines():
+            for line in lines[1:]:
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     break  # torn by the kill: that file is read again
-                self.done[entry["file"]] = entry
+                self.done[self.key(entry["file"])] = entry
                 offset = int(entry["offset"])
             with self.journal_path.open("w", encoding="utf-8") as journal:
+                journal.write(json.dumps({"format": self.format}) + "\n")
                 journal.writelines(json.dumps(e) + "\n" for e in self.done.values())
             return offset
         if self.target.exists():
             raw = self.target.read_bytes()
+            text = raw.decode("utf-8", errors=NAME_ERRORS)
+            self.check_format(format_of(text))
             self.part.write_bytes(raw)
-            for name in files_in(raw.decode("utf-8", errors="replace"), output_format):
-                self.done[name] = {"file": name, "offset": len(raw), "error": None, "page": None}
-            self.journal_path.write_text("".join(json.dumps(e) + "\n" for e in self.done.values()), "utf-8")
+            with self.journal_path.open("w", encoding="utf-8") as journal:
+                journal.write(json.dumps({"format": self.format}) + "\n")
+                for name in files_in(text, self.format):
+                    entry = {"file": name, "offset": len(raw), "error": None, "page": None}
+                    self.done[name] = entry
+                    journal.write(json.dumps(entry) + "\n")
             return len(raw)
         return 0
 
+    def check_format(self, written_as: str | None) -> None:
+        if written_as == self.format:
+            return
+        if written_as is None:
+            raise UsageError(
+                f"{self.target}: not a result of this digitscan version (other columns); cannot resume it"
+            )
+        raise UsageError(
+            f"{self.target}: holds {written_as} rows; rerun with --format {written_as} to resume it"
+        )
+
     def is_done(self, source: str) -> bool:
-        return source in self.done
+        return self.key(source) in self.done
 
     def errors(self) -> list[tuple[str, str, str]]:
         return [
@@ -176,7 +254,7 @@ class ResultFile:
             "error": result.error,
             "page": result.error_page,
         }
-        self.done[result.source] = entry
+        self.done[self.key(result.source)] = entry
         self.journal.write(json.dumps(entry) + "\n")
         self.journal.flush()
 
@@ -189,23 +267,73 @@ class ResultFile:
         """Close the part and journal (again is harmless), leaving them for --resume."""
         self.stream.close()
         self.journal.close()
+        self.lock.release()
+
+
+def format_of(text: str) -> str | None:
+    """csv or jsonl, from a finished result's first line; None when it is neither of ours."""
+    first = text.lstrip().split("\n", 1)[0].rstrip("\r")
+    if first.startswith("{"):
+        return "jsonl"
+    return "csv" if first == ",".join(CSV_COLUMNS) else None
 
 
 def files_in(text: str, output_format: str) -> list[str]:
-    """The source files named in a finished result (CSV's file column, or JSONL's)."""
+    """The source files named in a finished result, as written (CSV's file column, or JSONL's)."""
     if output_format == "jsonl":
         return [json.loads(line)["file"] for line in text.splitlines() if line.strip()]
-    rows = list(csv.reader(text.splitlines()))
-    return [
-        row[0][1:] if row[0][:2] in {"'" + c for c in FORMULA_STARTS} else row[0] for row in rows[1:] if row
-    ]
+    rows = list(csv.reader(io.StringIO(text, newline="")))  # names may hold newlines, quoted
+    return [row[0] for row in rows[1:] if row]
+
+
+def same_file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def refuse_inputs_as_outputs(outputs: dict[str, Path], inputs: Iterable[str], folders: Iterable[str]) -> None:
+    """No output may be an input file (the same file by any name or link), and no output
+    folder may lie inside an input folder (its pictures would be read as forms next time)."""
+    input_files = {key for name in inputs if (key := same_file_key(Path(name))) is not None}
+    input_folders = [Path(folder).resolve() for folder in folders]
+    for option, path in outputs.items():
+        if same_file_key(path) in input_files:
+            raise UsageError(f"{path}: is one of the input files; {option} never overwrites an input")
+        if option in ("--annotate", "--crops"):
+            resolved = path.resolve()
+            if any(resolved == folder or folder in resolved.parents for folder in input_folders):
+                raise UsageError(f"{path}: is inside an input folder; give {option} a folder of its own")
+
+
+def check_writable_file(option: str, path: Path) -> None:
+    """Refuse an output file that cannot be written, before any page is read."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; {option} takes a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: cannot write here (no folder {folder})")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{path}: cannot write here (permission denied)")
+
+
+def check_writable_folder(option: str, folder: Path) -> None:
+    """Create an output folder, or refuse it, before any page is read."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot create {option} folder ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{folder}: cannot write in this {option} folder (permission denied)")
 
 
 def write_errors(path: Path, failures: list[tuple[str, str, str]]) -> None:
     """The failed files as CSV (file, page, error), written whole or not at all."""
     part = path.with_name(f".{path.name}.part")
     try:
-        with part.open("w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+        with part.open("w", encoding="utf-8", errors=NAME_ERRORS, newline="") as stream:
             writer = csv.writer(stream, lineterminator="\r\n")
             writer.writerow(["file", "page", "error"])
             for name, page, message in failures:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from digitscan.containers import FileResult
-from digitscan.evaluate import FormScore, MnistScore, PairScore
+from digitscan.evaluate import FormScore, MnistScore, PairScore, TradeoffPoint
 
 
 def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -> list[Table]:
@@ -56,6 +56,24 @@ def form_table(score: FormScore) -> Table:
     table.add_row("digit accuracy (1 - CER)", f"{score.digit_accuracy:.2%}")
     table.add_row("missed fields", str(score.missed))
     table.add_row("spurious strings", f"{score.spurious} ({score.spurious_per_page:.2f} per page)")
+    table.add_row("fields accepted (not flagged)", f"{score.accepted:.2%}")
+    table.add_row("wrong among accepted", f"{score.wrong_among_accepted:.2%}")
+    return table
+
+
+def tradeoff_table(points: list[TradeoffPoint], current: float) -> Table:
+    table = Table(title="The review trade-off over --min-confidence")
+    for column in ("threshold", "accepted", "wrong among accepted", "misread flagged", "right flagged"):
+        table.add_column(column, justify="right")
+    for p in points:
+        mark = " (default)" if abs(p.threshold - current) < 1e-9 else ""
+        table.add_row(
+            f"{p.threshold:g}{mark}",
+            f"{p.accepted:.2%}",
+            f"{p.wrong_among_accepted:.2%}",
+            f"{p.wrong_flagged:.1%}",
+            f"{p.right_flagged:.1%}",
+        )
     return table
 
 

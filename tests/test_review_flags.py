@@ -1,0 +1,123 @@
+"""Why a string is flagged (the reason column), and the accepted/wrong trade-off of evaluate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from digitscan.classify import Label
+from digitscan.cli import app
+from digitscan.containers import (
+    LOW_CONFIDENCE,
+    ORIENTATION_UNSURE,
+    UNREAD_MARK,
+    Box,
+    Digit,
+    DigitString,
+    PageReading,
+)
+from digitscan.evaluate import Field, read_fields, review_tradeoff, score_forms
+from digitscan.output import CSV_COLUMNS, CsvWriter, JsonlWriter
+
+runner = CliRunner()
+CROP = np.zeros((28, 28), np.uint8)
+
+
+def string(*labels: tuple[int | None, float], flags: tuple[str, ...] = ()) -> DigitString:
+    digits = tuple(
+        Digit(Box(i * 10, 0, 10, 10), Label(d, p, 0 if d != 0 else 1, 1 - p), CROP)
+        for i, (d, p) in enumerate(labels)
+    )
+    return DigitString(1, Box(0, 0, 10 * len(labels), 10), digits, flags)
+
+
+def test_each_kind_of_flag_has_its_reason():
+    assert string((1, 0.99), (2, 0.98)).review_reasons(0.9) == ()
+    assert string((1, 0.99), (2, 0.5)).review_reasons(0.9) == (LOW_CONFIDENCE,)
+    assert string((1, 0.99), (None, 0.8)).review_reasons(0.9) == (UNREAD_MARK, LOW_CONFIDENCE)
+    assert string((None, 0.99), (2, 0.99)).review_reasons(0.0) == (UNREAD_MARK,)
+    turned = string((1, 0.99), flags=(ORIENTATION_UNSURE,))
+    assert turned.review_reasons(0.9) == (ORIENTATION_UNSURE,) and turned.needs_review(0.9)
+
+
+def test_reason_and_rotation_in_csv_and_jsonl():
+    reading = PageReading("a.png", 1, 100, 50, 0.5, (string((4, 0.99), (2, 0.6)),), rotation=180)
+    text = io.StringIO()
+    CsvWriter(text, 0.9).write([reading])
+    row = next(csv.DictReader(io.StringIO(text.getvalue())))
+    assert tuple(row) == CSV_COLUMNS
+    assert list(row)[list(row).index("needs_review") + 1] == "reason"
+    assert (row["needs_review"], row["reason"], row["rotation"]) == ("true", "low-confidence", "180")
+    lines = io.StringIO()
+    JsonlWriter(lines, 0.5).write([reading])
+    record = json.loads(lines.getvalue())
+    assert (record["needs_review"], record["reason"], record["rotation"]) == (False, [], 180)
+
+
+def write(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["file", "page", "x", "y", "width", "height", "text", "confidence", "needs_review", "reason"]
+        )
+        writer.writerows(rows)
+
+
+def hand_made(tmp_path):
+    """Four truth fields: one read right and sure, one right but doubtful (flagged), one
+    wrong yet sure (accepted: the worst case), one wrong with a '?' (flagged)."""
+    truth, results = tmp_path / "truth.csv", tmp_path / "results.csv"
+    write(
+        truth,
+        [
+            ["p.png", 1, 0, y, 100, 20, text, "", "", ""]
+            for y, text in [(0, "123"), (50, "45"), (100, "678"), (150, "90")]
+        ],
+    )
+    write(
+        results,
+        [
+            ["dir/p.png", 1, 2, 2, 90, 18, "123", 0.99, "false", ""],
+            ["dir/p.png", 1, 2, 52, 90, 18, "45", 0.6, "true", "low-confidence"],
+            ["dir/p.png", 1, 2, 102, 90, 18, "673", 0.97, "false", ""],
+            ["dir/p.png", 1, 2, 152, 90, 18, "9?", 0.95, "true", "unread-mark"],
+        ],
+    )
+    return truth, results
+
+
+def test_accepted_and_wrong_among_accepted(tmp_path):
+    truth, results = hand_made(tmp_path)
+    score = score_forms(read_fields(truth), read_fields(results))
+    assert score.exact == 0.5
+    assert score.accepted == 0.5  # 123 and 673
+    assert score.wrong_among_accepted == 0.5  # 673
+    points = {p.threshold: p for p in review_tradeoff(read_fields(truth), read_fields(results), [0.5, 0.98])}
+    assert points[0.5].accepted == 0.75 and points[0.5].wrong_among_accepted == 1 / 3
+    assert points[0.98].accepted == 0.25 and points[0.98].wrong_among_accepted == 0.0
+    assert points[0.98].wrong_flagged == 1.0 and points[0.98].right_flagged == 0.5  # 45 is right, doubtful
+
+
+def test_a_missed_field_is_never_accepted():
+    truth = [Field("p.png", 1, 0, 0, 100, 20, "12")]
+    score = score_forms(truth, [])
+    assert (score.missed, score.accepted, score.wrong_among_accepted) == (1, 0.0, 0.0)
+
+
+def test_evaluate_reports_and_plots_the_tradeoff(tmp_path):
+    truth, results = hand_made(tmp_path)
+    plot = tmp_path / "tradeoff.png"
+    result = runner.invoke(
+        app, ["evaluate", "--truth", str(truth), str(results), "--plot", str(plot), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["accepted"], report["wrong_among_accepted"]) == (0.5, 0.5)
+    assert any(p["threshold"] == 0.9 for p in report["tradeoff"])
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = runner.invoke(app, ["evaluate", "--truth", str(truth), str(results)])
+    assert "wrong among accepted" in table.stdout and "0.9 (default)" in table.stdout
