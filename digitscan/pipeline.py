@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
+from digitscan import orientation
 from digitscan.classify import Classifier, classify_crops, labels_from_probabilities
-from digitscan.containers import Box, Digit, DigitString, PageReading
+from digitscan.containers import ORIENTATION_UNSURE, Box, Digit, DigitString, PageReading
 from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
 
@@ -46,19 +49,30 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 
 
-def read_page(
-    page: Page, classifier: Classifier, binarization: str = "floored", pair_reader: Classifier | None = None
-) -> PageReading:
-    """Every digit string on one page, in reading order. `binarization`: see segment.binarize;
-    `pair_reader` (classify.load_pair_reader) reads touching pairs whole, in competition with cuts."""
-    gray = page.image
-    dpi = page_dpi(page)
+@dataclass(frozen=True)
+class Candidates:
+    """A page made ready for reading: levelled, thresholded, ruled lines gone, its glyphs
+    found and cropped. Boxes here are in pixels of the levelled, reduced page."""
+
+    binary: np.ndarray
+    glyphs: list[glyphs.Glyph]
+    crops: np.ndarray
+    printed: set[int]  # glyphs in lines of type (strings.type_lines): a form's printed titles
+    height: float
+    rules: lines.Rules
+    angle: float
+    scale: float
+
+
+def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
+    """Binarise, level, clear the rules and find the glyphs of one page (no reading yet)."""
     scale = min(1.0, WORK_DPI / dpi)
     if scale < 0.83:
         gray = to_work_scale(gray, scale)
     else:
         scale = 1.0
     binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)), method=binarization)
+    components.refuse_noise(binary)
     angle = deskew.estimate_skew(binary)
     outline = None
     if abs(angle) >= 0.1:
@@ -73,22 +87,67 @@ def read_page(
     binary = lines.remove_rules(binary, rules)
     found, height = glyphs.find_glyphs(binary, outline)
     found = glyphs.digit_sized(glyphs.merge_broken(found, height), height)
-    crops = glyphs.crops(found)
-    probabilities = classify_crops(classifier, crops)
+    printed = strings.type_lines(found, rules.sides) if found else set()
+    return Candidates(binary, found, glyphs.crops(found), printed, height, rules, angle, scale)
+
+
+def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
+    return np.array([(g.x, g.y, g.width, g.height) for g in found], float).reshape(-1, 4)
+
+
+def read_page(
+    page: Page, classifier: Classifier, binarization: str = "floored", pair_reader: Classifier | None = None
+) -> PageReading:
+    """Every digit string on one page, in reading order, the page first turned the right way
+    up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
+    (classify.load_pair_reader) reads touching pairs whole, in competition with cuts."""
+    dpi = page_dpi(page)
+    rotation = 0
+    seen = find_candidates(page.image, dpi, binarization)
+    if orientation.is_sideways(glyph_boxes(seen.glyphs)):
+        rotation = 90
+        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
+    probabilities = classify_crops(classifier, seen.crops)
+    handwritten = np.array([i for i in range(len(seen.glyphs)) if i not in seen.printed], int)
+    sample = handwritten[orientation.sample_indices(len(handwritten))]
+    upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
+    verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)
+    if verdict.turn:
+        rotation += verdict.turn
+        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
+        probabilities = classify_crops(classifier, seen.crops)
+    flags = (ORIENTATION_UNSURE,) if verdict.unsure else ()
+    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags)
+
+
+def read_candidates(
+    page: Page,
+    seen: Candidates,
+    probabilities: np.ndarray,
+    classifier: Classifier,
+    pair_reader: Classifier | None,
+    rotation: int,
+    flags: tuple[str, ...],
+) -> PageReading:
+    """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
+    the page as loaded."""
+    found, crops = seen.glyphs, seen.crops
     if found:
-        printed = strings.type_lines(found, rules.sides)
         found, crops, probabilities = glyphs.split_touching(
-            found, crops, probabilities, height, classifier, pair_reader, printed
+            found, crops, probabilities, seen.height, classifier, pair_reader, seen.printed
         )
     labels = labels_from_probabilities(probabilities)
+    rows, cols = page.image.shape[:2]
+    turned_shape = (cols, rows) if rotation % 180 else (rows, cols)
 
     def page_box(g: list[glyphs.Glyph]) -> Box:
         x, y = min(p.x for p in g), min(p.y for p in g)
         w, h = max(p.right for p in g) - x, max(p.bottom for p in g) - y
-        x, y, w, h = deskew.unrotate_box((x, y, w, h), binary.shape, angle)
-        return Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+        x, y, w, h = deskew.unrotate_box((x, y, w, h), seen.binary.shape, seen.angle)
+        box = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
+        return Box(*orientation.unturn_box(box, turned_shape, rotation))
 
-    grouped = strings.group_strings(found, labels, rules.sides)
+    grouped = strings.group_strings(found, labels, seen.rules.sides)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
     # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
     unread = [
@@ -103,9 +162,8 @@ def read_page(
     readings = []
     for index, members in enumerate(grouped, start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
-        readings.append(DigitString(index, page_box([found[i] for i in members]), digits))
-    height_px, width_px = page.image.shape[:2]
-    return PageReading(page.source, page.number, width_px, height_px, angle, tuple(readings))
+        readings.append(DigitString(index, page_box([found[i] for i in members]), digits, flags))
+    return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
 
 
 def read_image(

@@ -1,0 +1,63 @@
+"""Pages the right way up: turned pages read as upright, boxes mapped back, doubt flagged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from digitscan import orientation
+from digitscan.containers import ORIENTATION_UNSURE
+from digitscan.pages import load_pages
+from digitscan.pipeline import read_page
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_a_box_on_a_turned_page_maps_back(degrees):
+    page = np.zeros((50, 80), np.uint8)
+    page[10:20, 30:45] = 1
+    turned = orientation.turn_image(page, degrees)
+    rows, cols = np.nonzero(turned)
+    box = (cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1)
+    assert orientation.unturn_box(box, turned.shape, degrees) == (30, 10, 15, 10)
+
+
+def test_nearest_neighbours_tell_sideways_lines():
+    line = np.array([(x, 100, 20, 30) for x in range(0, 600, 30)], float)
+    assert orientation.side_by_side_share(line) == 1.0
+    assert not orientation.is_sideways(line)
+    assert orientation.is_sideways(line[:, [1, 0, 3, 2]])
+    assert orientation.side_by_side_share(line[:3]) is None  # too few to tell
+
+
+def test_the_classifier_tells_upside_down_and_doubt():
+    sure = np.eye(11)[[3, 5, 10, 7] * 4]
+    vague = np.full((16, 11), 1 / 11)
+    verdict = orientation.upright_or_upside_down(sure, vague)
+    assert (verdict.turn, verdict.unsure) == (0, False) and verdict.margin == pytest.approx(np.log(11))
+    assert orientation.upright_or_upside_down(vague, sure).turn == 180
+    assert orientation.upright_or_upside_down(sure, sure).unsure
+    # A snippet of a few marks is never turned on so little evidence, only flagged.
+    few = orientation.upright_or_upside_down(vague[:4], sure[:4])
+    assert (few.turn, few.unsure) == (0, True)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_turned_page_reads_as_upright(classifier, degrees):
+    page = next(load_pages(str(REPO / "samples" / "form-01.png")))
+    upright = read_page(page, classifier)
+    image = orientation.turn_image(page.image, degrees)
+    turned = read_page(replace(page, image=image), classifier)
+    assert upright.rotation == 0
+    assert (turned.rotation + degrees) % 360 == 0
+    assert [s.text for s in turned.strings] == [s.text for s in upright.strings]
+    assert (turned.width, turned.height) == (image.shape[1], image.shape[0])
+    assert not any(ORIENTATION_UNSURE in s.flags for s in turned.strings)
+    # Boxes are on the page as loaded (turned): mapped back through the turn, the upright boxes.
+    back = [
+        orientation.unturn_box(tuple(s.box.__dict__.values()), image.shape, degrees) for s in turned.strings
+    ]
+    for box, string in zip(back, upright.strings, strict=True):
+        assert np.allclose(box, tuple(string.box.__dict__.values()), atol=3)
