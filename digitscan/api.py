@@ -8,8 +8,11 @@ in input order through a bounded window, so memory stays flat however long the b
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,10 +24,17 @@ import cv2
 
 from digitscan.classify import Classifier, load_classifier, load_pair_reader
 from digitscan.containers import FileResult, PageReading
-from digitscan.errors import DigitscanError, UsageError
+from digitscan.errors import DigitscanError, PageRefused, UsageError
 from digitscan.inspect import CropWriter, annotate, page_stem
 from digitscan.memory import reuse_page_buffers
-from digitscan.output import WRITERS, ResultFile, write_errors
+from digitscan.output import (
+    WRITERS,
+    ResultFile,
+    check_writable_file,
+    check_writable_folder,
+    refuse_inputs_as_outputs,
+    write_errors,
+)
 from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, find_inputs, load_pages
 from digitscan.pipeline import read_page
 
@@ -43,11 +53,16 @@ def read_file(
 ) -> FileResult:
     """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
     pages: list[PageReading] = []
+    refused: list[tuple[int, str]] = []  # pages that are no form: the file's other pages go on
     number = None
     try:
         for page in load_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
             number = page.number
-            reading = read_page(page, classifier, pair_reader=pair_reader)
+            try:
+                reading = read_page(page, classifier, pair_reader=pair_reader)
+            except PageRefused as error:
+                refused.append((page.number, str(error)))
+                continue
             if options.annotate_dir is not None:
                 picture = annotate(page.image, reading, options.min_confidence)
                 cv2.imwrite(str(options.annotate_dir / f"{page_stem(source, page.number)}.png"), picture)
@@ -59,6 +74,10 @@ def read_file(
         # An image the decoder accepted but a stage could not handle: report it, keep the batch going.
         message = f"{source}: could not be processed ({type(error).__name__}: {str(error).strip()[:200]})"
         return FileResult(source, tuple(pages), message, number)
+    if refused:
+        first, reason = refused[0]
+        more = f" (and {len(refused) - 1} more pages)" if len(refused) > 1 else ""
+        return FileResult(source, tuple(pages), f"{source}: page {first} not read: {reason}{more}", first)
     return FileResult(source, tuple(pages))
 
 
@@ -66,8 +85,24 @@ worker_classifier: Classifier | None = None
 worker_pair_reader: Classifier | None = None
 
 
-def start_worker(model: Path | None, read_pairs: bool) -> None:
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this worker within a second of its parent's death, however it died (SIGKILL
+    included): an orphaned reader would hold its memory for as long as it liked."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="digitscan-parent-watch", daemon=True).start()
+
+
+def start_worker(model: Path | None, read_pairs: bool, parent: int) -> None:
     global worker_classifier, worker_pair_reader
+    exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     cv2.setNumThreads(1)
     reuse_page_buffers()
@@ -95,7 +130,10 @@ def scan_parallel(
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            workers, mp_context=context, initializer=start_worker, initargs=(model, options.read_pairs)
+            workers,
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(model, options.read_pairs, os.getpid()),
         )
 
     pool = new_pool()
@@ -127,9 +165,14 @@ def scan_parallel(
                 submit(next_source)
             yield result
     except BaseException:  # Ctrl-C, SIGTERM, or the consumer stopped early: end the workers now
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
             process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(5)
+        # Waiting for the pool's own thread here, not at interpreter exit, where a signal
+        # arriving in its atexit hook would print a traceback.
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)  # all done: let the workers exit cleanly
 
@@ -181,8 +224,19 @@ def run_batch(
     inputs = find_inputs(paths)
     if not inputs.files and not inputs.unreadable:
         raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
-    if options.annotate_dir is not None:
-        options.annotate_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {"--out": Path(str(out_file)), "--errors": errors_file}
+    outputs.update({"--annotate": options.annotate_dir, "--crops": crops_dir})
+    chosen = {
+        option: path
+        for option, path in outputs.items()
+        if path is not None and not (option == "--out" and to_stdout)
+    }
+    refuse_inputs_as_outputs(chosen, inputs.files, [p for p in paths if Path(p).is_dir()])
+    if errors_file is not None:
+        check_writable_file("--errors", errors_file)
+    for option in ("--annotate", "--crops"):
+        if option in chosen:
+            check_writable_folder(option, chosen[option])
     failures: list[Failure] = []
 
     def failed(failure: Failure) -> None:

@@ -7,6 +7,9 @@ is installed or a .keras model is asked for.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -44,12 +47,29 @@ class Label:
         return "?" if self.digit is None else str(self.digit)
 
 
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Native libraries' own lines on file descriptor 2 dropped for the duration: digitscan
+    speaks to its users through its messages, one line per problem."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class LiteRTClassifier:
     def __init__(self, path: Path, threads: int | None = None) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         try:
             self.interpreter = Interpreter(model_path=str(path), num_threads=threads or 1)
+            with native_stderr_silenced():  # LiteRT's "INFO: Created ... delegate" on the first allocation
+                self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{path}: not a LiteRT model ({exc})") from None
         given, answer = self.interpreter.get_input_details()[0], self.interpreter.get_output_details()[0]

@@ -79,18 +79,26 @@ def train(
     pairs_per_epoch: Annotated[
         int, typer.Option(min=1, help="Pairs made afresh each epoch (--pairs).")
     ] = 100_000,
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            help="A datasets folder with usps/, optdigits/ and orand-car-a/ (../shared/datasets): "
+            "their training parts are added, their validation parts scored each epoch."
+        ),
+    ] = None,
 ) -> None:
     """Train the CNN on augmented MNIST plus generated non-digits (or, with --pairs, the
     touching-pair reader on pairs of MNIST digits); write Keras and LiteRT models."""
     from digitscan.data import load_mnist, subset
+    from digitscan.sources import load_sources
     from digitscan.training.train import EpochReport, train_pairs
     from digitscan.training.train import train as run_training
 
     def report(epoch: EpochReport) -> None:
+        held_out = "  ".join(f"{name} {value:.4f}" for name, value in epoch.held_out.items())
         err.print(
             f"epoch {epoch.epoch}/{epoch.epochs}  loss {epoch.loss:.4f}  "
-            f"train acc {epoch.train_accuracy:.4f}  test acc {epoch.test_accuracy:.4f}  "
-            f"{epoch.seconds:.0f}s",
+            f"train acc {epoch.train_accuracy:.4f}  {held_out}  {epoch.seconds:.0f}s",
             highlight=False,
         )
 
@@ -101,6 +109,7 @@ def train(
         raise fail(UsageError("--extra and --base-model are for the digit classifier, not with --pairs"))
     try:
         mnist = subset(load_mnist(data), limit)
+        sources = load_sources(real) if real else None
         if pairs:
             result = train_pairs(
                 mnist,
@@ -110,6 +119,7 @@ def train(
                 batch_size=batch_size,
                 per_epoch=pairs_per_epoch,
                 on_epoch=report,
+                real=sources,
             )
         else:
             extra_crops = oversampled(*read_corrected_crops(extra), len(mnist.x_train)) if extra else None
@@ -122,6 +132,7 @@ def train(
                 extra=extra_crops,
                 base_model=base_model,
                 on_epoch=report,
+                real=sources,
             )
     except DigitscanError as error:
         raise fail(error) from None
@@ -132,20 +143,34 @@ def train(
     )
 
 
-def score_run(truth: Path, results: Path, json_output: bool) -> None:
+def score_run(
+    truth: Path, results: Path, json_output: bool, plot: Path | None, min_confidence: float
+) -> None:
     import json
 
-    from digitscan.evaluate import read_fields, score_forms
-    from digitscan.report import form_table
+    from digitscan.evaluate import (
+        TRADEOFF_THRESHOLDS,
+        plot_tradeoff,
+        read_fields,
+        review_tradeoff,
+        score_forms,
+    )
+    from digitscan.report import form_table, tradeoff_table
 
+    thresholds = sorted({*TRADEOFF_THRESHOLDS, min_confidence})
     try:
-        score = score_forms(read_fields(truth), read_fields(results))
+        truth_fields, result_fields = read_fields(truth), read_fields(results)
+        score = score_forms(truth_fields, result_fields)
+        points = review_tradeoff(truth_fields, result_fields, thresholds)
+        if plot is not None:
+            plot_tradeoff(points, min_confidence, plot)
     except DigitscanError as error:
         raise fail(error) from None
     if json_output:
-        print(json.dumps(score.as_dict()))
+        print(json.dumps({**score.as_dict(), "tradeoff": [p.__dict__ for p in points]}))
     else:
         out.print(form_table(score))
+        out.print(tradeoff_table(points, min_confidence))
 
 
 def score_pair_reader(data: Path | None, model: Path | None, count: int, json_output: bool) -> None:
@@ -200,6 +225,15 @@ def evaluate(
         bool,
         typer.Option("--pairs", help="Score the touching-pair reader (or --model) on held-out MNIST pairs."),
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --truth: draw wrong-among-accepted against share accepted over thresholds (PNG)."
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="With --truth: the threshold marked as the default.")
+    ] = DEFAULT_MIN_CONFIDENCE,
 ) -> None:
     """Score a model on MNIST and generated non-digits, or (--truth) a run's CSV against form truth."""
     import json
@@ -209,7 +243,7 @@ def evaluate(
     if truth is not None or results is not None:
         if truth is None or results is None:
             raise fail(UsageError("form scoring needs both --truth TRUTH.csv and a RESULTS.csv"))
-        score_run(truth, results, json_output)
+        score_run(truth, results, json_output, plot, min_confidence)
         return
     if pairs:
         score_pair_reader(data, model, limit or 10_000, json_output)
@@ -341,6 +375,7 @@ def run(
         resumable = "" if out_file in (None, "-") else f"; rerun with --resume to continue into {out_file}"
         err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the batch is written: nothing left to stop cleanly
     tally.errors = len(failures)
     if not quiet:
         err.print(summary_panel(tally, time.perf_counter() - started))
@@ -409,10 +444,11 @@ def samples(
 
 def main() -> None:
     reuse_page_buffers()  # this process is ours: pages read in it reuse each other's buffers
-    # File names need not be UTF-8: show undecodable bytes escaped rather than crash on them.
-    for stream in (sys.stdout, sys.stderr):
+    # File names need not be UTF-8: rows on stdout carry their bytes as they are (as in --out),
+    # messages on stderr show them escaped; neither crashes on them.
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
         if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors=errors)
     try:
         app()
     except KeyboardInterrupt:

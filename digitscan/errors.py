@@ -33,6 +33,11 @@ class InputFileError(DigitscanError):
         self.reason = reason
 
 
+class PageRefused(DigitscanError):
+    """A page that is no form (noise, a dithered photo): refused before its cost explodes.
+    The file's other pages are still read; `read_file` names the file and page."""
+
+
 class DatasetError(InputFileError):
     """A missing, truncated or malformed MNIST file."""
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from digitscan.containers import PageReading
+from digitscan.output import NAME_ERRORS
 
 GOOD = (40, 160, 40)  # BGR
 REVIEW = (0, 110, 255)
@@ -127,7 +128,7 @@ class CropWriter:
         index = folder / "index.csv"
         fresh = not (append and index.exists())
         self.stream = index.open(
-            "w" if fresh else "a", encoding="utf-8", errors="backslashreplace", newline=""
+            "w" if fresh else "a", encoding="utf-8", errors=NAME_ERRORS, newline=""
         )
         self.writer = csv.writer(self.stream, lineterminator="\r\n")
         if fresh:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mmap
 import os
-import struct
+import stat
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,14 +14,15 @@ import cv2
 import numpy as np
 
 from digitscan.errors import InputFileError, UsageError
+from digitscan.formats import BIGTIFF, JPEG, PDF, TIFF, UnknownFormat, page_sizes, sniff
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
 DEFAULT_MAX_PIXELS = 200_000_000  # an A0 poster at 600 dpi is ~140 Mpx; 30000x30000 is not a scan
 DEFAULT_DPI = 300
-JPEG_MAGIC = b"\xff\xd8"
-TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
+# Decoders speak through digitscan's errors (one line per bad file), not their own warnings.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,72 +103,6 @@ def find_inputs(paths: list[str]) -> Inputs:
     return Inputs(tuple(files), tuple(skipped), tuple(unreadable))
 
 
-def header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from an image header without decoding pixels; None if unknown."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data[:2] == b"BM" and len(data) >= 26:
-        width, height = struct.unpack("<ii", data[18:26])
-        return abs(width), abs(height)
-    if data.startswith(JPEG_MAGIC):
-        return jpeg_size(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return webp_size(data)
-    if data[:4] in TIFF_MAGICS:
-        return tiff_size(data)
-    return None
-
-
-def tiff_size(data: bytes) -> tuple[int, int] | None:
-    """ImageWidth and ImageLength of a TIFF's first page, from its first directory."""
-    order = "<" if data[:2] == b"II" else ">"
-    try:
-        (offset,) = struct.unpack(order + "I", data[4:8])
-        (entries,) = struct.unpack(order + "H", data[offset : offset + 2])
-        size: dict[int, int] = {}
-        for index in range(entries):
-            entry = data[offset + 2 + 12 * index : offset + 14 + 12 * index]
-            tag, kind = struct.unpack(order + "HH", entry[:4])
-            if tag in (256, 257):
-                size[tag] = struct.unpack(
-                    order + ("H" if kind == 3 else "I"), entry[8 : 10 if kind == 3 else 12]
-                )[0]
-    except struct.error:
-        return None
-    return (size[256], size[257]) if len(size) == 2 else None
-
-
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
-    offset = 2
-    while offset + 9 < len(data):
-        if data[offset] != 0xFF:
-            offset += 1
-            continue
-        marker = data[offset + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            offset += 2
-            continue
-        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
-            return width, height
-        offset += 2 + length
-    return None
-
-
-def webp_size(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8X" and len(data) >= 30:
-        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if chunk == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
-
-
 def check_pixels(name: str, width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise InputFileError(
@@ -188,42 +125,71 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def decode_images(name: str, data: bytes, max_pixels: int) -> list[np.ndarray]:
-    size = header_size(data)
-    if size is not None:
-        check_pixels(name, *size, max_pixels)
-    buffer = np.frombuffer(data, np.uint8)
+def decode_images(name: str, data: mmap.mmap | bytes, kind: str, max_pixels: int) -> Iterator[np.ndarray]:
+    """The pages of an image file, one at a time, each checked against the limit from its
+    header before it is decoded (every page of a TIFF, not only the first)."""
     try:
-        if data[:4] in TIFF_MAGICS:
-            ok, images = cv2.imdecodemulti(buffer, cv2.IMREAD_UNCHANGED)
-            images = list(images) if ok else []
+        sizes = page_sizes(kind, data)
+    except UnknownFormat as exc:
+        raise InputFileError(name, str(exc)) from None
+    for width, height in sizes:
+        check_pixels(name, width, height, max_pixels)
+    buffer = np.frombuffer(data, np.uint8)  # the mapped file itself, not a copy
+    try:
+        for index in range(len(sizes)):
+            yield decode_page(name, buffer, kind, index, len(sizes), max_pixels)
+    finally:
+        del buffer  # the map is closed only once no array looks into it
+
+
+def decode_page(
+    name: str, buffer: np.ndarray, kind: str, index: int, pages: int, max_pixels: int
+) -> np.ndarray:
+    try:
+        if kind in (TIFF, BIGTIFF):
+            ok, images = cv2.imdecodemulti(buffer, cv2.IMREAD_UNCHANGED, range=(index, index + 1))
+            image = images[0] if ok and images else None
         else:
             # A JPEG has no alpha and 8-bit samples: decoding straight to grey skips colour
             # conversion (a third of its decode time on a colour scan).
-            flags = cv2.IMREAD_GRAYSCALE if data.startswith(JPEG_MAGIC) else cv2.IMREAD_UNCHANGED
-            image = cv2.imdecode(buffer, flags)
-            images = [] if image is None else [image]
+            image = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE if kind == JPEG else cv2.IMREAD_UNCHANGED)
     except cv2.error as exc:
         raise InputFileError(name, f"cannot decode image ({str(exc).strip().splitlines()[-1]})") from None
-    if not images:
-        raise InputFileError(name, "not a readable image (corrupt, truncated or of another type)")
-    for image in images:
-        check_pixels(name, image.shape[1], image.shape[0], max_pixels)
-    return images
+    if image is None:
+        where = f" (page {index + 1})" if pages > 1 else ""
+        raise InputFileError(name, f"not a readable {kind}{where}: corrupt or truncated")
+    check_pixels(name, image.shape[1], image.shape[0], max_pixels)
+    return image
 
 
-def render_pdf(name: str, path: Path, dpi: float, max_pixels: int) -> Iterator[Page]:
+PDF_ERRORS = {
+    "FPDF_ERR_FILE": "cannot open PDF (file not found or unreadable)",
+    "FPDF_ERR_FORMAT": "cannot open PDF (damaged, or not a PDF)",
+    "FPDF_ERR_SECURITY": "PDF uses an unsupported security handler",
+}
+
+
+def pdf_error(exc: Exception, encrypted: bool) -> str:
+    """What went wrong opening a PDF. PDFium's last error outlives the file it was set for, so
+    "password" is believed only of a file whose trailer asks for one (/Encrypt)."""
+    import pypdfium2.raw as pdfium_c
+
+    code = getattr(exc, "err_code", None)
+    if encrypted:
+        return "encrypted PDF (password protected)"
+    for constant, message in PDF_ERRORS.items():
+        if code == getattr(pdfium_c, constant):
+            return message
+    return "cannot open PDF (damaged, or not a PDF)"
+
+
+def render_pdf(name: str, path: Path, encrypted: bool, dpi: float, max_pixels: int) -> Iterator[Page]:
     import pypdfium2 as pdfium
 
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        reason = (
-            "encrypted PDF (password protected)"
-            if "password" in str(exc).lower()
-            else f"cannot open PDF ({exc})"
-        )
-        raise InputFileError(name, reason) from None
+        raise InputFileError(name, pdf_error(exc, encrypted)) from None
     try:
         if len(document) == 0:
             raise InputFileError(name, "PDF has no pages")
@@ -240,26 +206,51 @@ def render_pdf(name: str, path: Path, dpi: float, max_pixels: int) -> Iterator[P
         document.close()
 
 
-def read_bytes(name: str, path: Path) -> bytes:
+FILE_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+}
+
+
+@contextmanager
+def mapped(name: str, path: Path) -> Iterator[mmap.mmap]:
+    """The file mapped read-only: pages of it are read only where a header check or a decoder
+    looks, so a huge file is never copied into memory to be checked. Refuses what is not a
+    regular file (a FIFO would block, a device never end) before opening it."""
     try:
-        if path.stat().st_size == 0:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise InputFileError(name, f"is {kind}, not an image file")
+        if info.st_size == 0:
             raise InputFileError(name, "empty file (0 bytes)")
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except PermissionError:
         raise InputFileError(name, "permission denied") from None
-    except IsADirectoryError:
-        raise InputFileError(name, "is a folder, not a file") from None
-    except OSError as exc:
-        raise InputFileError(name, f"cannot read ({exc.strerror or exc})") from None
+    except (ValueError, OSError) as exc:
+        raise InputFileError(name, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        yield view
+    finally:
+        with suppress(BufferError):  # an error's traceback may still hold an array on the map:
+            view.close()  # then it is unmapped when that goes
 
 
 def load_pages(name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Page]:
-    """Yield the pages of one file, one at a time (multi-page TIFFs and PDFs too)."""
-    path = Path(name)
-    if path.suffix.lower() in PDF_SUFFIXES:
-        read_bytes(name, path)  # same checks (exists, readable, not empty) as images
-        yield from render_pdf(name, path, dpi, max_pixels)
-        return
-    data = read_bytes(name, path)
-    for number, image in enumerate(decode_images(name, data, max_pixels), start=1):
-        yield Page(name, number, to_gray(image))
+    """Yield the pages of one file, one at a time (multi-page TIFFs and PDFs too). What the
+    file is comes from its first bytes, not its name; every page's size from its header."""
+    with mapped(name, Path(name)) as data:
+        try:
+            kind = sniff(data[:32])
+        except UnknownFormat as exc:
+            raise InputFileError(name, str(exc)) from None
+        if kind == PDF:
+            encrypted = data.find(b"/Encrypt") >= 0
+            yield from render_pdf(name, Path(name), encrypted, dpi, max_pixels)
+            return
+        for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
+            yield Page(name, number, to_gray(image))

@@ -93,7 +93,7 @@ def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
 def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> tuple[list[Glyph], float]:
     """Connected components of the ink and their typical height, without dust, huge marks and
     marks touching the page's edge (scanner borders, sheet edges and their shadows)."""
-    labels, boxes = component_boxes(binary)
+    labels, boxes = component_boxes(binary, refuse_crowded=True)
     keep = np.ones(len(boxes), bool)
     keep[edge_labels(labels, outline) - 1] = False
     widths, heights = boxes[:, 2], boxes[:, 3]

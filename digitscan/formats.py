@@ -1,0 +1,146 @@
+"""What a file is, from its first bytes, and the size of every page, from its headers alone.
+
+Nothing here decodes pixels: a file is refused before a decoder allocates anything when its
+kind is unknown or unsupported, or when any of its pages is over the pixel limit. The file's
+name decides nothing (a JPEG 2000 named `.png` is a JPEG 2000).
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+
+PNG, JPEG, TIFF, BIGTIFF, BMP, WEBP, PDF = "PNG", "JPEG", "TIFF", "BigTIFF", "BMP", "WebP", "PDF"
+MAX_TIFF_PAGES = 10_000  # a longer chain of directories is a loop or a hostile file
+# Kinds that a decoder underneath might take but whose sizes we do not check: refused by name.
+UNSUPPORTED = (
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000 codestream"),
+    (b"8BPS", "Photoshop"),
+    (b"\x76\x2f\x31\x01", "OpenEXR"),
+    (b"#?RADIANCE", "Radiance HDR"),
+    (b"\x59\xa6\x6a\x95", "Sun raster"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip archive"),
+)
+
+
+class UnknownFormat(ValueError):
+    """Not a kind digitscan reads; the message says what it is, where known."""
+
+
+def sniff(head: bytes) -> str:
+    """The file's kind from its first 16 bytes or so (PNG, JPEG, TIFF, BigTIFF, BMP, WebP, PDF)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return TIFF
+    if head[:4] in (b"II+\x00", b"MM\x00+"):
+        return BIGTIFF
+    if head.startswith(b"BM"):
+        return BMP
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.lstrip(b"\x00\t\n\r ").startswith(b"%PDF-"):
+        return PDF
+    for magic, name in UNSUPPORTED:
+        if head.startswith(magic):
+            raise UnknownFormat(f"{name} is not a supported format (PNG, JPEG, TIFF, BMP, WebP, PDF)")
+    if head[:2] in (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6"):
+        raise UnknownFormat("PNM is not a supported format (PNG, JPEG, TIFF, BMP, WebP, PDF)")
+    raise UnknownFormat("not an image or PDF (unrecognised content)")
+
+
+def page_sizes(kind: str, data: bytes | mmap.mmap) -> list[tuple[int, int]]:
+    """(width, height) of every page, read from the headers; raises UnknownFormat when they
+    cannot be read (a truncated or malformed header is refused, not decoded to find out)."""
+    view = data  # slices of an mmap are small bytes copies: no buffer stays exported
+    try:
+        if kind == PNG:
+            return [struct.unpack(">II", view[16:24])]
+        if kind == BMP:
+            width, height = struct.unpack("<ii", view[18:26])
+            return [(abs(width), abs(height))]
+        if kind == JPEG:
+            return [jpeg_size(view)]
+        if kind == WEBP:
+            return [webp_size(view)]
+        if kind in (TIFF, BIGTIFF):
+            return tiff_sizes(view, big=kind == BIGTIFF)
+    except struct.error:
+        raise UnknownFormat(f"{kind} header truncated") from None
+    raise UnknownFormat(f"no size check for {kind}")
+
+
+def jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
+    offset = 2
+    while offset + 9 < len(data):
+        if data[offset] != 0xFF:
+            offset += 1
+            continue
+        marker = data[offset + 1]
+        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:
+            offset += 1 if marker == 0xFF else 2
+            continue
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
+            return width, height
+        offset += 2 + length
+    raise UnknownFormat("JPEG has no frame header (truncated or corrupt)")
+
+
+def webp_size(data: bytes | mmap.mmap) -> tuple[int, int]:
+    chunk = bytes(data[12:16])
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L":
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    raise UnknownFormat("WebP header not understood")
+
+
+TIFF_SHORT, TIFF_LONG, TIFF_LONG8 = 3, 4, 16
+IMAGE_WIDTH, IMAGE_LENGTH = 256, 257
+
+
+def tiff_sizes(data: bytes | mmap.mmap, big: bool) -> list[tuple[int, int]]:
+    """ImageWidth and ImageLength of every directory (page) in a TIFF or BigTIFF."""
+    order = "<" if bytes(data[:2]) == b"II" else ">"
+    offset_format, count_format, entry_size = ("Q", "Q", 20) if big else ("I", "H", 12)
+    offset_size = struct.calcsize(offset_format)
+    (offset,) = struct.unpack(order + offset_format, data[8:16] if big else data[4:8])
+    sizes: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    while offset:
+        if offset in seen or len(sizes) >= MAX_TIFF_PAGES:
+            raise UnknownFormat("TIFF directories loop or are too many")
+        seen.add(offset)
+        count_size = struct.calcsize(count_format)
+        (entries,) = struct.unpack(order + count_format, data[offset : offset + count_size])
+        start = offset + count_size
+        size: dict[int, int] = {}
+        for index in range(entries):
+            entry = data[start + entry_size * index : start + entry_size * (index + 1)]
+            tag, kind = struct.unpack(order + "HH", entry[:4])
+            if tag in (IMAGE_WIDTH, IMAGE_LENGTH):
+                value = entry[12:] if big else entry[8:]
+                value_format = {TIFF_SHORT: "H", TIFF_LONG: "I", TIFF_LONG8: "Q"}.get(kind)
+                if value_format is None:
+                    raise UnknownFormat("TIFF page size of an unknown type")
+                size[tag] = struct.unpack(order + value_format, value[: struct.calcsize(value_format)])[0]
+        if len(size) != 2:
+            raise UnknownFormat(f"TIFF page {len(sizes) + 1} has no size")
+        sizes.append((size[IMAGE_WIDTH], size[IMAGE_LENGTH]))
+        end = start + entry_size * entries
+        (offset,) = struct.unpack(order + offset_format, data[end : end + offset_size])
+    if not sizes:
+        raise UnknownFormat("TIFF has no pages")
+    return sizes
