@@ -1,0 +1,352 @@
+"""No input exhausts memory, no command destroys data: each case built from a generated file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from digitscan.errors import InputFileError
+from digitscan.output import OutputLock
+from digitscan.pages import load_pages
+from tests.conftest import ENV, blank_page, write_digits
+
+
+def digitscan(*args, cwd=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "digitscan", *args], capture_output=True, timeout=timeout, cwd=cwd, env=ENV
+    )
+
+
+@pytest.fixture
+def forms(tmp_path, mnist):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for number, text in enumerate(["2024", "735", "19"], start=1):
+        page = blank_page(900, 500)
+        write_digits(page, mnist, text, 150, 300, 80, nth=number)
+        cv2.imwrite(str(folder / f"form-{number}.png"), page)
+    return folder
+
+
+def peak_rss_mb(code: str) -> float:
+    """Run `code` in a fresh interpreter and return its peak resident memory in MB."""
+    script = f"{code}\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, check=True
+    )
+    return int(result.stdout.split()[-1]) / 1024
+
+
+def loading_peak_rss_mb(path: Path) -> float:
+    """Peak memory of a fresh interpreter that tries to load `path`'s pages."""
+    return peak_rss_mb(
+        "from digitscan.pages import load_pages\n"
+        f"try: list(load_pages({str(path)!r}))\nexcept Exception: pass"
+    )
+
+
+def refused_with(path: Path, match: str) -> None:
+    with pytest.raises(InputFileError, match=match):
+        list(load_pages(str(path)))
+
+
+# --- data loss and wrong output -------------------------------------------------------------
+
+
+def test_out_naming_an_input_is_refused_and_the_input_kept(forms):
+    target = forms / "form-1.png"
+    before = target.read_bytes()
+    result = digitscan("run", str(forms), "--out", str(target))
+    assert result.returncode == 2
+    assert b"is one of the input files" in result.stderr
+    assert target.read_bytes() == before
+    link = forms.parent / "link.csv"
+    link.symlink_to(target)  # the same file by another name
+    assert digitscan("run", str(forms), "--out", str(link)).returncode == 2
+    assert target.read_bytes() == before
+
+
+def test_output_folders_inside_an_input_folder_are_refused(forms):
+    result = digitscan("run", str(forms), "--annotate", str(forms / "pictures"), "-q")
+    assert result.returncode == 2 and b"inside an input folder" in result.stderr
+
+
+def test_a_second_run_on_the_same_out_is_refused(forms, tmp_path):
+    out = tmp_path / "out.csv"
+    lock = OutputLock(out)  # as a running digitscan holds it
+    try:
+        result = digitscan("run", str(forms), "--out", str(out), "-q")
+        assert result.returncode == 2
+        assert b"another digitscan run is writing it" in result.stderr
+        assert not out.exists()
+    finally:
+        lock.release()
+    assert digitscan("run", str(forms), "--out", str(out), "-q").returncode == 0
+
+
+def test_resume_in_another_format_is_refused(forms, tmp_path):
+    out = tmp_path / "out.csv"
+    assert digitscan("run", str(forms), "--out", str(out), "-q").returncode == 0
+    finished = out.read_bytes()
+    result = digitscan("run", str(forms), "--out", str(out), "--resume", "--format", "jsonl", "-q")
+    assert result.returncode == 2 and b"holds csv rows; rerun with --format csv" in result.stderr
+    assert out.read_bytes() == finished
+    jsonl = tmp_path / "out.jsonl"
+    assert digitscan("run", str(forms), "--out", str(jsonl), "--format", "jsonl", "-q").returncode == 0
+    result = digitscan("run", str(forms), "--out", str(jsonl), "--resume", "-q")
+    assert result.returncode == 2 and b"holds jsonl rows" in result.stderr
+    # A killed run's journal knows its format too.
+    part, journal = tmp_path / ".half.csv.part", tmp_path / ".half.csv.journal"
+    part.write_text("file,page\r\n")
+    journal.write_text('{"format": "jsonl"}\n')
+    result = digitscan("run", str(forms), "--out", str(tmp_path / "half.csv"), "--resume", "-q")
+    assert result.returncode == 2 and b"holds jsonl rows" in result.stderr
+
+
+UNUSUAL_NAMES = [
+    b"new\nline.png",
+    b"carriage\rreturn.png",
+    b"bad\xff\xfe.png",
+    b"'quoted.png",
+    b"=formula.png",
+]
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_resume_on_a_finished_result_matches_unusual_names(forms, tmp_path, output_format):
+    source = (forms / "form-1.png").read_bytes()
+    for name in UNUSUAL_NAMES:
+        Path(os.fsdecode(bytes(forms) + b"/" + name)).write_bytes(source)
+    out = tmp_path / f"out.{output_format}"
+    args = ("run", str(forms), "--out", str(out), "--format", output_format, "-q")
+    assert digitscan(*args).returncode == 0
+    finished = out.read_bytes()
+    result = digitscan(*args, "--resume")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == finished  # every file known as done: not one row twice
+    if output_format == "csv":
+        assert b"/bad\xff\xfe.png," in finished  # the name's own bytes, not an escape
+        names = [
+            row[0] for row in csv.reader(io.StringIO(finished.decode("utf-8", "surrogateescape"), newline=""))
+        ]
+        assert sum(n.endswith("new\nline.png") for n in names) == 1
+
+
+# --- memory before the pixel limit ----------------------------------------------------------
+
+
+def tiff_pages(sizes: list[tuple[int, int]], big: bool = False) -> bytes:
+    """A little-endian TIFF (or BigTIFF) whose directories claim these page sizes, no pixels."""
+    if big:  # version 43, 8-byte offsets, first directory at 16
+        out, count_format, entry_format, offset_format = (
+            bytearray(b"II+\x00\x08\x00\x00\x00"),
+            "<Q",
+            "<HHQQ",
+            "<Q",
+        )
+        out += struct.pack("<Q", 16)
+    else:
+        out, count_format, entry_format, offset_format = bytearray(b"II*\x00"), "<H", "<HHII", "<I"
+        out += struct.pack("<I", 8)
+    for index, (width, height) in enumerate(sizes):
+        directory = struct.pack(count_format, 2)
+        directory += struct.pack(entry_format, 256, 4, 1, width) + struct.pack(
+            entry_format, 257, 4, 1, height
+        )
+        last = index + 1 == len(sizes)
+        following = 0 if last else len(out) + len(directory) + struct.calcsize(offset_format)
+        out += directory + struct.pack(offset_format, following)
+    return bytes(out)
+
+
+def test_every_tiff_page_is_checked_before_decoding(tmp_path):
+    bomb = tmp_path / "second-page-huge.tif"
+    bomb.write_bytes(tiff_pages([(100, 100), (25000, 25000)]))
+    refused_with(bomb, "25000x25000 pixels is over the limit")
+    assert loading_peak_rss_mb(bomb) < 300
+
+
+def test_bigtiff_is_recognised_and_checked(tmp_path):
+    bomb = tmp_path / "big.tif"
+    bomb.write_bytes(tiff_pages([(30000, 30000)], big=True))
+    refused_with(bomb, "30000x30000 pixels is over the limit")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x00\x00\x00\x0cjP  \r\n\x87\n" + bytes(100), "JPEG 2000"),
+        (b"GIF89a" + (20000).to_bytes(2, "little") * 2 + bytes(100), "GIF"),
+        (b"P5\n20000 20000\n255\n" + bytes(100), "PNM"),
+    ],
+)
+def test_content_decides_the_format_not_the_name(tmp_path, content, kind):
+    path = tmp_path / "looks-like.png"
+    path.write_bytes(content)
+    refused_with(path, f"{kind} is not a supported format")
+
+
+def test_a_huge_garbage_file_is_refused_without_reading_it(tmp_path):
+    garbage = tmp_path / "garbage.png"
+    with garbage.open("wb") as handle:
+        handle.write(os.urandom(4096))
+        handle.truncate(1_500_000_000)  # sparse: 1.5 GB on paper, nothing on disk
+    assert loading_peak_rss_mb(garbage) < 300
+    refused_with(garbage, "not an image or PDF")
+
+
+# --- processes and messages -----------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_exit_when_the_parent_is_killed(forms, tmp_path):
+    for copy in range(12):
+        (forms / f"copy-{copy}.png").write_bytes((forms / "form-1.png").read_bytes())
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "digitscan",
+            "run",
+            str(forms),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+    )
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = children_of(process.pid)
+        time.sleep(0.05)
+    assert workers, "no worker started"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    alive = [
+        pid
+        for pid in workers
+        if Path(f"/proc/{pid}").exists() and "Z" not in (Path(f"/proc/{pid}/stat").read_text().split()[2:3])
+    ]
+    assert not alive, f"orphaned workers still running: {alive}"
+
+
+def zero_page_pdf() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def test_pdf_errors_do_not_leak_from_file_to_file(tmp_path):
+    from tests.test_bulk import encrypted_pdf
+
+    (tmp_path / "a-encrypted.pdf").write_bytes(encrypted_pdf())
+    (tmp_path / "b-empty.pdf").write_bytes(zero_page_pdf())
+    refused_with(tmp_path / "a-encrypted.pdf", "encrypted PDF")
+    with pytest.raises(InputFileError) as error:
+        list(load_pages(str(tmp_path / "b-empty.pdf")))
+    assert "encrypted" not in str(error.value) and "Success" not in str(error.value)
+
+
+def test_one_line_per_bad_file_and_nothing_else(forms, tmp_path):
+    tiff = cv2.imencode(".tif", np.full((300, 300), 200, np.uint8))[1].tobytes()
+    bad = {
+        "truncated.tif": tiff[: len(tiff) // 2],
+        "cut.png": cv2.imencode(".png", blank_page())[1].tobytes()[:300],
+    }
+    for name, data in bad.items():
+        (forms / name).write_bytes(data)
+    result = digitscan("run", str(forms), "--out", str(tmp_path / "o.csv"), "--workers", "2", "-q")
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == len(bad), lines
+    for name in bad:
+        assert sum(name in line for line in lines) == 1
+
+
+def test_unwritable_outputs_are_found_before_reading(forms, tmp_path):
+    started = time.monotonic()
+    result = digitscan(
+        "run", str(forms), "--out", str(tmp_path / "o.csv"), "--errors", "/nonexistent/dir/e.csv"
+    )
+    assert result.returncode == 2 and b"/nonexistent/dir/e.csv: cannot write here" in result.stderr
+    assert not (tmp_path / "o.csv").exists() and time.monotonic() - started < 30
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = digitscan("run", str(forms), "--annotate", str(blocker / "sub"), "-q")
+    assert result.returncode == 2 and b"cannot create --annotate folder" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_named_as_one(tmp_path):
+    fifo = tmp_path / "x.png"
+    os.mkfifo(fifo)
+    refused_with(fifo, "is a FIFO")
+
+
+# --- cost of hostile pages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["salt-and-pepper", "dithered", "speckled"])
+def test_a_noise_page_is_refused_quickly_with_no_strings(tmp_path, kind):
+    rng = np.random.default_rng(0)
+    if kind == "salt-and-pepper":
+        page = np.where(rng.random((2338, 1654)) < 0.5, 0, 255).astype(np.uint8)
+    elif kind == "dithered":
+        rows, cols = np.mgrid[0:2338, 0:1654]
+        picture = 128 + 100 * np.sin(cols / 200) * np.cos(rows / 150)
+        page = np.where(picture > rng.random(picture.shape) * 255, 255, 0).astype(np.uint8)
+    else:
+        page = np.full((2338, 1654), 235, np.uint8)
+        page[rng.random(page.shape) < 0.05] = 0
+    path = tmp_path / f"{kind}.png"
+    cv2.imwrite(str(path), page)
+    started = time.monotonic()
+    result = digitscan("run", str(path), "--workers", "1", "-q")
+    assert result.returncode == 1
+    assert result.stdout.decode().count("\n") == 1  # the header alone: no strings
+    assert b"page 1 not read" in result.stderr and b"not a form" in result.stderr
+    assert time.monotonic() - started < 20  # a few seconds with start-up; was 20 s to 37 s a page
+
+
+def test_a_refused_page_does_not_lose_the_files_other_pages(tmp_path, mnist):
+    form = blank_page(900, 500)
+    write_digits(form, mnist, "512", 150, 300, 80)
+    noise = np.where(np.random.default_rng(1).random((500, 900)) < 0.5, 0, 255).astype(np.uint8)
+    path = tmp_path / "mixed.tif"
+    cv2.imwritemulti(str(path), [noise, form])
+    result = digitscan("run", str(path), "-q")
+    assert result.returncode == 1
+    assert b",2,1,512," in result.stdout  # page 2 read
+    assert b"page 1 not read" in result.stderr
