@@ -5,7 +5,8 @@
 Each file is read by `digitscan run FILE --workers 1` (the page is read in the one process,
 so its peak RSS is the reader's, model and runtime included); the table gives its peak RSS
 (VmHWM, read until it exits: exact but for its last few milliseconds), wall time, exit code
-and the one line it printed. A normal form page is the baseline. Nothing here is kept unless --keep names a folder.
+and the one line it printed. A normal form page is the baseline. Nothing here is kept
+unless --keep names a folder.
 """
 
 from __future__ import annotations
