@@ -61,3 +61,23 @@ def test_a_turned_page_reads_as_upright(classifier, degrees):
     ]
     for box, string in zip(back, upright.strings, strict=True):
         assert np.allclose(box, tuple(string.box.__dict__.values()), atol=3)
+
+
+def with_exif_orientation(jpeg: bytes, orientation_tag: int) -> bytes:
+    """A JPEG with an APP1 EXIF segment holding only the Orientation tag (0x0112)."""
+    ifd = (1).to_bytes(2, "little") + (0x0112).to_bytes(2, "little") + (3).to_bytes(2, "little")
+    ifd += (1).to_bytes(4, "little") + orientation_tag.to_bytes(2, "little") + bytes(2) + bytes(4)
+    exif = b"Exif\x00\x00" + b"II*\x00" + (8).to_bytes(4, "little") + ifd
+    return jpeg[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + jpeg[2:]
+
+
+def test_exif_orientation_of_photos_is_honoured(tmp_path):
+    import cv2
+
+    image = np.full((100, 200), 230, np.uint8)
+    image[:20, :40] = 0  # a mark at the top left
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(with_exif_orientation(cv2.imencode(".jpg", image)[1].tobytes(), 6))  # turn 90 clockwise
+    page = next(load_pages(str(photo)))
+    assert page.image.shape == (200, 100)
+    assert page.image[:40, -20:].mean() < 60  # the mark is now at the top right
