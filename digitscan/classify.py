@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from digitscan.calibration import load_calibration
 from digitscan.errors import ModelError
 
 NOT_DIGIT = 10
@@ -28,9 +29,15 @@ CHECKOUT_MODELS = Path(__file__).parent.parent / "models"  # in a source checkou
 
 class Classifier(Protocol):
     """Anything that maps (N, rows, columns) uint8 crops to (N, classes) probabilities: the
-    digit classifier 28x28 crops to 11 classes, the pair reader 28x56 crops to 101."""
+    digit classifier 28x28 crops to 11 classes, the pair reader 28x56 crops to 101. Shipped
+    models also carry the `temperature` that calibrates the probabilities they report
+    (`calibration`); a classifier without one reports its own."""
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray: ...
+
+
+def reporting_temperature(classifier: Classifier) -> float:
+    return float(getattr(classifier, "temperature", 1.0))
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class LiteRTClassifier:
         self.classes = int(answer["shape"][-1])
         self.batch = 0
         self.path = path
+        self.temperature = load_calibration(path).temperature
 
     # Small batches keep the activations in cache: on MNIST, one thread, 10,700 crops/s in
     # batches of 16 against 9,300 in batches of 64, the same probabilities.
@@ -108,6 +116,7 @@ class KerasClassifier:
         except (ValueError, OSError) as exc:
             raise ModelError(f"{path}: not a Keras model ({exc})") from None
         self.path = path
+        self.temperature = load_calibration(path).temperature
         self.shape = tuple(self.model.input_shape[1:])
         self.classes = int(self.model.output_shape[-1])
 
@@ -183,6 +192,13 @@ def labels_from_probabilities(probabilities: np.ndarray, not_digit_odds: float =
         else:
             labels.append(Label(best, float(row[best]), second, float(row[second])))
     return labels
+
+
+def recalibrated(label: Label, probabilities: np.ndarray) -> Label:
+    """The same decision (digit, or "not a digit", and second choice) with its confidences
+    read from `probabilities`: calibrated ones, once every decision is made."""
+    shown = NOT_DIGIT if label.digit is None else label.digit
+    return Label(label.digit, float(probabilities[shown]), label.second, float(probabilities[label.second]))
 
 
 def classify_crops(classifier: Classifier, crops: np.ndarray, chunk: int = 64) -> np.ndarray:

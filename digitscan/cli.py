@@ -143,6 +143,44 @@ def train(
     )
 
 
+@app.command()
+def calibrate(
+    real: Annotated[
+        Path,
+        typer.Option(help="A datasets folder with usps/, optdigits/ and orand-car-a/ (../shared/datasets)."),
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="The model to calibrate. Default: the shipped classifier.")
+    ] = None,
+) -> None:
+    """Fit the temperature that makes the classifier's confidence mean what it says, on the
+    sources' validation parts; write it beside the model (NAME.calibration.json)."""
+    import numpy as np
+
+    from digitscan.calibration import fit_on_sources
+    from digitscan.classify import classify_crops, default_model_path, load_classifier
+    from digitscan.report import calibration_table
+    from digitscan.sources import load_sources, split
+
+    try:
+        path = model or default_model_path()
+        classifier = load_classifier(path)
+        held_out = {}
+        for source in load_sources(real):
+            part = split(source)[1]
+            held_out[source.name] = (classify_crops(classifier, part.images), part.labels.astype(np.int64))
+        calibration, report = fit_on_sources(held_out)
+        written = calibration.save(path)
+    except DigitscanError as error:
+        raise fail(error) from None
+    except OSError as error:
+        raise fail(
+            UsageError(f"{error.filename or path}: cannot write ({error.strerror or error})")
+        ) from None
+    out.print(calibration_table(report, calibration.temperature))
+    err.print(f"wrote {written} (temperature {calibration.temperature:.3f})", highlight=False)
+
+
 def score_run(
     truth: Path, results: Path, json_output: bool, plot: Path | None, min_confidence: float
 ) -> None:

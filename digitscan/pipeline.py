@@ -8,7 +8,14 @@ import cv2
 import numpy as np
 
 from digitscan import orientation
-from digitscan.classify import Classifier, classify_crops, labels_from_probabilities
+from digitscan.calibration import with_temperature
+from digitscan.classify import (
+    Classifier,
+    classify_crops,
+    labels_from_probabilities,
+    recalibrated,
+    reporting_temperature,
+)
 from digitscan.containers import ORIENTATION_UNSURE, Box, Digit, DigitString, PageReading
 from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
@@ -159,6 +166,10 @@ def read_candidates(
     in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
     for i, label in zip(unread, in_context, strict=True):
         labels[i] = label
+    # Every decision above used the network's own probabilities; the confidences reported
+    # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
+    calibrated = with_temperature(probabilities, reporting_temperature(classifier))
+    labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
     readings = []
     for index, members in enumerate(grouped, start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from digitscan.calibration import SourceCalibration
 from digitscan.containers import FileResult
 from digitscan.evaluate import FormScore, MnistScore, PairScore, TradeoffPoint
 
@@ -58,6 +59,22 @@ def form_table(score: FormScore) -> Table:
     table.add_row("spurious strings", f"{score.spurious} ({score.spurious_per_page:.2f} per page)")
     table.add_row("fields accepted (not flagged)", f"{score.accepted:.2%}")
     table.add_row("wrong among accepted", f"{score.wrong_among_accepted:.2%}")
+    return table
+
+
+def calibration_table(report: list[SourceCalibration], temperature: float) -> Table:
+    table = Table(title=f"Calibration on validation crops (temperature {temperature:.3f})")
+    for column in ("source", "crops", "NLL before", "NLL after", "ECE before", "ECE after"):
+        table.add_column(column, justify="right")
+    for r in report:
+        table.add_row(
+            r.name,
+            f"{r.crops:,}",
+            f"{r.nll_before:.4f}",
+            f"{r.nll_after:.4f}",
+            f"{r.ece_before:.2%}",
+            f"{r.ece_after:.2%}",
+        )
     return table
 
 
