@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.classify import load_classifier, load_pair_reader
-from digitscan.evaluate import Field, read_fields, score_forms
+from digitscan.evaluate import fields_of, read_fields, score_forms
 from digitscan.pages import Page, find_inputs, load_pages
 from digitscan.pipeline import read_page
 from digitscan.segment.binarize import METHODS
@@ -42,9 +42,7 @@ def main() -> None:
         rows = []
         for page in pages:
             reading = read_page(page, classifier, binarization=method, pair_reader=pair_reader)
-            for s in reading.strings:
-                box = s.box
-                rows.append(Field(page.source, page.number, box.x, box.y, box.width, box.height, s.text))
+            rows.extend(fields_of(reading, 0.9))
         seconds = (time.perf_counter() - started) / len(pages)
         score = score_forms(truth, rows)
         print(

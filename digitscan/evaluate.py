@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
-from digitscan.containers import LOW_CONFIDENCE
+from digitscan.containers import LOW_CONFIDENCE, PageReading
 from digitscan.errors import InputFileError, UsageError
 
 
@@ -152,6 +152,24 @@ def read_fields(path: Path) -> list[Field]:
         ) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(path, f"cannot read ({exc})") from None
+
+
+def fields_of(reading: PageReading, min_confidence: float) -> list[Field]:
+    """A page's strings as scored fields, as its CSV rows would give them."""
+    return [
+        Field(
+            reading.source,
+            reading.page,
+            s.box.x,
+            s.box.y,
+            s.box.width,
+            s.box.height,
+            s.text,
+            s.confidence,
+            s.review_reasons(min_confidence),
+        )
+        for s in reading.strings
+    ]
 
 
 def flag_reasons(row: dict[str, str]) -> tuple[str, ...]:

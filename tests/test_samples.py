@@ -4,7 +4,7 @@ reading: 97.75% (87 of 89 fields), 99.56%, no field missed, no spurious string.
 """
 
 from digitscan.api import ScanOptions, scan
-from digitscan.evaluate import Field, read_fields, score_forms
+from digitscan.evaluate import fields_of, read_fields, score_forms
 from digitscan.pages import find_inputs
 from tests.conftest import REPO
 
@@ -16,9 +16,7 @@ def test_samples_read_against_truth(classifier):
     assert all(result.error is None for result in results)
     for result in results:
         for page in result.pages:
-            for string in page.strings:
-                box = string.box
-                rows.append(Field(page.source, page.page, box.x, box.y, box.width, box.height, string.text))
+            rows.extend(fields_of(page, ScanOptions().min_confidence))
     score = score_forms(read_fields(samples / "truth.csv"), rows)
     assert score.pages == 8 and score.fields == 89
     assert score.exact >= 0.97

@@ -34,12 +34,16 @@ def boxes_of(binary: np.ndarray) -> np.ndarray:
 MAX_COMPONENTS_PER_MEGAPIXEL = 1500
 # Forms are 2-3% ink once thresholded; noise and dithered pictures about half.
 MAX_INK_SHARE = 0.3
+# Both limits are for pages: a snippet of one field (a cheque amount 40 px high) can be
+# a third ink and hold dozens of marks in a few thousand pixels, and costs nothing to read.
+PAGE_PIXELS = 1_000_000
+MIN_COMPONENTS_TO_REFUSE = 2000  # forms measured at most ~450
 
 
 def refuse_noise(binary: np.ndarray) -> None:
     """Raise PageRefused for a page far inkier than any form: checked before any costly stage."""
     share = cv2.countNonZero(binary) / max(1, binary.size)
-    if share > MAX_INK_SHARE:
+    if binary.size >= PAGE_PIXELS and share > MAX_INK_SHARE:
         raise PageRefused(f"{share:.0%} of the page is ink: noise, a photo or a dithered image, not a form")
 
 
@@ -49,7 +53,8 @@ def component_boxes(binary: np.ndarray, refuse_crowded: bool = False) -> tuple[n
     components than a form has is refused (PageRefused) before its contours are traced."""
     count, labels = cv2.connectedComponents(binary, connectivity=8)
     per_megapixel = (count - 1) / max(1e-6, binary.size / 1e6)
-    if refuse_crowded and per_megapixel > MAX_COMPONENTS_PER_MEGAPIXEL:
+    crowded = count - 1 > MIN_COMPONENTS_TO_REFUSE and per_megapixel > MAX_COMPONENTS_PER_MEGAPIXEL
+    if refuse_crowded and crowded:
         raise PageRefused(
             f"{count - 1:,} separate marks ({per_megapixel:,.0f} a megapixel, forms have ~100): "
             "noise or a dithered image, not a form"
