@@ -123,18 +123,26 @@ class OutputLock:
 
     def __init__(self, target: Path) -> None:
         self.path = target.with_name(f".{target.name}.lock")
-        self.handle = self.path.open("a")
         try:
             import fcntl
         except ImportError:  # not POSIX: no advisory locks to take
-            return
-        try:
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+            fcntl = None
+        while True:
+            self.handle = self.path.open("a")
+            if fcntl is None:
+                return
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self.handle.close()
+                raise UsageError(
+                    f"{target}: another digitscan run is writing it; let it finish or choose another --out"
+                ) from None
+            # A run that finished unlinks its lock file: what was locked must still be the file
+            # under that name, or a third run could hold a lock of its own at the same time.
+            if self.path.exists() and os.fstat(self.handle.fileno()).st_ino == self.path.stat().st_ino:
+                return
             self.handle.close()
-            raise UsageError(
-                f"{target}: another digitscan run is writing it; let it finish or choose another --out"
-            ) from None
 
     def release(self) -> None:
         if not self.handle.closed:

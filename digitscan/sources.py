@@ -18,6 +18,7 @@ import numpy as np
 
 from digitscan.errors import DatasetError
 from digitscan.normalize import to_mnist
+from digitscan.segment.binarize import binarize
 
 USPS_FILE = Path("usps") / "usps-train.npz"
 OPTDIGITS_FILE = Path("optdigits") / "optdigits-train.npz"
@@ -121,11 +122,13 @@ def read_amounts(folder: Path) -> list[Amount]:
     return amounts
 
 
-def amount_ink(image: np.ndarray) -> np.ndarray:
-    """A scanned amount (dark ink on grey) as an ink mask: Otsu on the lightly blurred scan."""
-    blurred = cv2.GaussianBlur(image, (3, 3), 0)
-    _, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    return mask > 0
+def amount_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
+    """A scanned amount (dark ink on a cheque's patterned grey) as the page stage thresholds
+    it (`segment.binarize`, window as on a page: about 0.8 digit heights), so the classifier
+    learns the crops reading will hand it. (A global Otsu cut took the background pattern for
+    ink on the palest cheques.)"""
+    window = max(15, round(0.8 * digit_height))
+    return binarize(image, window) > 0
 
 
 def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -154,7 +157,7 @@ def load_orand_digits(folder: Path) -> DigitSet:
     amounts = read_amounts(folder)
     crops, labels, groups = [], [], []
     for group, amount in enumerate(amounts):
-        mask = amount_ink(load_image(folder / amount.file))
+        mask = amount_ink(load_image(folder / amount.file), float(np.median([b[3] for b in amount.boxes])))
         for box, digit in zip(amount.boxes, amount.text, strict=True):
             crops.append(to_mnist(box_ink(mask, box)))
             labels.append(int(digit))

@@ -40,9 +40,9 @@ class TrainedModel:
     seconds: float
 
 
-# Real handwriting is a few thousand digits beside MNIST's 60,000: each is seen twice an
-# epoch (freshly augmented each time), so other writers' styles weigh about a quarter.
-REAL_REPEATS = 2
+# Real handwriting is a few thousand digits beside MNIST's 60,000: each is seen three times an
+# epoch (freshly augmented each time), so other writers' styles weigh about a third.
+REAL_REPEATS = 3
 
 
 def real_training_digits(sources: list[DigitSet]) -> tuple[np.ndarray, np.ndarray]:
