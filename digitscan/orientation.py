@@ -104,5 +104,5 @@ def upright_or_upside_down(upright: np.ndarray, upside_down: np.ndarray) -> Verd
         return Verdict(0, False, 0.0)
     margin = certainty(upright) - certainty(upside_down)
     if len(upright) < MIN_TO_TURN:  # a field snippet, a near-empty page: too few marks to act on
-        return Verdict(0, margin <= UNSURE_WITHIN, margin)
+        return Verdict(0, margin < -UNSURE_WITHIN, margin)
     return Verdict(180 if margin < -UNSURE_WITHIN else 0, abs(margin) <= UNSURE_WITHIN, margin)

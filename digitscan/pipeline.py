@@ -28,9 +28,22 @@ LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess whe
 IN_STRING_NOT_DIGIT_ODDS = 0.1
 
 
-def page_dpi(page: Page) -> float:
+# A Letter or A4 page scanned at even 50 dpi is over 400 pixels each way: an image with no
+# resolution and a shorter side may be a snippet of one field, and is measured by its ink.
+SNIPPET_MAX_SIDE = 400
+
+
+def page_dpi(page: Page, binarization: str = "floored") -> float:
+    """The page's resolution: as the file says; for a field snippet (a cheque amount, a box
+    cut by another system) from its handwriting's height; else as if it were a Letter page."""
     if page.dpi:
         return page.dpi
+    shortest = min(page.image.shape[:2])
+    if shortest <= SNIPPET_MAX_SIDE:
+        binary = binarize.binarize(page.image, window=max(15, shortest // 2 | 1), method=binarization)
+        height = rough_glyph_height(binary)
+        if height and shortest < glyphs.SNIPPET * height:
+            return height / TYPICAL_DIGIT_INCHES
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
 
 
@@ -108,7 +121,7 @@ def read_page(
     """Every digit string on one page, in reading order, the page first turned the right way
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts."""
-    dpi = page_dpi(page)
+    dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
     if orientation.is_sideways(glyph_boxes(seen.glyphs)):

@@ -39,9 +39,11 @@ def test_the_classifier_tells_upside_down_and_doubt():
     assert (verdict.turn, verdict.unsure) == (0, False) and verdict.margin == pytest.approx(np.log(11))
     assert orientation.upright_or_upside_down(vague, sure).turn == 180
     assert orientation.upright_or_upside_down(sure, sure).unsure
-    # A snippet of a few marks is never turned on so little evidence, only flagged.
+    # A snippet of a few marks is never turned on so little evidence, only flagged when it
+    # looks turned; a near tie is the rule for a few marks, not a doubt worth a look.
     few = orientation.upright_or_upside_down(vague[:4], sure[:4])
     assert (few.turn, few.unsure) == (0, True)
+    assert not orientation.upright_or_upside_down(sure[:4], sure[:4]).unsure
 
 
 @pytest.mark.parametrize("degrees", [90, 180, 270])

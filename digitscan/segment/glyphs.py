@@ -19,6 +19,7 @@ from digitscan.segment.components import component_boxes
 SPECK = 0.3  # smaller than this share of the glyph height both ways: dust, dots, noise
 MIN_HEIGHT = 0.4  # shorter than this: a dash, a dot, small print; never a digit of a handwritten string
 HUGE = 4.0  # taller than this many glyph heights: a logo, a photo, a page border
+SNIPPET = 3.0  # an image fewer glyph heights high than this holds one line: a field, not a page
 MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke is rejoined
 MERGED_HEIGHT = 1.6
 NARROW = 0.4  # narrower than this (width/height) is one digit; two touching 1s are ~0.45
@@ -91,12 +92,16 @@ def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
 
 
 def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> tuple[list[Glyph], float]:
-    """Connected components of the ink and their typical height, without dust, huge marks and
-    marks touching the page's edge (scanner borders, sheet edges and their shadows)."""
+    """Connected components of the ink and their typical height, without dust, huge marks and,
+    on a page, marks touching its edge (scanner borders, sheet edges and their shadows). An
+    image less than SNIPPET glyph heights high is a snippet of one field (a cheque amount, a
+    box cut out by another system), whose digits may well touch its edges: they stay."""
     labels, boxes = component_boxes(binary, refuse_crowded=True)
     keep = np.ones(len(boxes), bool)
-    keep[edge_labels(labels, outline) - 1] = False
     widths, heights = boxes[:, 2], boxes[:, 3]
+    overall = typical_height(heights, widths)
+    if not overall or min(binary.shape) >= SNIPPET * overall:
+        keep[edge_labels(labels, outline) - 1] = False
     height = typical_height(heights[keep], widths[keep])
     if height == 0:
         return [], 0.0
