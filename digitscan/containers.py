@@ -30,6 +30,7 @@ class Digit:
 UNREAD_MARK = "unread-mark"  # a '?' in the text: a mark no reader could read as a digit
 LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidence
 ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
+INK_LEFT_OUT = "ink-left-out"  # a digit-sized mark beside or inside the string is in no string
 
 
 @dataclass(frozen=True)

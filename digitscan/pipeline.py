@@ -16,7 +16,7 @@ from digitscan.classify import (
     recalibrated,
     reporting_temperature,
 )
-from digitscan.containers import ORIENTATION_UNSURE, Box, Digit, DigitString, PageReading
+from digitscan.containers import INK_LEFT_OUT, ORIENTATION_UNSURE, Box, Digit, DigitString, PageReading
 from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
 
@@ -78,6 +78,7 @@ class Candidates:
     glyphs: list[glyphs.Glyph]
     crops: np.ndarray
     printed: set[int]  # glyphs in lines of type (strings.type_lines): a form's printed titles
+    small: list[glyphs.Glyph]  # marks too short to read (dots, dashes, pieces of a broken digit)
     height: float
     rules: lines.Rules
     angle: float
@@ -106,9 +107,11 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
     rules = lines.find_rules(binary, height)
     binary = lines.remove_rules(binary, rules)
     found, height = glyphs.find_glyphs(binary, outline)
-    found = glyphs.digit_sized(glyphs.merge_broken(found, height), height)
+    merged = glyphs.merge_broken(found, height)
+    found = glyphs.digit_sized(merged, height)
+    small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]
     printed = strings.type_lines(found, rules.sides) if found else set()
-    return Candidates(binary, found, glyphs.crops(found), printed, height, rules, angle, scale)
+    return Candidates(binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale)
 
 
 def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
@@ -183,10 +186,12 @@ def read_candidates(
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
+    left_out = strings.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
     readings = []
-    for index, members in enumerate(grouped, start=1):
+    for index, (members, lacking) in enumerate(zip(grouped, left_out, strict=True), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
-        readings.append(DigitString(index, page_box([found[i] for i in members]), digits, flags))
+        reasons = (*flags, INK_LEFT_OUT) if lacking else flags
+        readings.append(DigitString(index, page_box([found[i] for i in members]), digits, reasons))
     return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
 
 

@@ -25,6 +25,8 @@ UNIFORM_SHARE = 0.9  # ...or runs of 5 or more with this share of marks of one h
 WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
 DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
+BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its line, is beside it
+LEFT_OUT = 0.5  # ...and ink at least this share of the digits' height may be (part of) a digit
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
@@ -140,3 +142,40 @@ def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Rect
     handwriting = float(np.median(digit_heights))
     strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]
     return reading_order(strings, glyphs)
+
+
+def left_out_beside(
+    glyphs: list[Glyph],
+    labels: list[Label],
+    strings: list[list[int]],
+    sides: Sequence[Rect] = (),
+    small: Sequence[Glyph] = (),
+) -> list[bool]:
+    """For each string: whether a mark of half a digit's height or more, inside or beside it on
+    its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
+    a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
+    judged printed text) does not count, nor do dots, commas and dashes (lower than that)."""
+    members = {i for string in strings for i in string}
+    printed: set[int] = set()
+    for run in runs(glyphs, sides):
+        is_digit = [labels[i].digit is not None for i in run]
+        if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
+            printed.update(run)
+    loose = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
+    flags = []
+    for string in strings:
+        digit_height = float(np.median([glyphs[i].height for i in string]))
+        top = min(glyphs[i].y for i in string)
+        bottom = max(glyphs[i].bottom for i in string)
+        left = min(glyphs[i].x for i in string) - BESIDE * digit_height
+        right = max(glyphs[i].right for i in string) + BESIDE * digit_height
+        flags.append(
+            any(
+                mark.height >= LEFT_OUT * digit_height
+                and mark.right > left
+                and mark.x < right
+                and min(bottom, mark.bottom) - max(top, mark.y) >= 0.5 * mark.height
+                for mark in loose
+            )
+        )
+    return flags
