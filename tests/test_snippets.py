@@ -1,0 +1,61 @@
+"""Field snippets (one field cut out, no dpi, digits touching the edges) and ink left out."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from digitscan.containers import INK_LEFT_OUT
+from digitscan.pages import Page
+from digitscan.pipeline import page_dpi, read_image
+from tests.conftest import write_digits
+
+
+def snippet(mnist, parts: list[str], height: int = 40, digit: int = 30, nth: int = 0) -> np.ndarray:
+    """A grey snippet `height` px high with digit groups separated by a thousands dot; the
+    digits reach within a pixel or two of the top and bottom edges."""
+    page = np.full((height, 60 * sum(len(p) for p in parts)), 225, np.uint8)
+    x = 2
+    for number, part in enumerate(parts):
+        boxes = write_digits(page, mnist, part, x, height - 3, digit, gap=0.15, nth=nth + 5 * number)
+        x = boxes[-1][0] + boxes[-1][2] + 4
+        if number < len(parts) - 1:
+            cv2.circle(page, (x + 2, height - 6), 2, 30, -1)  # the thousands dot
+            x += 10
+    return page[:, : x + 2]
+
+
+def test_a_snippet_takes_its_resolution_from_its_ink(mnist):
+    image = snippet(mnist, ["12", "500"])
+    assert abs(page_dpi(Page("s", 1, image)) - 30 / 0.22) < 40  # not a Letter page 6 dpi wide
+
+
+def test_a_40px_snippet_with_a_thousands_dot_reads_as_its_digits(mnist, classifier):
+    image = snippet(mnist, ["12", "500"])
+    assert image.shape[0] == 40
+    reading = read_image(image, classifier)
+    assert "".join(s.text for s in reading.strings) == "12500"
+
+
+def test_a_speck_beside_a_string_keeps_its_digits(mnist, classifier):
+    image = np.pad(snippet(mnist, ["3917"]), ((0, 0), (0, 30)), constant_values=225)
+    cv2.circle(image, (image.shape[1] - 12, 20), 1, 40, -1)
+    reading = read_image(image, classifier)
+    assert [s.text for s in reading.strings] == ["3917"]
+    assert INK_LEFT_OUT not in reading.strings[0].flags  # a speck is no digit left out
+
+
+def test_a_digit_sized_mark_left_out_flags_its_string(mnist, classifier):
+    page = np.full((400, 900), 230, np.uint8)
+    boxes = write_digits(page, mnist, "48", 200, 250, 60, gap=0.3)
+    boxes += write_digits(page, mnist, "21", boxes[-1][0] + boxes[-1][2] + 18, 250, 56, gap=0.3)
+    reading = read_image(page, classifier)
+    assert [s.text for s in reading.strings] == ["4821"] and not reading.strings[0].flags
+    # A mark two thirds of a digit high right after the string, no digit: trimmed from the
+    # string's end as a dash or speck would be, yet large enough to be a digit written small.
+    x = boxes[-1][0] + boxes[-1][2] + 15
+    cv2.line(page, (x, 212), (x + 30, 248), 20, 3)
+    cv2.line(page, (x, 248), (x + 30, 212), 20, 3)
+    reading = read_image(page, classifier)
+    assert [s.text for s in reading.strings] == ["4821"]
+    assert INK_LEFT_OUT in reading.strings[0].review_reasons(0.5)
