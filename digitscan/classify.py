@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from digitscan.calibration import load_calibration
-from digitscan.errors import ModelError
+from digitscan.errors import ModelError, needs_tensorflow
 
 NOT_DIGIT = 10
 MODEL_NAME = "digitscan"
@@ -109,7 +109,10 @@ class LiteRTClassifier:
 
 class KerasClassifier:
     def __init__(self, path: Path) -> None:
-        import keras
+        try:
+            import keras
+        except ImportError:
+            raise needs_tensorflow(f"{path}: a .keras model") from None
 
         try:
             self.model = keras.models.load_model(path)

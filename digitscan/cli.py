@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from digitscan import __version__
-from digitscan.errors import DigitscanError, ExitCode, UsageError
+from digitscan.errors import DigitscanError, ExitCode, UsageError, needs_tensorflow
 from digitscan.memory import reuse_page_buffers
 
 DEFAULT_MIN_CONFIDENCE = 0.9
@@ -28,7 +29,7 @@ out = Console()
 
 
 def fail(error: DigitscanError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
     return typer.Exit(int(error.exit_code))
 
 
@@ -89,6 +90,10 @@ def train(
 ) -> None:
     """Train the CNN on augmented MNIST plus generated non-digits (or, with --pairs, the
     touching-pair reader on pairs of MNIST digits); write Keras and LiteRT models."""
+    try:
+        import tensorflow  # noqa: F401  (training imports it anyway)
+    except ImportError:
+        raise fail(needs_tensorflow("digitscan train")) from None
     from digitscan.data import load_mnist, subset
     from digitscan.sources import load_sources
     from digitscan.training.train import EpochReport, train_pairs
@@ -387,7 +392,7 @@ def run(
         bar.advance(len(result.pages))
 
     def on_failure(failure) -> None:
-        err.print(f"[red]error:[/] {failure[2]}", highlight=False)
+        err.print(f"[red]error:[/] {escape(failure[2])}", highlight=False)
 
     try:
         with bar:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.errors import DatasetError
+from digitscan.errors import DatasetError, needs_tensorflow
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -97,7 +97,10 @@ def checked(arrays: dict[str, np.ndarray], source: Path) -> Mnist:
 def load_mnist(path: str | Path | None = None) -> Mnist:
     """Load MNIST from a folder of IDX files, an .npz, or (no path) keras.datasets."""
     if path is None:
-        from keras.datasets import mnist  # downloads on machines that can
+        try:
+            from keras.datasets import mnist  # downloads on machines that can
+        except ImportError:
+            raise needs_tensorflow("downloading MNIST (no --data)") from None
 
         (x_train, y_train), (x_test, y_test) = mnist.load_data()
         return Mnist(x_train, y_train, x_test, y_test)

@@ -44,3 +44,11 @@ class DatasetError(InputFileError):
 
 class ModelError(DigitscanError):
     exit_code = ExitCode.MODEL
+
+
+TRAIN_EXTRA = 'pip install "digitscan[train]"'
+
+
+def needs_tensorflow(what: str) -> UsageError:
+    """The error for a command that needs the training extra where it is not installed."""
+    return UsageError(f"{what} needs TensorFlow, which reading does without: {TRAIN_EXTRA}")

@@ -83,3 +83,37 @@ def test_evaluate_json_on_mnist(mnist):
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout.strip().splitlines()[-1])
     assert scores["n"] == 500 and 0.98 <= scores["accuracy"] <= 1 and 0 <= scores["rejected"] <= 0.02
+
+
+BLOCK_TENSORFLOW = """
+import sys
+class Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('tensorflow', 'keras'):
+            raise ImportError(f'No module named {name!r}')
+        return None
+sys.meta_path.insert(0, Blocked())
+from digitscan.cli import main
+sys.argv = ['digitscan', *sys.argv[1:]]
+main()
+"""
+
+
+def without_tensorflow(*args):
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_TENSORFLOW, *args], capture_output=True, text=True, env=ENV, timeout=120
+    )
+
+
+def test_train_without_the_extra_is_a_clear_usage_error(tmp_path):
+    result = without_tensorflow("train", "--data", str(tmp_path), "--out", str(tmp_path / "m.keras"))
+    assert result.returncode == 2
+    assert 'pip install "digitscan[train]"' in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reading_needs_no_tensorflow(tmp_path):
+    from tests.conftest import REPO
+
+    result = without_tensorflow("run", str(REPO / "samples" / "form-01.png"), "-q")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") > 5

@@ -287,6 +287,7 @@ def test_one_line_per_bad_file_and_nothing_else(forms, tmp_path):
     bad = {
         "truncated.tif": tiff[: len(tiff) // 2],
         "cut.png": cv2.imencode(".png", blank_page())[1].tobytes()[:300],
+        "[draft] notes.png": b"not an image",  # brackets are no markup in a message
     }
     for name, data in bad.items():
         (forms / name).write_bytes(data)
