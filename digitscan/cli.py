@@ -78,8 +78,18 @@ def train(
         bool, typer.Option("--pairs", help="Train the touching-pair reader instead of the digit classifier.")
     ] = False,
     pairs_per_epoch: Annotated[
-        int, typer.Option(min=1, help="Pairs made afresh each epoch (--pairs).")
+        int,
+        typer.Option(
+            "--per-epoch",
+            "--pairs-per-epoch",
+            min=1,
+            help="Pairs (--pairs) or strings (--lines) made each epoch.",
+        ),
     ] = 100_000,
+    lines: Annotated[
+        bool,
+        typer.Option("--lines", help="Train the string reader (CTC over whole strings); needs --real."),
+    ] = False,
     real: Annotated[
         Path | None,
         typer.Option(
@@ -88,15 +98,16 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Train the CNN on augmented MNIST plus generated non-digits (or, with --pairs, the
-    touching-pair reader on pairs of MNIST digits); write Keras and LiteRT models."""
+    """Train the digit classifier on augmented MNIST (with --real, real handwriting too) and
+    generated non-digits; with --pairs the touching-pair reader, with --lines the string
+    reader. Writes a Keras model and its LiteRT export."""
     try:
         import tensorflow  # noqa: F401  (training imports it anyway)
     except ImportError:
         raise fail(needs_tensorflow("digitscan train")) from None
     from digitscan.data import load_mnist, subset
     from digitscan.sources import load_sources
-    from digitscan.training.train import EpochReport, train_pairs
+    from digitscan.training.train import EpochReport, train_lines, train_pairs
     from digitscan.training.train import train as run_training
 
     def report(epoch: EpochReport) -> None:
@@ -110,12 +121,27 @@ def train(
     from digitscan.inspect import read_corrected_crops
     from digitscan.training.train import oversampled
 
-    if pairs and (extra or base_model):
-        raise fail(UsageError("--extra and --base-model are for the digit classifier, not with --pairs"))
+    if (pairs or lines) and (extra or base_model):
+        raise fail(
+            UsageError("--extra and --base-model are for the digit classifier, not --pairs or --lines")
+        )
+    if lines and real is None:
+        raise fail(UsageError("--lines trains on ORAND-CAR-A's amounts too: give --real DATASETS"))
     try:
         mnist = subset(load_mnist(data), limit)
         sources = load_sources(real) if real else None
-        if pairs:
+        if lines:
+            result = train_lines(
+                mnist,
+                epochs,
+                out_file,
+                real,
+                seed=seed,
+                batch_size=batch_size,
+                per_epoch=pairs_per_epoch,
+                on_epoch=report,
+            )
+        elif pairs:
             result = train_pairs(
                 mnist,
                 epochs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -9,6 +11,8 @@ FIELD = 28
 BOX = 20
 PAIR_FIELD = (28, 56)  # rows, columns: two digits side by side, each at MNIST's scale
 PAIR_BOX = (20, 48)
+LINE_FIELD = (32, 256)  # rows, columns: a digit string for the string reader, up to ~10 digits
+LINE_HEIGHT = 24  # the ink's height in that field: room above and below for a slant
 
 
 def ink_is_dark(image: np.ndarray) -> bool:
@@ -81,3 +85,35 @@ def centred(
     left = min(max(round(field_shape[1] / 2 - com_x), 0), field_shape[1] - new_w)
     field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 255).astype(np.uint8)
     return field
+
+
+@dataclass(frozen=True)
+class LinePlacement:
+    """Where a string's ink went in the string reader's field: field column c shows mask
+    column origin + (c - left) / scale."""
+
+    scale: float
+    left: int
+    origin: int
+
+    def mask_column(self, column: float) -> float:
+        return self.origin + (column - self.left) / self.scale
+
+
+def to_line(mask: np.ndarray) -> tuple[np.ndarray, LinePlacement]:
+    """A string's ink (bool mask, any size) as the string reader's 32x256 field: scaled to
+    LINE_HEIGHT rows (narrower if it would not fit the width), centred vertically, a few
+    columns in from the left."""
+    field = np.zeros(LINE_FIELD, np.uint8)
+    ink = mask_ink(mask)
+    height, width = ink.shape
+    if height == 0 or width == 0:
+        return field, LinePlacement(1.0, 0, 0)
+    left = 4
+    scale = min(LINE_HEIGHT / height, (LINE_FIELD[1] - 2 * left) / width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(ink, (new_w, new_h), interpolation=interpolation)
+    top = (LINE_FIELD[0] - new_h) // 2
+    field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 255).astype(np.uint8)
+    return field, LinePlacement(scale, left, int(np.flatnonzero(mask.any(axis=0))[0]))

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from digitscan.errors import DatasetError
-from digitscan.normalize import to_mnist
+from digitscan.normalize import LINE_FIELD, to_line, to_mnist
 from digitscan.segment.binarize import binarize
 
 USPS_FILE = Path("usps") / "usps-train.npz"
@@ -170,10 +170,15 @@ def split(
     digits: DigitSet, share: float = VALIDATION_SHARE, seed: int = SPLIT_SEED
 ) -> tuple[DigitSet, DigitSet]:
     """(training, validation): a `share` of the groups, drawn with a fixed seed, validates."""
-    groups = np.unique(digits.groups)
-    chosen = np.random.default_rng(seed).permutation(groups)[: round(len(groups) * share)]
-    held = np.isin(digits.groups, chosen)
+    held = held_out(digits.groups, share, seed)
     return digits.take(~held), digits.take(held)
+
+
+def held_out(groups: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Which items validate: those of a `share` of the distinct groups, drawn with `seed`."""
+    distinct = np.unique(groups)
+    chosen = np.random.default_rng(seed).permutation(distinct)[: round(len(distinct) * share)]
+    return np.isin(groups, chosen)
 
 
 def load_sources(root: Path) -> list[DigitSet]:
@@ -184,3 +189,44 @@ def load_sources(root: Path) -> list[DigitSet]:
         load_optdigits(root / OPTDIGITS_FILE),
         load_orand_digits(root / ORAND_FOLDER),
     ]
+
+
+@dataclass(frozen=True)
+class StringSet:
+    """Whole strings of one source as the string reader's fields (N, 32, 256), their digits,
+    and a group per string (the same image groups as the source's digits, so `split` parts
+    them the same way)."""
+
+    fields: np.ndarray
+    texts: tuple[str, ...]
+    groups: np.ndarray
+
+    def take(self, keep: np.ndarray) -> StringSet:
+        return StringSet(
+            self.fields[keep], tuple(np.array(self.texts, dtype=object)[keep]), self.groups[keep]
+        )
+
+
+def load_orand_strings(folder: Path) -> StringSet:
+    """ORAND-CAR-A amounts, each the ink of its digits' span thresholded as the page stage
+    does (separators inside kept: the reader learns to pass over them)."""
+    folder = Path(folder)
+    fields, texts = [], []
+    for amount in read_amounts(folder):
+        heights = [b[3] for b in amount.boxes]
+        mask = amount_ink(load_image(folder / amount.file), float(np.median(heights)))
+        left = min(b[0] for b in amount.boxes)
+        top = min(b[1] for b in amount.boxes)
+        right = max(b[0] + b[2] for b in amount.boxes)
+        bottom = max(b[1] + b[3] for b in amount.boxes)
+        fields.append(to_line(box_ink(mask, (left, top, right - left, bottom - top)))[0])
+        texts.append(amount.text)
+    return StringSet(np.array(fields, np.uint8).reshape(-1, *LINE_FIELD), tuple(texts), np.arange(len(texts)))
+
+
+def split_strings(
+    strings: StringSet, share: float = VALIDATION_SHARE, seed: int = SPLIT_SEED
+) -> tuple[StringSet, StringSet]:
+    """(training, validation) with the same groups held out as `split` holds out of the digits."""
+    held = held_out(strings.groups, share, seed)
+    return strings.take(~held), strings.take(held)

@@ -201,6 +201,56 @@ def train_pairs(
     )
 
 
+def train_lines(
+    mnist: Mnist,
+    epochs: int,
+    out: Path,
+    real_root: Path,
+    seed: int = 0,
+    batch_size: int = 64,
+    per_epoch: int = 60_000,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainedModel:
+    """Train the string reader (`training.lines`) on strings composed afresh each epoch of
+    MNIST training digits and the real sources' training parts, mixed with ORAND-CAR-A's
+    training amounts; scored each epoch by the share of its validation amounts read exactly."""
+    import keras
+
+    from digitscan.sources import load_orand_strings, load_sources, split_strings
+    from digitscan.training.lines import build_line_model, ctc_loss, line_batch, targets_of
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    digits, labels = joined((mnist.x_train, mnist.y_train), real_training_digits(load_sources(real_root)))
+    train_amounts, held_amounts = split_strings(load_orand_strings(Path(real_root) / "orand-car-a"))
+    amounts = (train_amounts.fields, targets_of(list(train_amounts.texts)))
+    held = {"orand-car-a amounts": (held_amounts.fields, targets_of(list(held_amounts.texts)))}
+    return fit_and_export(
+        build_line_model(),
+        lambda: line_batch(per_epoch, rng, digits, labels, amounts),
+        per_epoch,
+        held,
+        epochs,
+        out,
+        batch_size,
+        1e-3,
+        on_epoch,
+        loss=ctc_loss,
+        score=strings_exact,
+    )
+
+
+def strings_exact(model, fields: np.ndarray, targets: np.ndarray) -> float:
+    """Share of strings whose greedy CTC decoding is exactly their digits."""
+    from digitscan.recognize import greedy_decode
+
+    if len(fields) == 0:
+        return 0.0
+    steps = model.predict(fields[..., None], batch_size=256, verbose=0)
+    truth = ["".join(str(d) for d in row if d >= 0) for row in targets]
+    return float(np.mean([greedy_decode(s).text == t for s, t in zip(steps, truth, strict=True)]))
+
+
 def fit_and_export(
     model,
     make_epoch: Callable[[], tuple[np.ndarray, np.ndarray]],
@@ -211,17 +261,22 @@ def fit_and_export(
     batch_size: int,
     learning_rate: float,
     on_epoch: Callable[[EpochReport], None] | None,
+    loss: object = "sparse_categorical_crossentropy",
+    score: Callable[[object, np.ndarray, np.ndarray], float] | None = None,
 ) -> TrainedModel:
     """Fit `model` on a fresh `make_epoch()` each epoch (Adam, cosine-decayed rate), report
-    the accuracy on each `held_out` set after each, and write `out` (.keras) and its LiteRT export."""
+    `score` (default: accuracy) on each `held_out` set after each, and write `out` (.keras)
+    and its LiteRT export."""
     import keras
 
+    score = score or accuracy
     steps = epochs * int(np.ceil(per_epoch / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.01)
+    classifying = loss == "sparse_categorical_crossentropy"
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        optimizer=keras.optimizers.Adam(schedule, clipnorm=None if classifying else 5.0),
+        loss=loss,
+        metrics=["accuracy"] if classifying else [],
     )
     started = time.perf_counter()
     for epoch in range(epochs):
@@ -234,8 +289,8 @@ def fit_and_export(
                     epoch=epoch + 1,
                     epochs=epochs,
                     loss=float(history.history["loss"][-1]),
-                    train_accuracy=float(history.history["accuracy"][-1]),
-                    held_out={name: accuracy(model, *data) for name, data in held_out.items()},
+                    train_accuracy=float(history.history.get("accuracy", [float("nan")])[-1]),
+                    held_out={name: score(model, *data) for name, data in held_out.items()},
                     seconds=time.perf_counter() - epoch_start,
                 )
             )

@@ -1,0 +1,149 @@
+"""The string reader: training data and model.
+
+A handwritten number whose digits run into each other (`000` in one stroke, a 1 leaning
+into a 3) has no cut for the page stage to find; a segmentation-free reader takes the
+string's whole image and emits a digit sequence: a small CNN whose columns each predict a
+digit or "blank", trained with CTC (connectionist temporal classification). CNN-only, no
+recurrent layers: Zhan et al. (ICPR 2018) read 92.2% of ORAND-CAR-A amounts so, and it
+exports to LiteRT and runs on a CPU as simply as the digit classifier.
+
+Strings are composed afresh each epoch from single digits (MNIST and the real sources'
+training parts), touching, overlapping or apart, some with thousands dots and commas, and
+mixed with ORAND-CAR-A's training amounts themselves (real cheques, thresholded as the page
+stage thresholds them).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from digitscan.normalize import LINE_FIELD, to_line
+from digitscan.synth import side_by_side
+
+BLANK = 10  # the CTC blank class: 0-9 are digits
+MAX_DIGITS = 10
+COLUMNS = LINE_FIELD[1] // 4  # the model's time steps: one per 4 field columns
+OVERLAP = (-0.35, 0.3)  # of the digit height: from a clear gap to a third of a digit inside
+HEIGHTS = (24, 60)
+SEPARATOR_SHARE = 0.3  # strings written with thousands separators
+REAL_SHARE = 0.2  # of each batch, real cheque amounts where given
+
+
+def separator(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A thousands dot or comma on the baseline, in a gap a third of a digit wide."""
+    width = max(4, int(height * rng.uniform(0.25, 0.5)))
+    canvas = np.zeros((int(1.25 * height), width), np.float32)
+    x, y = width // 2, int(height * rng.uniform(0.95, 1.08))
+    radius = max(1, int(height * rng.uniform(0.04, 0.08)))
+    if rng.random() < 0.5:
+        cv2.circle(canvas, (x, min(y, canvas.shape[0] - radius - 1)), radius, 1.0, -1)
+    else:
+        tail = int(height * 0.18)
+        cv2.line(
+            canvas, (x + 1, y - tail // 2), (x - 2, min(y + tail // 2, canvas.shape[0] - 1)), 1.0, radius + 1
+        )
+    return canvas
+
+
+def written_string(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Digits in a row as a bool mask, groups of three from the right parted by a separator
+    in SEPARATOR_SHARE of strings."""
+    height = int(rng.integers(*HEIGHTS))
+    groups = [images]
+    if len(images) > 3 and rng.random() < SEPARATOR_SHARE:
+        cut = len(images) % 3 or 3
+        groups = [images[:cut]] + [images[i : i + 3] for i in range(cut, len(images), 3)]
+    pieces = []
+    for number, group in enumerate(groups):
+        if number:
+            pieces.append(separator(height, rng))
+        pieces.append(side_by_side(group, height, rng, OVERLAP))
+    rows = max(p.shape[0] for p in pieces)
+    ink = np.hstack([np.pad(p, ((0, rows - p.shape[0]), (0, 0))) for p in pieces])
+    shear = rng.uniform(-0.25, 0.25)
+    matrix = np.array([[1, shear, -shear * rows / 2], [0, 1, 0]], np.float32)
+    ink = cv2.warpAffine(ink, matrix, (ink.shape[1], rows))
+    return ink > rng.uniform(0.3, 0.6)
+
+
+def line_batch(
+    count: int,
+    rng: np.random.Generator,
+    digits: np.ndarray,
+    labels: np.ndarray,
+    amounts: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`count` string fields (32x256 uint8) and their digits (count, MAX_DIGITS), -1 padded.
+    `amounts`: real string fields and their digits, drawn for REAL_SHARE of the batch."""
+    fields = np.zeros((count, *LINE_FIELD), np.uint8)
+    targets = np.full((count, MAX_DIGITS), -1, np.int64)
+    for row in range(count):
+        if amounts is not None and rng.random() < REAL_SHARE:
+            pick = int(rng.integers(len(amounts[0])))
+            fields[row] = stretched(amounts[0][pick], rng)
+            targets[row] = amounts[1][pick]
+            continue
+        length = int(rng.integers(1, 9))
+        chosen = rng.integers(0, len(digits), length)
+        fields[row] = to_line(written_string(digits[chosen], rng))[0]
+        targets[row, :length] = labels[chosen]
+    return fields, targets
+
+
+def stretched(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real string field a little wider or narrower, as another writer's would be."""
+    factor = rng.uniform(0.85, 1.15)
+    ink = field[:, : max(1, int(np.flatnonzero(field.any(axis=0)).max(initial=0)) + 1)]
+    wide = cv2.resize(ink, (max(1, min(LINE_FIELD[1], int(ink.shape[1] * factor))), LINE_FIELD[0]))
+    out = np.zeros(LINE_FIELD, np.uint8)
+    out[:, : wide.shape[1]] = wide
+    return out
+
+
+def targets_of(texts: list[str]) -> np.ndarray:
+    out = np.full((len(texts), MAX_DIGITS), -1, np.int64)
+    for row, text in enumerate(texts):
+        digits = [int(c) for c in text[:MAX_DIGITS]]
+        out[row, : len(digits)] = digits
+    return out
+
+
+# (filters, 3x3 conv blocks, pooling) per stage: single blocks while the field is large (they
+# cost the most there), two once it is a quarter of its size; ~160M multiply-adds a string.
+LINE_STAGES = ((32, 1, (2, 2)), (48, 1, (2, 2)), (96, 2, (2, 1)), (128, 2, (2, 1)))
+
+
+def build_line_model():
+    """Conv stages down to two rows of COLUMNS time steps, folded into one, then a softmax
+    over 0-9 and blank per step."""
+    import keras
+    from keras import layers
+
+    from digitscan.training.model import conv_block
+
+    inputs = keras.Input((*LINE_FIELD, 1), name="line")
+    x = layers.Rescaling(1 / 255)(inputs)
+    for filters, blocks, pool in LINE_STAGES:
+        for _ in range(blocks):
+            x = conv_block(x, filters)
+        x = layers.MaxPooling2D(pool)(x)
+    # 2 x 64 left: fold the rows into the features, one step per column
+    x = layers.Permute((2, 1, 3))(x)
+    x = layers.Reshape((COLUMNS, -1))(x)
+    x = layers.Dropout(0.25)(x)
+    x = layers.Dense(128, activation="relu")(x)
+    outputs = layers.Dense(BLANK + 1, activation="softmax", name="columns")(x)
+    return keras.Model(inputs, outputs, name="digitscan_lines")
+
+
+def ctc_loss(targets, probabilities):
+    """CTC loss of -1-padded digit targets under per-column probabilities (blank = 10)."""
+    from keras import ops
+
+    target_length = ops.sum(ops.cast(targets >= 0, "int32"), axis=1)
+    batch = ops.shape(probabilities)[0]
+    output_length = ops.full((batch,), COLUMNS, dtype="int32")
+    logits = ops.log(ops.clip(probabilities, 1e-7, 1.0))
+    safe = ops.where(targets >= 0, targets, 0)
+    return ops.ctc_loss(ops.cast(safe, "int32"), logits, target_length, output_length, mask_index=BLANK)
