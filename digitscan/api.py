@@ -22,7 +22,7 @@ from pathlib import Path
 
 import cv2
 
-from digitscan.classify import Classifier, load_classifier, load_pair_reader
+from digitscan.classify import Classifier, load_classifier, load_line_reader, load_pair_reader
 from digitscan.containers import FileResult, PageReading
 from digitscan.errors import DigitscanError, PageRefused, UsageError
 from digitscan.inspect import CropWriter, annotate, page_stem
@@ -46,11 +46,28 @@ class ScanOptions:
     min_confidence: float = 0.9
     annotate_dir: Path | None = None
     read_pairs: bool = True  # touching pairs may be read whole (the shipped pair reader), not only cut
+    read_lines: bool = True  # strings are also read whole (the shipped string reader), in competition
 
 
-def read_file(
-    source: str, classifier: Classifier, options: ScanOptions, pair_reader: Classifier | None = None
-) -> FileResult:
+@dataclass(frozen=True)
+class Readers:
+    """The models a reading process holds: the digit classifier and, where shipped and asked
+    for, the pair reader and the string reader."""
+
+    classifier: Classifier
+    pair_reader: Classifier | None = None
+    line_reader: Classifier | None = None
+
+
+def load_readers(model: Path | None, options: ScanOptions, threads: int | None = None) -> Readers:
+    return Readers(
+        load_classifier(model, threads),
+        load_pair_reader(threads) if options.read_pairs else None,
+        load_line_reader(threads) if options.read_lines else None,
+    )
+
+
+def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult:
     """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
     pages: list[PageReading] = []
     refused: list[tuple[int, str]] = []  # pages that are no form: the file's other pages go on
@@ -59,7 +76,9 @@ def read_file(
         for page in load_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
             number = page.number
             try:
-                reading = read_page(page, classifier, pair_reader=pair_reader)
+                reading = read_page(
+                    page, readers.classifier, pair_reader=readers.pair_reader, line_reader=readers.line_reader
+                )
             except PageRefused as error:
                 refused.append((page.number, str(error)))
                 continue
@@ -81,8 +100,7 @@ def read_file(
     return FileResult(source, tuple(pages))
 
 
-worker_classifier: Classifier | None = None
-worker_pair_reader: Classifier | None = None
+worker_readers: Readers | None = None
 
 
 PARENT_CHECK_SECONDS = 1.0
@@ -100,25 +118,28 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="digitscan-parent-watch", daemon=True).start()
 
 
-def start_worker(model: Path | None, read_pairs: bool, parent: int) -> None:
-    global worker_classifier, worker_pair_reader
+def start_worker(model: Path | None, options: ScanOptions, parent: int) -> None:
+    global worker_readers
     exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     cv2.setNumThreads(1)
     reuse_page_buffers()
-    worker_classifier = load_classifier(model, threads=1)
-    worker_pair_reader = load_pair_reader(threads=1) if read_pairs else None
+    worker_readers = load_readers(model, options, threads=1)
 
 
 def read_in_worker(source: str, options: ScanOptions) -> FileResult:
-    assert worker_classifier is not None
-    return read_file(source, worker_classifier, options, worker_pair_reader)
+    assert worker_readers is not None
+    return read_file(source, worker_readers, options)
 
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
-    pair_reader = load_pair_reader() if options.read_pairs else None
+    readers = Readers(
+        classifier,
+        load_pair_reader() if options.read_pairs else None,
+        load_line_reader() if options.read_lines else None,
+    )
     for source in files:
-        yield read_file(source, classifier, options, pair_reader)
+        yield read_file(source, readers, options)
 
 
 def scan_parallel(
@@ -133,7 +154,7 @@ def scan_parallel(
             workers,
             mp_context=context,
             initializer=start_worker,
-            initargs=(model, options.read_pairs, os.getpid()),
+            initargs=(model, options, os.getpid()),
         )
 
     pool = new_pool()
@@ -189,9 +210,7 @@ def scan(
     if workers <= 1 or classifier is not None:
         yield from scan_serial(files, classifier or load_classifier(model), options)
     else:
-        load_classifier(model)  # a missing or broken model is one error here, not one per worker
-        if options.read_pairs:
-            load_pair_reader()
+        load_readers(model, options)  # a missing or broken model is one error here, not one per worker
         yield from scan_parallel(files, model, options, workers)
 
 

@@ -22,6 +22,7 @@ from digitscan.errors import ModelError, needs_tensorflow
 NOT_DIGIT = 10
 MODEL_NAME = "digitscan"
 PAIR_MODEL_NAME = "pairs"  # the touching-pair reader (training.pairs), shipped beside the classifier
+LINE_MODEL_NAME = "lines"  # the string reader (training.lines), shipped beside them
 NOT_PAIR = 100  # the pair reader's classes: 10 * first + second digit, then "not a pair"
 PACKAGE_MODELS = Path(__file__).parent / "models"  # inside an installed wheel
 CHECKOUT_MODELS = Path(__file__).parent.parent / "models"  # in a source checkout
@@ -162,6 +163,12 @@ def default_model_path() -> Path:
 def load_pair_reader(threads: int | None = None) -> Classifier | None:
     """The shipped touching-pair reader, or None where it is not installed."""
     path = shipped_model_path(PAIR_MODEL_NAME)
+    return None if path is None else load_classifier(path, threads)
+
+
+def load_line_reader(threads: int | None = None) -> Classifier | None:
+    """The shipped string reader, or None where it is not installed."""
+    path = shipped_model_path(LINE_MODEL_NAME)
     return None if path is None else load_classifier(path, threads)
 
 

@@ -354,6 +354,15 @@ PairsOption = Annotated[
 ]
 
 
+LinesOption = Annotated[
+    bool,
+    typer.Option(
+        "--lines/--no-lines",
+        help="Also read each string whole (the shipped string reader); disagreements are flagged.",
+    ),
+]
+
+
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -399,6 +408,7 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     pairs: PairsOption = True,
+    lines: LinesOption = True,
 ) -> None:
     """Read the digit strings on every page and write one row per string."""
     import os
@@ -426,7 +436,7 @@ def run(
                 paths,
                 out_file,
                 output_format.value,
-                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir, pairs),
+                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir, pairs, lines),
                 model=model,
                 workers=workers or os.cpu_count() or 1,
                 resume=resume,
@@ -466,21 +476,23 @@ def preview(
     dpi: Annotated[float, typer.Option(min=50, max=1200, help="Resolution to render PDF pages at.")] = 300,
     model: ModelOption = None,
     pairs: PairsOption = True,
+    lines: LinesOption = True,
 ) -> None:
     """Show each string's crops in the terminal beside what was read."""
-    from digitscan.classify import load_classifier, load_pair_reader
+    from digitscan.api import ScanOptions, load_readers
     from digitscan.inspect import preview_table
     from digitscan.pages import load_pages
     from digitscan.pipeline import read_page
 
     try:
-        classifier = load_classifier(model)
-        pair_reader = load_pair_reader() if pairs else None
+        readers = load_readers(model, ScanOptions(read_pairs=pairs, read_lines=lines))
         shown = 0
         for loaded in load_pages(file, dpi=dpi):
             if page is not None and loaded.number != page:
                 continue
-            reading = read_page(loaded, classifier, pair_reader=pair_reader)
+            reading = read_page(
+                loaded, readers.classifier, pair_reader=readers.pair_reader, line_reader=readers.line_reader
+            )
             out.print(preview_table(reading, min_confidence, out.width, color=out.is_terminal))
             shown += 1
         if page is not None and not shown:

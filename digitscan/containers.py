@@ -31,6 +31,7 @@ UNREAD_MARK = "unread-mark"  # a '?' in the text: a mark no reader could read as
 LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidence
 ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
 INK_LEFT_OUT = "ink-left-out"  # a digit-sized mark beside or inside the string is in no string
+READERS_DISAGREE = "readers-disagree"  # the string reader read the string otherwise (recognize)
 
 
 @dataclass(frozen=True)

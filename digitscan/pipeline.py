@@ -7,16 +7,26 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan import orientation
+from digitscan import orientation, recognize
 from digitscan.calibration import with_temperature
 from digitscan.classify import (
     Classifier,
+    Label,
     classify_crops,
     labels_from_probabilities,
     recalibrated,
     reporting_temperature,
 )
-from digitscan.containers import INK_LEFT_OUT, ORIENTATION_UNSURE, Box, Digit, DigitString, PageReading
+from digitscan.containers import (
+    INK_LEFT_OUT,
+    ORIENTATION_UNSURE,
+    READERS_DISAGREE,
+    Box,
+    Digit,
+    DigitString,
+    PageReading,
+)
+from digitscan.normalize import LinePlacement, to_line, to_mnist
 from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
 
@@ -119,11 +129,16 @@ def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
 
 
 def read_page(
-    page: Page, classifier: Classifier, binarization: str = "floored", pair_reader: Classifier | None = None
+    page: Page,
+    classifier: Classifier,
+    binarization: str = "floored",
+    pair_reader: Classifier | None = None,
+    line_reader: Classifier | None = None,
 ) -> PageReading:
     """Every digit string on one page, in reading order, the page first turned the right way
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
-    (classify.load_pair_reader) reads touching pairs whole, in competition with cuts."""
+    (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
+    `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -140,7 +155,7 @@ def read_page(
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
         probabilities = classify_crops(classifier, seen.crops)
     flags = (ORIENTATION_UNSURE,) if verdict.unsure else ()
-    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags)
+    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader)
 
 
 def read_candidates(
@@ -151,6 +166,7 @@ def read_candidates(
     pair_reader: Classifier | None,
     rotation: int,
     flags: tuple[str, ...],
+    line_reader: Classifier | None = None,
 ) -> PageReading:
     """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
     the page as loaded."""
@@ -182,21 +198,65 @@ def read_candidates(
     in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
     for i, label in zip(unread, in_context, strict=True):
         labels[i] = label
+    lines = read_lines(line_reader, seen.binary, [[found[i] for i in members] for members in grouped])
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
     left_out = strings.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
     readings = []
-    for index, (members, lacking) in enumerate(zip(grouped, left_out, strict=True), start=1):
+    for index, (members, lacking, line) in enumerate(zip(grouped, left_out, lines, strict=True), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         reasons = (*flags, INK_LEFT_OUT) if lacking else flags
+        if line is not None:
+            reading, seconds, placement, (mask, left, top) = line
+            confidences = [
+                label.confidence if label.digit is not None else label.second_confidence
+                for label in (labels[i] for i in members)
+            ]
+            verdict = recognize.decide("".join(labels[i].text for i in members), confidences, reading)
+            if verdict.use_line:
+                marks = recognize.digit_glyphs(reading, placement, mask, left, top)
+                digits = tuple(
+                    Digit(page_box([mark]), Label(int(text), p, *second), to_mnist(mark.mask))
+                    for mark, text, p, second in zip(
+                        marks, reading.text, reading.probabilities, seconds, strict=True
+                    )
+                )
+            if verdict.disagree:
+                reasons = (*reasons, READERS_DISAGREE)
         readings.append(DigitString(index, page_box([found[i] for i in members]), digits, reasons))
     return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
 
 
+LineRead = tuple[
+    recognize.LineReading, tuple[tuple[int, float], ...], LinePlacement, tuple[np.ndarray, int, int]
+]
+
+
+def read_lines(
+    line_reader: Classifier | None, binary: np.ndarray, members: list[list[glyphs.Glyph]]
+) -> list[LineRead | None]:
+    """Each string's whole image read by the string reader (None for all without one)."""
+    if line_reader is None or not members:
+        return [None] * len(members)
+    regions = [strings.string_region(binary, string) for string in members]
+    placed = [to_line(mask) for mask, _, _ in regions]
+    steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
+    out: list[LineRead | None] = []
+    for step, (_, placement), region in zip(steps, placed, regions, strict=True):
+        reading, seconds = recognize.read_with_seconds(step)
+        out.append((reading, seconds, placement, region))
+    return out
+
+
 def read_image(
-    image: np.ndarray, classifier: Classifier, dpi: float | None = None, pair_reader: Classifier | None = None
+    image: np.ndarray,
+    classifier: Classifier,
+    dpi: float | None = None,
+    pair_reader: Classifier | None = None,
+    line_reader: Classifier | None = None,
 ) -> PageReading:
     """Read an in-memory grayscale or BGR image (library use)."""
-    return read_page(Page("<image>", 1, to_gray(image), dpi), classifier, pair_reader=pair_reader)
+    page = Page("<image>", 1, to_gray(image), dpi)
+    return read_page(page, classifier, pair_reader=pair_reader, line_reader=line_reader)

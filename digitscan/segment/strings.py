@@ -179,3 +179,12 @@ def left_out_beside(
             )
         )
     return flags
+
+
+def string_region(binary: np.ndarray, members: list[Glyph]) -> tuple[np.ndarray, int, int]:
+    """All the ink across a string's span (separators and unread pieces included), as a bool
+    mask with its top-left corner: what the string reader reads."""
+    top = max(0, min(g.y for g in members) - 2)
+    bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
+    left, right = min(g.x for g in members), max(g.right for g in members)
+    return binary[top:bottom, left:right] > 0, left, top

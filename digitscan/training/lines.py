@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 
 from digitscan.normalize import LINE_FIELD, to_line
+from digitscan.recognize import BLANK
 from digitscan.synth import side_by_side
 
-BLANK = 10  # the CTC blank class: 0-9 are digits
 MAX_DIGITS = 10
 COLUMNS = LINE_FIELD[1] // 4  # the model's time steps: one per 4 field columns
 OVERLAP = (-0.35, 0.3)  # of the digit height: from a clear gap to a third of a digit inside
