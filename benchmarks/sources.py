@@ -25,13 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.api import ScanOptions, scan
+from digitscan.api import Readers, ScanOptions, load_readers, scan
 from digitscan.calibration import with_temperature
 from digitscan.classify import (
     NOT_DIGIT,
     classify_crops,
-    load_classifier,
-    load_pair_reader,
     reporting_temperature,
 )
 from digitscan.data import load_mnist
@@ -80,17 +78,17 @@ def tradeoff_lines(truth: list[Field], rows: list[Field]) -> list[str]:
     ]
 
 
-def pages_of(images: np.ndarray, labels: np.ndarray, folder: Path, options: ScanOptions, classifier):
+def pages_of(images: np.ndarray, labels: np.ndarray, folder: Path, options: ScanOptions, model: Path | None):
     truth = generate_samples(folder, images, labels, seed=PAGE_SEED, files=DEFAULT_FILES)
     rows = []
-    for result in scan(list(find_inputs([str(folder)]).files), options, classifier=classifier):
+    for result in scan(list(find_inputs([str(folder)]).files), options, model=model):
         for page in result.pages:
             rows.extend(fields_of(page, options.min_confidence))
     truth = [Field(str(folder / t.file), t.page, t.x, t.y, t.width, t.height, t.text) for t in truth]
     return truth, rows
 
 
-def amounts(real: Path, classifier, pair_reader, min_confidence: float) -> tuple[list[Field], list[Field]]:
+def amounts(real: Path, readers: Readers, min_confidence: float) -> tuple[list[Field], list[Field]]:
     """ORAND-CAR-A validation amounts, each image read whole; truth boxes are whole images."""
     folder = real / ORAND_FOLDER
     held_out_groups = set(split(load_sources(real)[2])[1].groups.tolist())
@@ -100,7 +98,12 @@ def amounts(real: Path, classifier, pair_reader, min_confidence: float) -> tuple
             continue
         image = load_image(folder / amount.file)
         truth.append(Field(amount.file, 1, 0, 0, image.shape[1], image.shape[0], amount.text))
-        reading = read_page(Page(amount.file, 1, image), classifier, pair_reader=pair_reader)
+        reading = read_page(
+            Page(amount.file, 1, image),
+            readers.classifier,
+            pair_reader=readers.pair_reader,
+            line_reader=readers.line_reader,
+        )
         rows.extend(fields_of(reading, min_confidence))
     return truth, rows
 
@@ -114,10 +117,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="classifier (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=ScanOptions().min_confidence)
     parser.add_argument("--thresholds", action="store_true", help="also the trade-off over thresholds")
+    parser.add_argument("--no-lines", action="store_true", help="without the string reader")
     args = parser.parse_args()
-    classifier = load_classifier(args.model)
-    pair_reader = load_pair_reader()
-    options = ScanOptions(min_confidence=args.min_confidence)
+    options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
+    readers = load_readers(args.model, options)
+    classifier = readers.classifier
     mnist = load_mnist(args.data)
     held_out = {"mnist-test": (mnist.x_test[:2000], mnist.y_test[:2000])}
     for source in load_sources(args.real):
@@ -134,10 +138,10 @@ def main() -> None:
     trade = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, (images, labels) in held_out.items():
-            truth, rows = pages_of(images, labels, Path(scratch) / name, options, classifier)
+            truth, rows = pages_of(images, labels, Path(scratch) / name, options, args.model)
             print(score_line(f"pages: {name}", truth, rows))
             trade[f"pages: {name}"] = (truth, rows)
-    truth, rows = amounts(args.real, classifier, pair_reader, args.min_confidence)
+    truth, rows = amounts(args.real, readers, args.min_confidence)
     print("\nReal cheque amounts (ORAND-CAR-A validation images, each read whole)")
     print(score_line("amounts: orand-car-a", truth, rows))
     trade["amounts: orand-car-a"] = (truth, rows)

@@ -24,6 +24,7 @@ import cv2
 
 from digitscan.classify import Classifier, load_classifier, load_line_reader, load_pair_reader
 from digitscan.containers import FileResult, PageReading
+from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError, PageRefused, UsageError
 from digitscan.inspect import CropWriter, annotate, page_stem
 from digitscan.memory import reuse_page_buffers
@@ -35,7 +36,7 @@ from digitscan.output import (
     refuse_inputs_as_outputs,
     write_errors,
 )
-from digitscan.pages import DEFAULT_DPI, DEFAULT_MAX_PIXELS, find_inputs, load_pages
+from digitscan.pages import find_inputs, load_pages
 from digitscan.pipeline import read_page
 
 
@@ -43,7 +44,7 @@ from digitscan.pipeline import read_page
 class ScanOptions:
     dpi: float = DEFAULT_DPI
     max_pixels: int = DEFAULT_MAX_PIXELS
-    min_confidence: float = 0.9
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
     annotate_dir: Path | None = None
     read_pairs: bool = True  # touching pairs may be read whole (the shipped pair reader), not only cut
     read_lines: bool = True  # strings are also read whole (the shipped string reader), in competition

@@ -12,11 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from digitscan import __version__
+from digitscan.defaults import DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError, ExitCode, UsageError, needs_tensorflow
 from digitscan.memory import reuse_page_buffers
-
-DEFAULT_MIN_CONFIDENCE = 0.9
-DEFAULT_MAX_PIXELS = 200_000_000  # as digitscan.pages; repeated so --help needs no OpenCV
 
 app = typer.Typer(
     help="Read handwritten digits off scanned forms into CSV.",

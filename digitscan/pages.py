@@ -13,14 +13,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS
 from digitscan.errors import InputFileError, UsageError
 from digitscan.formats import BIGTIFF, JPEG, PDF, TIFF, UnknownFormat, page_sizes, sniff
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
-DEFAULT_MAX_PIXELS = 200_000_000  # an A0 poster at 600 dpi is ~140 Mpx; 30000x30000 is not a scan
-DEFAULT_DPI = 300
 # Decoders speak through digitscan's errors (one line per bad file), not their own warnings.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
