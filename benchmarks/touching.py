@@ -5,8 +5,9 @@
 Writes single digits, touching pairs and touching triples of MNIST *test* digits (each
 starting 2-12% of the digit height inside the one before, as the samples generator does, or
 as --overlap says), eight strings to a blank page, one per row, reads every page with the whole
-page pipeline (with the pair reader, unless --no-pairs) and prints the share of strings read
-exactly right per kind. Single digits check that splitting does not cut whole digits apart.
+page pipeline (with the pair and string readers, unless --no-pairs or --no-lines) and prints
+the share of strings read exactly right per kind. Single digits check that splitting does not
+cut whole digits apart.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitscan.classify import load_classifier, load_pair_reader
+from digitscan.api import ScanOptions, load_readers
 from digitscan.data import load_mnist
 from digitscan.pipeline import read_image
 from digitscan.synth import side_by_side
@@ -54,10 +55,10 @@ def main() -> None:
         "--overlap", type=float, nargs=2, default=(0.02, 0.12), help="start inside the last digit"
     )
     parser.add_argument("--no-pairs", action="store_true", help="without the pair reader")
+    parser.add_argument("--no-lines", action="store_true", help="without the string reader")
     args = parser.parse_args()
     mnist = load_mnist(args.data)
-    classifier = load_classifier()
-    pair_reader = None if args.no_pairs else load_pair_reader()
+    readers = load_readers(None, ScanOptions(read_pairs=not args.no_pairs, read_lines=not args.no_lines))
     rng = np.random.default_rng(args.seed)
     print(f"{'kind':<8} {'strings':>7} {'read right':>10}")
     for kind, length in (("single", 1), ("pair", 2), ("triple", 3)):
@@ -66,7 +67,9 @@ def main() -> None:
             chosen = [rng.integers(0, len(mnist.x_test), length) for _ in range(ROWS)]
             height = int(rng.uniform(40, 60))
             page, middles = page_of([mnist.x_test[c] for c in chosen], height, rng, tuple(args.overlap))
-            strings = read_image(page, classifier, pair_reader=pair_reader).strings
+            strings = read_image(
+                page, readers.classifier, pair_reader=readers.pair_reader, line_reader=readers.line_reader
+            ).strings
             for indices, middle in zip(chosen, middles, strict=True):
                 on_row = [s.text for s in strings if abs(s.box.y + s.box.height / 2 - middle) < height]
                 right += on_row == ["".join(str(label) for label in mnist.y_test[indices])]

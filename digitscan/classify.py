@@ -116,7 +116,7 @@ class KerasClassifier:
             raise needs_tensorflow(f"{path}: a .keras model") from None
 
         try:
-            self.model = keras.models.load_model(path)
+            self.model = keras.models.load_model(path, compile=False)  # reading needs no loss
         except (ValueError, OSError) as exc:
             raise ModelError(f"{path}: not a Keras model ({exc})") from None
         self.path = path
