@@ -240,29 +240,41 @@ def score_run(
         out.print(tradeoff_table(points, min_confidence))
 
 
-def score_pair_reader(data: Path | None, model: Path | None, count: int, json_output: bool) -> None:
+def score_pair_reader(
+    data: Path | None, model: Path | None, count: int, json_output: bool, real: Path | None
+) -> None:
     import json
+
+    import numpy as np
 
     from digitscan.classify import PAIR_MODEL_NAME, load_classifier, shipped_model_path
     from digitscan.data import load_mnist
     from digitscan.evaluate import score_pairs
     from digitscan.report import pair_table
     from digitscan.segment.glyphs import PAIR_CONFIDENT
+    from digitscan.sources import load_sources, split
     from digitscan.training.pairs import held_out_pairs
 
     try:
-        mnist = load_mnist(data)
+        if real is not None:  # other writers: the real sources' validation digits
+            parts = [split(source)[1] for source in load_sources(real)]
+            images = np.concatenate([part.images for part in parts])
+            labels = np.concatenate([part.labels for part in parts])
+            title = "the real sources' validation digits"
+        else:
+            mnist = load_mnist(data)
+            images, labels, title = mnist.x_test, mnist.y_test, "MNIST test digits"
         path = model or shipped_model_path(PAIR_MODEL_NAME)
         if path is None:
             raise UsageError("no shipped pair reader; pass --model PAIRS.tflite")
         reader = load_classifier(path)
     except DigitscanError as error:
         raise fail(error) from None
-    score = score_pairs(reader, *held_out_pairs(mnist.x_test, mnist.y_test, count), PAIR_CONFIDENT)
+    score = score_pairs(reader, *held_out_pairs(images, labels, count), PAIR_CONFIDENT)
     if json_output:
         print(json.dumps(score.as_dict()))
     else:
-        out.print(pair_table(score, PAIR_CONFIDENT))
+        out.print(pair_table(score, PAIR_CONFIDENT, title))
 
 
 ModelOption = Annotated[
@@ -301,6 +313,10 @@ def evaluate(
     min_confidence: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="With --truth: the threshold marked as the default.")
     ] = DEFAULT_MIN_CONFIDENCE,
+    real: Annotated[
+        Path | None,
+        typer.Option(help="With --pairs: pairs of the real sources' validation digits (../shared/datasets)."),
+    ] = None,
 ) -> None:
     """Score a model on MNIST and generated non-digits, or (--truth) a run's CSV against form truth."""
     import json
@@ -313,7 +329,7 @@ def evaluate(
         score_run(truth, results, json_output, plot, min_confidence)
         return
     if pairs:
-        score_pair_reader(data, model, limit or 10_000, json_output)
+        score_pair_reader(data, model, limit or 10_000, json_output, real)
         return
 
     from digitscan.classify import load_classifier

@@ -39,8 +39,8 @@ def mnist_tables(score: MnistScore, nondigits_rejected: float, nondigits: int) -
     return [summary, per_class, confusion]
 
 
-def pair_table(score: PairScore, confident: float) -> Table:
-    table = Table(title="Pair reader on held-out touching pairs of MNIST test digits", show_header=False)
+def pair_table(score: PairScore, confident: float, digits: str = "MNIST test digits") -> Table:
+    table = Table(title=f"Pair reader on held-out touching pairs of {digits}", show_header=False)
     table.add_row("pairs scored", f"{score.pairs:,}")
     table.add_row("read as the right pair", f"{score.accuracy:.2%}")
     table.add_row(f"accepted (a pair at >= {confident:.2f})", f"{score.accepted:.2%}")
