@@ -132,20 +132,17 @@ def amount_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
 
 
 def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The ink inside one digit's box, without the slivers of neighbours the box clips and the
-    specks of the cheque's pattern: pieces under a tenth of the largest piece's area go, and so
-    do pieces cut by the box's left or right side unless they are half the largest or more
-    (a neighbour's stroke is cut by the box; the digit's own strokes are not)."""
+    """The ink inside a box (one digit's, or a whole amount's span), without the specks of the
+    cheque's pattern and the smallest slivers of neighbours: only pieces with at least a tenth
+    of the largest piece's area stay."""
     x, y, w, h = box
     inside = mask[max(0, y) : y + h, max(0, x) : x + w].astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
     if count <= 1:
         return inside > 0
     areas = stats[1:, cv2.CC_STAT_AREA]
-    lefts, rights = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_LEFT] + stats[1:, cv2.CC_STAT_WIDTH]
-    at_side = (lefts == 0) | (rights >= inside.shape[1])
-    keep = (areas >= 0.1 * areas.max()) & (~at_side | (areas >= 0.5 * areas.max()))
-    return np.isin(labels, np.flatnonzero(keep) + 1)
+    keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
+    return np.isin(labels, keep)
 
 
 def load_image(path: Path) -> np.ndarray:

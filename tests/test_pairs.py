@@ -182,7 +182,8 @@ def test_a_pair_no_cut_parts_is_read_on_the_page(mnist, classifier):
     left, top = seven[0] + seven[2] + 18, 400 - 60
     region = page[top : top + pair.shape[0], left : left + pair.shape[1]]
     region[:] = (region * (1 - pair[: region.shape[0]])).astype(np.uint8)
-    assert [s.text for s in read_image(page, classifier).strings] == ["2468", "7?"]
+    # Cuts alone read it wrong ('?' with the MNIST-only classifier, '04' with today's).
+    assert [s.text for s in read_image(page, classifier).strings][1] != "794"
     reading = read_image(page, classifier, pair_reader=load_pair_reader())
     assert [s.text for s in reading.strings] == ["2468", "794"]
     nine, four = reading.strings[1].digits[1:]

@@ -72,9 +72,7 @@ def epoch_data(
     pairs made of MNIST and `extra` digits alike), extra crops."""
     images = [augment_batch(mnist.x_train, rng)]
     labels = [mnist.y_train.astype(np.int64)]
-    # Non-digits in proportion to all the digits of the epoch, real ones included: with a fixed
-    # count the real digits thinned the class, and the model took printed letters for digits.
-    count = int((len(mnist.x_train) + (len(extra[1]) if extra is not None else 0)) * nondigit_share)
+    count = int(len(mnist.x_train) * nondigit_share)
     digits, digit_labels = mnist.x_train, mnist.y_train
     if extra is not None:
         is_digit = extra[1] != NOT_DIGIT
@@ -153,7 +151,7 @@ def train(
     real = real or []
     if real:
         extra = joined(real_training_digits(real), extra)
-    per_epoch = (len(mnist.x_train) + (len(extra[1]) if extra is not None else 0)) * (1 + nondigit_share)
+    per_epoch = len(mnist.x_train) * (1 + nondigit_share) + (len(extra[1]) if extra is not None else 0)
     return fit_and_export(
         model,
         lambda: epoch_data(mnist, rng, nondigit_share, extra),
