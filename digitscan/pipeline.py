@@ -128,6 +128,27 @@ def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
     return np.array([(g.x, g.y, g.width, g.height) for g in found], float).reshape(-1, 4)
 
 
+def handwritten_sample(seen: Candidates) -> np.ndarray:
+    """Indices of the glyphs (not in lines of type) the orientation tests read."""
+    handwritten = np.array([i for i in range(len(seen.glyphs)) if i not in seen.printed], int)
+    return handwritten[orientation.sample_indices(len(handwritten))]
+
+
+def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns: tuple[int, ...]) -> bool:
+    """Whether the page's marks read clearly more surely turned by any of `quarter_turns`
+    than as they are: what confirms a page whose marks stand above one another (a column of
+    one-digit answers does too) is really on its side."""
+    sample = handwritten_sample(seen)
+    if len(sample) < orientation.MIN_TO_TURN:
+        return False
+    as_they_are = orientation.certainty(classify_crops(classifier, seen.crops[sample]))
+    turned = [
+        orientation.certainty(classify_crops(classifier, np.rot90(seen.crops[sample], k, axes=(1, 2)).copy()))
+        for k in quarter_turns
+    ]
+    return max(turned) > as_they_are + orientation.required_margin(len(sample))
+
+
 def read_page(
     page: Page,
     classifier: Classifier,
@@ -142,12 +163,11 @@ def read_page(
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
-    if orientation.is_sideways(glyph_boxes(seen.glyphs)):
+    if orientation.is_sideways(glyph_boxes(seen.glyphs)) and reads_better_turned(seen, classifier, (1, 3)):
         rotation = 90
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
     probabilities = classify_crops(classifier, seen.crops)
-    handwritten = np.array([i for i in range(len(seen.glyphs)) if i not in seen.printed], int)
-    sample = handwritten[orientation.sample_indices(len(handwritten))]
+    sample = handwritten_sample(seen)
     upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
     verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)
     if verdict.turn:
