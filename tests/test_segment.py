@@ -177,7 +177,7 @@ def test_two_touching_digits_become_two(mnist, classifier):
 
 @pytest.mark.xfail(
     reason="known regression: the classifier trained on real handwriting reads two touching 1s "
-    "as one digit surely enough that no cut is tried (README, 'What is still read wrong')",
+    "as one digit surely enough that no cut is tried (models/README.md, 'Limits')",
     strict=True,
 )
 @pytest.mark.parametrize(("nth", "gap"), [(2, -0.1), (10, -0.2)])
@@ -214,7 +214,7 @@ def test_broken_five_stays_one_digit(mnist, classifier):
 
 @pytest.mark.xfail(
     reason="known regression: the classifier trained on real handwriting reads these mixed-case "
-    "printed words as a string of 1s, 0s and '?' (flagged unread-mark; README, 'What is still read wrong')",
+    "printed words as a string of 1s, 0s and '?' (flagged unread-mark; models/README.md, 'Limits')",
     strict=True,
 )
 def test_printed_words_give_no_digits(classifier):
