@@ -221,6 +221,8 @@ def read_candidates(
     lines = read_lines(line_reader, seen.binary, [[found[i] for i in members] for members in grouped])
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
+    # The competition below sets these calibrated confidences against the string reader's own
+    # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
     left_out = strings.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
