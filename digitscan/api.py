@@ -82,6 +82,7 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
                 )
             except PageRefused as error:
                 refused.append((page.number, str(error)))
+                number = None  # a later page's failure is that page's, not this one's
                 continue
             if options.annotate_dir is not None:
                 picture = annotate(page.image, reading, options.min_confidence)
