@@ -15,10 +15,15 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digitscan.errors import ModelError
+
+if TYPE_CHECKING:
+    from digitscan.classify import Classifier
+    from digitscan.sources import DigitSet
 
 SUFFIX = ".calibration.json"
 
@@ -115,6 +120,21 @@ def fit_on_sources(
         f"{name} ({len(y)})" for name, (_, y) in probabilities.items()
     )
     return Calibration(temperature, fitted_on), report
+
+
+def calibrate_classifier(
+    classifier: Classifier, sources: list[DigitSet]
+) -> tuple[Calibration, list[SourceCalibration]]:
+    """The classifier's temperature, fitted on the validation parts (`sources.split`) of
+    real-handwriting sources, and what it does to each."""
+    from digitscan.classify import classify_crops
+    from digitscan.sources import split
+
+    held_out = {}
+    for source in sources:
+        part = split(source)[1]
+        held_out[source.name] = (classify_crops(classifier, part.images), part.labels.astype(np.int64))
+    return fit_on_sources(held_out)
 
 
 def calibration_path(model_path: Path) -> Path:

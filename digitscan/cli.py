@@ -127,7 +127,7 @@ def train(
         raise fail(UsageError("--lines trains on ORAND-CAR-A's amounts too: give --real DATASETS"))
     try:
         mnist = subset(load_mnist(data), limit)
-        sources = load_sources(real) if real else None
+        sources = load_sources(real) if real and not lines else None  # train_lines loads its own
         if lines:
             result = train_lines(
                 mnist,
@@ -184,21 +184,14 @@ def calibrate(
 ) -> None:
     """Fit the temperature that makes the classifier's confidence mean what it says, on the
     sources' validation parts; write it beside the model (NAME.calibration.json)."""
-    import numpy as np
-
-    from digitscan.calibration import fit_on_sources
-    from digitscan.classify import classify_crops, default_model_path, load_classifier
+    from digitscan.calibration import calibrate_classifier
+    from digitscan.classify import default_model_path, load_classifier
     from digitscan.report import calibration_table
-    from digitscan.sources import load_sources, split
+    from digitscan.sources import load_sources
 
     try:
         path = model or default_model_path()
-        classifier = load_classifier(path)
-        held_out = {}
-        for source in load_sources(real):
-            part = split(source)[1]
-            held_out[source.name] = (classify_crops(classifier, part.images), part.labels.astype(np.int64))
-        calibration, report = fit_on_sources(held_out)
+        calibration, report = calibrate_classifier(load_classifier(path), load_sources(real))
         written = calibration.save(path)
     except DigitscanError as error:
         raise fail(error) from None

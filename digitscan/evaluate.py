@@ -252,6 +252,11 @@ def read_truth_fields(truth: list[Field], results: list[Field]) -> tuple[list[Fi
     return reads, claimed
 
 
+def wrong_share(accepted: list[FieldRead]) -> float:
+    """Share of the accepted fields whose text is wrong (0 when none is accepted)."""
+    return sum(not r.right for r in accepted) / len(accepted) if accepted else 0.0
+
+
 def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
     """Match strings to truth fields by position; several strings on one field are read left
     to right. A field no string lies on is missed: wrong, and never accepted."""
@@ -272,7 +277,7 @@ def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
         spurious=sum(1 for i in on_pages if i not in claimed),
         pages=len(pages),
         accepted=len(accepted) / len(truth) if truth else 0.0,
-        wrong_among_accepted=sum(not r.right for r in accepted) / len(accepted) if accepted else 0.0,
+        wrong_among_accepted=wrong_share(accepted),
     )
 
 
@@ -303,7 +308,7 @@ def review_tradeoff(truth: list[Field], results: list[Field], thresholds: list[f
             TradeoffPoint(
                 threshold=threshold,
                 accepted=len(accepted) / len(truth) if truth else 0.0,
-                wrong_among_accepted=sum(not r.right for r in accepted) / len(accepted) if accepted else 0.0,
+                wrong_among_accepted=wrong_share(accepted),
                 wrong_flagged=sum(not r.accepted(threshold) for r in wrong) / max(1, len(wrong)),
                 right_flagged=sum(not r.accepted(threshold) for r in right) / max(1, len(right)),
             )

@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 
 from digitscan.normalize import LINE_FIELD, to_line
-from digitscan.recognize import BLANK
+from digitscan.recognize import BLANK, LINE_STEP
 from digitscan.synth import side_by_side
 
 MAX_DIGITS = 10
-COLUMNS = LINE_FIELD[1] // 4  # the model's time steps: one per 4 field columns
+COLUMNS = LINE_FIELD[1] // LINE_STEP  # the model's time steps
 OVERLAP = (-0.35, 0.3)  # of the digit height: from a clear gap to a third of a digit inside
 HEIGHTS = (24, 60)
 SEPARATOR_SHARE = 0.3  # strings written with thousands separators
