@@ -25,19 +25,22 @@ import cv2
 from digitscan.classify import Classifier, load_classifier, load_line_reader, load_pair_reader
 from digitscan.containers import FileResult, PageReading
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
-from digitscan.errors import DigitscanError, PageRefused, UsageError
-from digitscan.inspect import CropWriter, annotate, page_stem
+from digitscan.errors import DigitscanError, InputFileError, PageRefused, UsageError
+from digitscan.inspect import CropWriter, annotate, draw_fields, page_stem
 from digitscan.memory import reuse_page_buffers
 from digitscan.output import (
     WRITERS,
+    Layout,
     ResultFile,
     check_writable_file,
     check_writable_folder,
     refuse_inputs_as_outputs,
     write_errors,
 )
-from digitscan.pages import find_inputs, load_pages
-from digitscan.pipeline import read_page
+from digitscan.pages import Page, find_inputs, load_pages
+from digitscan.pipeline import page_dpi, read_form, read_page
+from digitscan.register import detect_fields
+from digitscan.templates import FieldSpec, Template, load_templates, template_toml
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class ScanOptions:
     annotate_dir: Path | None = None
     read_pairs: bool = True  # touching pairs may be read whole (the shipped pair reader), not only cut
     read_lines: bool = True  # strings are also read whole (the shipped string reader), in competition
+    templates: tuple[Path, ...] = ()  # form templates: each page read as the one it matches best
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,29 @@ class Readers:
     classifier: Classifier
     pair_reader: Classifier | None = None
     line_reader: Classifier | None = None
+    templates: tuple[Template, ...] = ()
+
+    def read(self, page: Page) -> PageReading:
+        """One page: with templates its fields (`read_form`), else every string on it."""
+        if self.templates:
+            return read_form(
+                page,
+                self.templates,
+                self.classifier,
+                pair_reader=self.pair_reader,
+                line_reader=self.line_reader,
+            )
+        return read_page(page, self.classifier, pair_reader=self.pair_reader, line_reader=self.line_reader)
 
 
-def load_readers(model: Path | None, options: ScanOptions, threads: int | None = None) -> Readers:
+def load_readers(
+    model: Path | None, options: ScanOptions, threads: int | None = None, classifier: Classifier | None = None
+) -> Readers:
     return Readers(
-        load_classifier(model, threads),
+        classifier or load_classifier(model, threads),
         load_pair_reader(threads) if options.read_pairs else None,
         load_line_reader(threads) if options.read_lines else None,
+        load_templates(options.templates),
     )
 
 
@@ -77,9 +97,7 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
         for page in load_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
             number = page.number
             try:
-                reading = read_page(
-                    page, readers.classifier, pair_reader=readers.pair_reader, line_reader=readers.line_reader
-                )
+                reading = readers.read(page)
             except PageRefused as error:
                 refused.append((page.number, str(error)))
                 number = None  # a later page's failure is that page's, not this one's
@@ -135,11 +153,7 @@ def read_in_worker(source: str, options: ScanOptions) -> FileResult:
 
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
-    readers = Readers(
-        classifier,
-        load_pair_reader() if options.read_pairs else None,
-        load_line_reader() if options.read_lines else None,
-    )
+    readers = load_readers(None, options, classifier=classifier)
     for source in files:
         yield read_file(source, readers, options)
 
@@ -229,12 +243,14 @@ def run_batch(
     resume: bool = False,
     crops_dir: Path | None = None,
     errors_file: Path | None = None,
+    wide: bool = False,
     on_start: Callable[[int], None] = lambda files: None,
     on_result: Callable[[FileResult], None] = lambda result: None,
     on_failure: Callable[[Failure], None] = lambda failure: None,
 ) -> tuple[list[Failure], int]:
     """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
     (None or '-': stdout), resuming a killed run if asked; save crops and the errors CSV.
+    With `options.templates`, rows are fields (`wide`: one row per page, a column per field).
 
     Returns the failures (also passed to `on_failure` as they happen) and the number of other
     files skipped. Interrupted, it closes what it wrote so `resume=True` can carry on.
@@ -242,6 +258,10 @@ def run_batch(
     to_stdout = out_file in (None, "-")
     if resume and to_stdout:
         raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
+    if wide and not (options.templates and output_format == "csv"):
+        raise UsageError("--wide needs --template and CSV output: a column per field of the template")
+    templates = load_templates(options.templates)  # a bad template is one usage error, before any output
+    layout = Layout(tuple(dict.fromkeys(name for t in templates for name in t.field_names)), wide)
     inputs = find_inputs(paths)
     if not inputs.files and not inputs.unreadable:
         raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
@@ -267,12 +287,14 @@ def run_batch(
     for name, reason in inputs.unreadable:
         failed((name, "", f"{name}: {reason}"))
     result_file = (
-        None if to_stdout else ResultFile(str(out_file), output_format, options.min_confidence, resume)
+        None
+        if to_stdout
+        else ResultFile(str(out_file), output_format, options.min_confidence, resume, layout)
     )
     crop_writer = CropWriter(crops_dir, append=resume) if crops_dir is not None else None
     try:
         if result_file is None:
-            writer = WRITERS[output_format](sys.stdout, options.min_confidence)
+            writer = WRITERS[output_format](sys.stdout, options.min_confidence, layout=layout)
             todo = list(inputs.files)
         else:
             failures.extend(result_file.errors())
@@ -298,3 +320,31 @@ def run_batch(
     if errors_file is not None:
         write_errors(errors_file, failures)
     return failures, len(inputs.skipped)
+
+
+def detect_template(image: str, out_file: Path, preview: Path | None = None) -> list[FieldSpec]:
+    """What `digitscan template detect` does: find the number fields of a form's reference
+    page, write them as a template (`field_01`... in reading order, to rename) and, if asked,
+    the page with the fields drawn. Neither output may exist already."""
+    for option, path in (("--out", out_file), ("--preview", preview)):
+        if path is not None and path.exists():
+            raise UsageError(f"{path}: exists; {option} never overwrites a file, choose another name")
+    if preview is not None and preview.suffix.lower() != ".png":
+        raise UsageError(f"{preview}: --preview writes a PNG; name it .png")
+    try:
+        page = next(iter(load_pages(image)))
+    except StopIteration:
+        raise InputFileError(image, "has no page") from None
+    dpi = page_dpi(page)
+    found = detect_fields(page.image, dpi)
+    fields = [FieldSpec(f"field_{n:02d}", f.box, f.cells) for n, f in enumerate(found, start=1)]
+    relative = os.path.relpath(Path(image).resolve(), out_file.resolve().parent)
+    text = template_toml(Path(image).stem, Path(relative).as_posix(), page.dpi, fields)
+    try:
+        with out_file.open("x", encoding="utf-8") as handle:  # "x": never over a file made meanwhile
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"{out_file}: cannot write ({exc.strerror or exc})") from None
+    if preview is not None and not cv2.imwrite(str(preview), draw_fields(page.image, fields)):
+        raise UsageError(f"{preview}: cannot write the preview")
+    return fields

@@ -13,7 +13,14 @@ from rich.markup import escape
 
 from digitscan import __version__
 from digitscan.defaults import DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
-from digitscan.errors import DigitscanError, ExitCode, UsageError, needs_tensorflow
+from digitscan.errors import (
+    DigitscanError,
+    ExitCode,
+    InputFileError,
+    PageRefused,
+    UsageError,
+    needs_tensorflow,
+)
 from digitscan.memory import reuse_page_buffers
 
 app = typer.Typer(
@@ -370,6 +377,16 @@ LinesOption = Annotated[
 ]
 
 
+TemplateOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--template",
+        help="A form template (TOML): only its fields are read, by name. Repeat it: each page "
+        "goes to the template it matches best.",
+    ),
+]
+
+
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -416,8 +433,13 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     pairs: PairsOption = True,
     lines: LinesOption = True,
+    template: TemplateOption = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="With --template: one row per page, a column per field.")
+    ] = False,
 ) -> None:
-    """Read the digit strings on every page and write one row per string."""
+    """Read the digit strings on every page and write one row per string (with --template,
+    one row per field of the form)."""
     import os
     import signal
     import time
@@ -443,12 +465,15 @@ def run(
                 paths,
                 out_file,
                 output_format.value,
-                ScanOptions(dpi, max_pixels, min_confidence, annotate_dir, pairs, lines),
+                ScanOptions(
+                    dpi, max_pixels, min_confidence, annotate_dir, pairs, lines, tuple(template or ())
+                ),
                 model=model,
                 workers=workers or os.cpu_count() or 1,
                 resume=resume,
                 crops_dir=crops_dir,
                 errors_file=errors_file,
+                wide=wide,
                 on_start=bar.start,
                 on_result=on_result,
                 on_failure=on_failure,
@@ -484,28 +509,58 @@ def preview(
     model: ModelOption = None,
     pairs: PairsOption = True,
     lines: LinesOption = True,
+    template: TemplateOption = None,
 ) -> None:
-    """Show each string's crops in the terminal beside what was read."""
+    """Show each string's crops (with --template, each field's) in the terminal beside what was read."""
     from digitscan.api import ScanOptions, load_readers
     from digitscan.inspect import preview_table
     from digitscan.pages import load_pages
-    from digitscan.pipeline import read_page
 
     try:
-        readers = load_readers(model, ScanOptions(read_pairs=pairs, read_lines=lines))
+        options = ScanOptions(read_pairs=pairs, read_lines=lines, templates=tuple(template or ()))
+        readers = load_readers(model, options)
         shown = 0
         for loaded in load_pages(file, dpi=dpi):
             if page is not None and loaded.number != page:
                 continue
-            reading = read_page(
-                loaded, readers.classifier, pair_reader=readers.pair_reader, line_reader=readers.line_reader
-            )
+            try:
+                reading = readers.read(loaded)
+            except PageRefused as refused:
+                raise InputFileError(f"{file}, page {loaded.number}", str(refused)) from None
             out.print(preview_table(reading, min_confidence, out.width, color=out.is_terminal))
             shown += 1
         if page is not None and not shown:
             raise UsageError(f"{file}: has no page {page}")
     except DigitscanError as error:
         raise fail(error) from None
+
+
+template_app = typer.Typer(
+    help="Form templates: find a form's fields, to read them by name.", no_args_is_help=True
+)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("detect")
+def template_detect(
+    image: Annotated[str, typer.Argument(help="The form's reference page: a blank form or a filled one.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Template file to write (TOML); never overwritten.")
+    ],
+    preview: Annotated[
+        Path | None, typer.Option("--preview", help="Also write the page with the fields drawn (PNG).")
+    ] = None,
+) -> None:
+    """Find the form's number fields (boxes, combs, underlined blanks) and write a template
+    naming them field_01, field_02... in reading order, for you to rename."""
+    from digitscan.api import detect_template
+
+    try:
+        fields = detect_template(image, out_file, preview)
+    except DigitscanError as error:
+        raise fail(error) from None
+    combs = sum(1 for f in fields if f.cells)
+    err.print(f"wrote {out_file}: {len(fields)} fields ({combs} combs)", highlight=False)
 
 
 @app.command()

@@ -32,17 +32,22 @@ LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidenc
 ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
 INK_LEFT_OUT = "ink-left-out"  # a digit-sized mark beside or inside the string is in no string
 READERS_DISAGREE = "readers-disagree"  # the string reader read the string otherwise (recognize)
+TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
+# With templates, a failed field check is reported by its key: pattern, min_length, max_length,
+# min, max, date, checksum, required (digitscan.validate).
 
 
 @dataclass(frozen=True)
 class DigitString:
-    """A string of digits. `flags` are reasons for review the pipeline found (the page's
-    orientation unsure, ink left out); those that depend on --min-confidence come on top."""
+    """A string of digits, or with a template a named field (`field`; its digits may be none).
+    `flags` are reasons for review the pipeline found (the page's orientation unsure, ink left
+    out, a field's failed checks); those that depend on --min-confidence come on top."""
 
     index: int
     box: Box
     digits: tuple[Digit, ...]
     flags: tuple[str, ...] = ()
+    field: str | None = None
 
     @property
     def text(self) -> str:
@@ -50,10 +55,14 @@ class DigitString:
 
     @property
     def confidence(self) -> float:
-        """The lowest probability of any digit read (an unreadable mark counts as its best digit's)."""
+        """The lowest probability of any digit read (an unreadable mark counts as its best
+        digit's); 1 for an empty field: nothing read, nothing doubted."""
         return min(
-            (d.label.confidence if d.label.digit is not None else d.label.second_confidence)
-            for d in self.digits
+            (
+                (d.label.confidence if d.label.digit is not None else d.label.second_confidence)
+                for d in self.digits
+            ),
+            default=1.0,
         )
 
     def review_reasons(self, min_confidence: float) -> tuple[str, ...]:
@@ -78,6 +87,7 @@ class PageReading:
     skew: float
     strings: tuple[DigitString, ...]
     rotation: int = 0  # degrees clockwise the page was turned before reading: 0, 90, 180, 270
+    template: str | None = None  # the template the page was registered to; its fields are `strings`
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from digitscan.containers import PageReading
 from digitscan.output import NAME_ERRORS
+from digitscan.templates import FieldSpec
 
 GOOD = (40, 160, 40)  # BGR
 REVIEW = (0, 110, 255)
@@ -27,7 +28,7 @@ def annotate(image: np.ndarray, reading: PageReading, min_confidence: float) -> 
         colour = REVIEW if string.needs_review(min_confidence) else GOOD
         box = string.box
         cv2.rectangle(page, (box.x, box.y), (box.x + box.width, box.y + box.height), colour, thickness)
-        caption = f"{string.index}: {string.text} ({string.confidence:.2f})"
+        caption = f"{string.field or string.index}: {string.text} ({string.confidence:.2f})"
         cv2.putText(
             page,
             caption,
@@ -83,8 +84,9 @@ def preview_table(reading: PageReading, min_confidence: float, width: int, color
     """One row per string: the crops drawn, the text read, its confidence, doubtful digits' second choices."""
     size = 12
     per_line = max(1, (width - 46) // (size + 1))
-    table = Table(title=f"{reading.source}, page {reading.page}", show_lines=True)
-    table.add_column("#", justify="right")
+    form = f" ({reading.template})" if reading.template else ""
+    table = Table(title=f"{reading.source}, page {reading.page}{form}", show_lines=True)
+    table.add_column("field" if reading.template else "#", justify="right")
     table.add_column("crops")
     table.add_column("text")
     table.add_column("conf", justify="right")
@@ -103,7 +105,11 @@ def preview_table(reading: PageReading, min_confidence: float, width: int, color
         style = "bold yellow" if review and color else ""
         text = string.text + (" *" if review else "")
         table.add_row(
-            str(string.index), art, Text(text, style=style), f"{string.confidence:.2f}", "\n".join(doubtful)
+            string.field or str(string.index),
+            art,
+            Text(text, style=style),
+            f"{string.confidence:.2f}" if string.digits else "",
+            "\n".join(doubtful),
         )
     if not reading.strings:
         table.add_row("", "", "(no digits found)", "", "")
@@ -127,9 +133,7 @@ class CropWriter:
         folder.mkdir(parents=True, exist_ok=True)
         index = folder / "index.csv"
         fresh = not (append and index.exists())
-        self.stream = index.open(
-            "w" if fresh else "a", encoding="utf-8", errors=NAME_ERRORS, newline=""
-        )
+        self.stream = index.open("w" if fresh else "a", encoding="utf-8", errors=NAME_ERRORS, newline="")
         self.writer = csv.writer(self.stream, lineterminator="\r\n")
         if fresh:
             self.writer.writerow(CROP_COLUMNS)
@@ -181,3 +185,26 @@ def read_corrected_crops(folder: Path) -> tuple[np.ndarray, np.ndarray]:
         crops.append(image)
         labels.append(NOT_DIGIT if label in "x?" else int(label))
     return np.array(crops, np.uint8).reshape(-1, 28, 28), np.array(labels, np.int64)
+
+
+def draw_fields(image: np.ndarray, fields: list[FieldSpec]) -> np.ndarray:
+    """A template's reference with each field's box, name and cells drawn (`template detect --preview`)."""
+    page = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    scale = max(0.5, max(page.shape[:2]) / 2500)
+    thickness = max(1, round(2 * scale))
+    for field in fields:
+        box = field.box
+        cv2.rectangle(page, (box.x, box.y), (box.x + box.width, box.y + box.height), DIGIT, thickness)
+        for k in range(1, field.cells or 1):
+            x = box.x + round(k * box.width / (field.cells or 1))
+            cv2.line(page, (x, box.y), (x, box.y + box.height), DIGIT, 1)
+        cv2.putText(
+            page,
+            field.name,
+            (box.x, max(12, box.y - 6)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6 * scale,
+            DIGIT,
+            thickness,
+        )
+    return page

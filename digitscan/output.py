@@ -7,6 +7,7 @@ import io
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +28,20 @@ CSV_COLUMNS = (
     "reason",
     "skew",
     "rotation",
+)
+# With templates: one row per field of each page (`Layout`).
+FIELD_COLUMNS = (
+    "file",
+    "page",
+    "field",
+    "text",
+    "confidence",
+    "needs_review",
+    "reason",
+    "x",
+    "y",
+    "width",
+    "height",
 )
 # OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,13 +71,67 @@ def csv_row(reading: PageReading, string: DigitString, min_confidence: float) ->
     ]
 
 
+def field_row(reading: PageReading, field: DigitString, min_confidence: float) -> list[str]:
+    box = field.box
+    return [
+        safe_cell(reading.source),
+        str(reading.page),
+        str(field.field),
+        field.text,
+        f"{field.confidence:.4f}" if field.digits else "",
+        "true" if field.needs_review(min_confidence) else "false",
+        ";".join(field.review_reasons(min_confidence)),
+        str(box.x),
+        str(box.y),
+        str(box.width),
+        str(box.height),
+    ]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one row is: a string found on a page (no templates), a template's field of a page,
+    or with `wide` a whole page, a column per field (`fields`: every template's, in order)."""
+
+    fields: tuple[str, ...] = ()
+    wide: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        if not self.fields:
+            return CSV_COLUMNS
+        return ("file", "page", "template", *self.fields, "needs_review") if self.wide else FIELD_COLUMNS
+
+    def csv_rows(self, reading: PageReading, min_confidence: float) -> list[list[str]]:
+        if not self.fields:
+            return [csv_row(reading, string, min_confidence) for string in reading.strings]
+        if not self.wide:
+            return [field_row(reading, field, min_confidence) for field in reading.strings]
+        texts = {field.field: field.text for field in reading.strings}
+        flagged = [str(field.field) for field in reading.strings if field.needs_review(min_confidence)]
+        return [
+            [
+                safe_cell(reading.source),
+                str(reading.page),
+                str(reading.template),
+                *(texts.get(name, "") for name in self.fields),
+                ";".join(flagged),
+            ]
+        ]
+
+
 def json_record(reading: PageReading, string: DigitString, min_confidence: float) -> dict[str, object]:
+    where: dict[str, object] = (
+        {"template": reading.template, "field": string.field}
+        if string.field is not None
+        else {"index": string.index}
+    )
     return {
         "file": reading.source,
         "page": reading.page,
-        "index": string.index,
+        **where,
         "text": string.text,
-        "confidence": round(string.confidence, 4),
+        "confidence": round(string.confidence, 4) if string.digits else None,
         "box": [string.box.x, string.box.y, string.box.width, string.box.height],
         "needs_review": string.needs_review(min_confidence),
         "reason": list(string.review_reasons(min_confidence)),
@@ -82,23 +151,27 @@ def json_record(reading: PageReading, string: DigitString, min_confidence: float
 
 
 class CsvWriter:
-    def __init__(self, stream: IO[str], min_confidence: float, header: bool = True) -> None:
+    def __init__(
+        self, stream: IO[str], min_confidence: float, header: bool = True, layout: Layout = Layout()
+    ) -> None:
         self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\r\n")
         self.min_confidence = min_confidence
+        self.layout = layout
         if header:
-            self.writer.writerow(CSV_COLUMNS)
+            self.writer.writerow(layout.columns)
 
     def write(self, readings: Iterable[PageReading]) -> None:
         for reading in readings:
-            for string in reading.strings:
-                self.writer.writerow(csv_row(reading, string, self.min_confidence))
+            self.writer.writerows(self.layout.csv_rows(reading, self.min_confidence))
         self.stream.flush()
 
 
 class JsonlWriter:
-    def __init__(self, stream: IO[str], min_confidence: float, header: bool = True) -> None:
-        del header  # JSON Lines has none
+    def __init__(
+        self, stream: IO[str], min_confidence: float, header: bool = True, layout: Layout = Layout()
+    ) -> None:
+        del header, layout  # JSON Lines has no header; each record names its field
         self.stream = stream
         self.min_confidence = min_confidence
 
@@ -161,8 +234,16 @@ class ResultFile:
     same format. A lock refuses a second run on the same target while this one writes.
     """
 
-    def __init__(self, path: str, output_format: str, min_confidence: float, resume: bool = False) -> None:
+    def __init__(
+        self,
+        path: str,
+        output_format: str,
+        min_confidence: float,
+        resume: bool = False,
+        layout: Layout = Layout(),
+    ) -> None:
         self.target = Path(path)
+        self.layout = layout
         if self.target.is_dir():
             raise UsageError(f"{path}: is a folder; --out takes a file name")
         self.format = output_format
@@ -193,7 +274,7 @@ class ResultFile:
         except UsageError:
             self.lock.release()
             raise
-        self.writer = WRITERS[output_format](self.stream, min_confidence, header=offset == 0)
+        self.writer = WRITERS[output_format](self.stream, min_confidence, header=offset == 0, layout=layout)
 
     def key(self, source: str) -> str:
         """A file's name as this format writes it, so names read back from a finished result
@@ -224,7 +305,7 @@ class ResultFile:
         if self.target.exists():
             raw = self.target.read_bytes()
             text = raw.decode("utf-8", errors=NAME_ERRORS)
-            self.check_format(format_of(text))
+            self.check_format(format_of(text, self.layout.columns))
             self.part.write_bytes(raw)
             with self.journal_path.open("w", encoding="utf-8") as journal:
                 journal.write(json.dumps({"format": self.format}) + "\n")
@@ -278,12 +359,13 @@ class ResultFile:
         self.lock.release()
 
 
-def format_of(text: str) -> str | None:
-    """csv or jsonl, from a finished result's first line; None when it is neither of ours."""
+def format_of(text: str, columns: tuple[str, ...] = CSV_COLUMNS) -> str | None:
+    """csv or jsonl, from a finished result's first line; None when it is neither of ours (or
+    a CSV with other `columns` than this run writes)."""
     first = text.lstrip().split("\n", 1)[0].rstrip("\r")
     if first.startswith("{"):
         return "jsonl"
-    return "csv" if first == ",".join(CSV_COLUMNS) else None
+    return "csv" if first == ",".join(columns) else None
 
 
 def files_in(text: str, output_format: str) -> list[str]:

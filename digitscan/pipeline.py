@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan import orientation, recognize
+from digitscan import orientation, recognize, register
 from digitscan.calibration import with_temperature
 from digitscan.classify import (
     Classifier,
@@ -21,14 +21,18 @@ from digitscan.containers import (
     INK_LEFT_OUT,
     ORIENTATION_UNSURE,
     READERS_DISAGREE,
+    TWO_MARKS_IN_CELL,
     Box,
     Digit,
     DigitString,
     PageReading,
 )
+from digitscan.errors import PageRefused
 from digitscan.normalize import LinePlacement, to_line, to_mnist
 from digitscan.pages import Page, to_gray
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
+from digitscan.templates import FieldSpec, Template
+from digitscan.validate import failed_checks
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
@@ -249,6 +253,119 @@ def read_candidates(
                 reasons = (*reasons, READERS_DISAGREE)
         readings.append(DigitString(index, page_box([found[i] for i in members]), digits, reasons))
     return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
+
+
+FIELD_MARGIN = 0.15  # of a field's height, read around its box: ink overrunning the box stays whole
+FIELD_MIN_MARK = 0.25  # of a field's height: a shorter mark is a rule's remnant or a speck, no digit
+
+
+def read_form(
+    page: Page,
+    templates: tuple[Template, ...],
+    classifier: Classifier,
+    binarization: str = "floored",
+    pair_reader: Classifier | None = None,
+    line_reader: Classifier | None = None,
+) -> PageReading:
+    """A form page's fields: the page registered to the template it matches best (`register`),
+    then each field's box read on its own, in the template's geometry. Ink outside the fields is
+    never read. `PageRefused` when the page matches no template."""
+    features = register.find_features(page.image, page_dpi(page, binarization))
+    matches, refusals = [], []
+    for template in templates:
+        try:
+            registration = register.register(features, template.features, template.print_mask, template.dpi)
+            matches.append((registration, template))
+        except PageRefused as refusal:
+            refusals.append(f"{template.name!r}: {refusal}")
+    if not matches:
+        raise PageRefused("does not match the template " + "; nor ".join(refusals))
+    registration, template = max(matches, key=lambda match: match[0].inliers)
+    fields = tuple(
+        read_field(
+            page, registration, template, spec, index, classifier, binarization, pair_reader, line_reader
+        )
+        for index, spec in enumerate(template.fields, start=1)
+    )
+    rows, cols = page.image.shape[:2]
+    return PageReading(
+        page.source, page.number, cols, rows, registration.skew, fields, template=template.name
+    )
+
+
+def read_field(
+    page: Page,
+    registration: register.Registration,
+    template: Template,
+    spec: FieldSpec,
+    index: int,
+    classifier: Classifier,
+    binarization: str,
+    pair_reader: Classifier | None,
+    line_reader: Classifier | None,
+) -> DigitString:
+    """One field: its box cut from the page in the reference's geometry, read like a snippet;
+    the strings whose middle lies in the box are its digits, checked against its rules."""
+    box = spec.box
+    margin = max(2, round(FIELD_MARGIN * box.height))
+    snippet = Page(page.source, page.number, registration.cut(page.image, box, margin), template.dpi)
+    if spec.cells:
+        clear_dividers(snippet.image, spec.cells, box, margin)
+    seen = find_candidates(snippet.image, template.dpi, binarization)
+    reading = read_candidates(
+        snippet, seen, classify_crops(classifier, seen.crops), classifier, pair_reader, 0, (), line_reader
+    )
+    inside = [
+        string
+        for string in reading.strings
+        if margin <= string.box.x + string.box.width / 2 < margin + box.width
+        and margin <= string.box.y + string.box.height / 2 < margin + box.height
+    ]
+    # The page stage measures digit size from the marks it sees; in an empty box those are
+    # what is left of its rules (corners, the stubs of a comb's ticks). The box says better.
+    kept = [
+        (string, [digit for digit in string.digits if digit.box.height >= FIELD_MIN_MARK * box.height])
+        for string in inside
+    ]
+    kept = [(string, digits) for string, digits in kept if digits]
+    digits = [digit for _, digits in kept for digit in digits]
+    flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
+    if spec.cells and len(digits) > 1:
+        cell_width = box.width / spec.cells
+        cells = [int((d.box.x + d.box.width / 2 - margin) // cell_width) for d in digits]
+        if len(set(cells)) < len(cells):
+            flags.append(TWO_MARKS_IN_CELL)
+    text = "".join(digit.label.text for digit in digits)
+    flags += failed_checks(text, spec.checks)
+
+    def on_page(local: Box) -> Box:
+        return registration.box_on_page(
+            Box(local.x + box.x - margin, local.y + box.y - margin, local.width, local.height)
+        )
+
+    placed = tuple(Digit(on_page(d.box), d.label, d.crop) for d in digits)
+    return DigitString(index, registration.box_on_page(box), placed, tuple(flags), spec.name)
+
+
+DIVIDER_BAND = 0.06  # of a comb's cell, each side of a divider: a rule's width and the registration's error
+# Rows kept at the comb's top and bottom, of its height (3 px at least): its rules stay long
+# and are found; the stubs of the ticks left on them are too short to pass for glyphs, which
+# matters: in a comb with one digit, eight stubs would set the page stage's digit height.
+DIVIDER_ENDS = 0.03
+
+
+def clear_dividers(snippet: np.ndarray, cells: int, box: Box, margin: int) -> None:
+    """Paint a comb's inner dividers over with paper between its top and bottom rules: ticks that rise
+    from the comb's floor touch one rule only, so the page stage would keep them as 1s. A
+    digit belongs inside its cell."""
+    cell = box.width / cells
+    band = max(2, round(DIVIDER_BAND * cell))
+    keep = max(3, round(DIVIDER_ENDS * box.height))
+    top, bottom = margin + keep, margin + box.height - keep
+    paper = int(np.median(snippet))  # white would be brighter than grey paper: its edges, ink
+    for k in range(1, cells):
+        x = round(margin + k * cell)
+        snippet[top:bottom, max(0, x - band) : x + band + 1] = paper
 
 
 LineRead = tuple[

@@ -340,3 +340,172 @@ def numbered(files: tuple[SampleFile, ...], copies: int) -> tuple[SampleFile, ..
         for copy in range(1, copies + 1)
         for spec in files
     )
+
+
+# Forms of one layout, for templates: the same printed fields on every page, filled afresh and
+# scanned with a shift, a turn, a change of scale and a little perspective.
+FORM_FIELD_KINDS = ("comb", "box", "underline")
+
+
+@dataclass(frozen=True)
+class LayoutField:
+    name: str
+    label: str
+    kind: str
+    box: tuple[int, int, int, int]  # x, y, width, height: what a template's field box holds
+    cells: int | None  # a comb's cells
+    longest: int  # the most digits written in it
+
+
+def form_layout(rng: np.random.Generator, dpi: int) -> tuple[str, list[LayoutField]]:
+    """A form's title and its number fields in two columns, each with a printed prompt above."""
+    height = round(A4_INCHES[1] * dpi)
+    fields: list[LayoutField] = []
+    top = int(rng.uniform(1.6, 2.2) * dpi)
+    while top < height - int(1.6 * dpi):
+        for column in range(2):
+            left = int((0.8 + column * 3.7 + rng.uniform(0, 0.4)) * dpi)
+            kind = str(rng.choice(FORM_FIELD_KINDS))
+            box_height = int(rng.uniform(0.4, 0.5) * dpi)
+            if kind == "comb":
+                cells = int(rng.integers(4, 9))
+                cell = int(min(box_height * rng.uniform(0.75, 0.9), 3.0 * dpi / cells))
+                box = (left, top, cells * cell, box_height)
+                longest = cells
+            else:
+                cells = None
+                box = (left, top, int(rng.uniform(2.2, 3.0) * dpi), box_height)
+                longest = int(box[2] / (0.36 * dpi))
+            name = f"field_{len(fields) + 1:02d}"
+            fields.append(LayoutField(name, str(rng.choice(LABELS)), kind, box, cells, min(longest, 8)))
+        top += int(rng.uniform(0.95, 1.2) * dpi)
+    title = f"{rng.choice(TITLES)}  Form {int(rng.integers(100, 999))}-{int(rng.integers(10, 99))}"
+    return title, fields
+
+
+def draw_form(
+    title: str,
+    layout: list[LayoutField],
+    dpi: int,
+    source: DigitSource | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, dict[str, str], np.ndarray]:
+    """The form printed (BGR) and, with a digit source, each field's handwriting as ink
+    (float 0-1, drawn by `finish_page`); returns the page, the text of each field, the ink."""
+    width, height = round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    alpha = np.zeros((height, width), np.float32)
+    put_text(canvas, title, int(0.8 * dpi), int(1.0 * dpi), dpi, 0.2)
+    cv2.line(canvas, (int(0.8 * dpi), int(1.2 * dpi)), (width - int(0.8 * dpi), int(1.2 * dpi)), PRINT, 2)
+    rule = max(2, round(0.008 * dpi))
+    texts: dict[str, str] = {}
+    for field in layout:
+        x, y, w, h = field.box
+        put_text(canvas, field.label, x, y - int(0.08 * dpi), dpi, 0.1)
+        if field.kind == "underline":
+            cv2.line(canvas, (x, y + h), (x + w, y + h), PRINT, rule)
+        else:
+            cv2.rectangle(canvas, (x, y), (x + w, y + h), PRINT, rule)
+        if field.kind == "comb":
+            cell = w // int(field.cells or 1)
+            for k in range(1, int(field.cells or 1)):
+                cv2.line(canvas, (x + k * cell, y + h // 2), (x + k * cell, y + h), PRINT, rule)
+        if source is None:
+            continue
+        count = (
+            int(rng.integers(0, field.longest + 1))
+            if rng.random() < 0.15
+            else int(rng.integers(max(1, field.longest - 3), field.longest + 1))
+        )
+        text, cursor = "", x + int(0.08 * dpi)
+        for position in range(count):
+            image, label = source.take()
+            digit_height = int(h * rng.uniform(0.55, 0.7))
+            ink = digit_ink(image, digit_height, rng, broken=False)
+            if field.kind == "comb":
+                cell = w // int(field.cells or 1)
+                left = x + position * cell + (cell - ink.shape[1]) // 2 + int(rng.integers(-2, 3))
+            else:
+                left = cursor + (int(rng.uniform(0.08, 0.3) * digit_height) if position else 0)
+            top = y + h - ink.shape[0] - int(rng.uniform(0.1, 0.2) * h)
+            stamp(alpha, ink, left, top)
+            cursor = left + ink.shape[1]
+            text += str(label)
+        texts[field.name] = text
+    return canvas, texts, alpha
+
+
+def finish_page(
+    canvas: np.ndarray, alpha: np.ndarray, style: PageStyle, rng: np.random.Generator
+) -> np.ndarray:
+    """Ink laid on the printed form, paper, light and noise: the page as a scanner sees it."""
+    ink = np.array(style.ink, np.float32)
+    page = canvas.astype(np.float32) * (1 - alpha[..., None]) + ink * alpha[..., None]
+    page = page * style.paper * lighting(alpha.shape, rng)[..., None]
+    if style.noise:
+        page += rng.normal(0, style.noise, (*alpha.shape, 1)).astype(np.float32)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def scan_distortion(shape: tuple[int, int], rng: np.random.Generator, dpi: int) -> np.ndarray:
+    """A 3x3 map from the form to its scan: a shift (up to 0.2 inch), a turn (+-3 degrees), a
+    change of scale (+-3%) and mild perspective (corners moved up to 0.2% of the page)."""
+    height, width = shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-3, 3), rng.uniform(0.97, 1.03))
+    matrix[:, 2] += rng.uniform(-0.2, 0.2, 2) * dpi
+    affine = np.vstack([matrix, [0, 0, 1]])
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    moved = corners + rng.uniform(-0.002, 0.002, (4, 2)).astype(np.float32) * max(shape)
+    return np.asarray(cv2.getPerspectiveTransform(corners, moved), np.float64) @ affine
+
+
+def generate_form_set(
+    out: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    seed: int = 1,
+    pages: int = 20,
+    others: int = 4,
+    dpi: int = 200,
+) -> list[tuple[str, str, str]]:
+    """A template (`template.toml` over a blank `reference.png`), `pages` filled and scanned
+    forms of its layout and `others` of another layout, mixed; `truth.csv` holds each field's
+    text by file and name (the other layout's pages have none: they must be refused)."""
+    rng = np.random.default_rng(seed)
+    source = DigitSource(images, labels, rng)
+    out.mkdir(parents=True, exist_ok=True)
+    title, layout = form_layout(rng, dpi)
+    other_title, other_layout = form_layout(rng, dpi)
+    blank, _, _ = draw_form(title, layout, dpi, None, rng)
+    cv2.imwrite(str(out / "reference.png"), cv2.cvtColor(blank, cv2.COLOR_BGR2GRAY))
+    from digitscan.containers import Box
+    from digitscan.templates import FieldSpec, template_toml
+
+    specs = [FieldSpec(f.name, Box(*f.box), f.cells) for f in layout]
+    (out / "template.toml").write_text(
+        template_toml("generated-form", "reference.png", dpi, specs), encoding="utf-8"
+    )
+    truth: list[tuple[str, str, str]] = []
+    kinds = ["form"] * pages + ["other"] * others
+    for number, kind in enumerate(rng.permutation(kinds), start=1):
+        style = replace(random_style(rng, dpi), skew=0.0)
+        chosen_title, chosen = (title, layout) if kind == "form" else (other_title, other_layout)
+        canvas, texts, alpha = draw_form(chosen_title, chosen, dpi, source, rng)
+        page = finish_page(canvas, alpha, style, rng)
+        distortion = scan_distortion(page.shape[:2], rng, dpi)
+        page = cv2.warpPerspective(
+            page,
+            distortion,
+            (page.shape[1], page.shape[0]),
+            flags=cv2.INTER_LINEAR,
+            borderValue=(235, 235, 235),
+        )
+        name = f"scan-{number:03d}.png"
+        cv2.imwrite(str(out / name), cv2.cvtColor(page, cv2.COLOR_BGR2GRAY))
+        if kind == "form":
+            truth += [(name, field, text) for field, text in texts.items()]
+    with (out / "truth.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "field", "text"])
+        writer.writerows(truth)
+    return truth

@@ -1,0 +1,280 @@
+"""Form templates: TOML checks, registration, field reading, validation, the CLI around them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from digitscan import register
+from digitscan.containers import TWO_MARKS_IN_CELL, Box
+from digitscan.errors import PageRefused, UsageError
+from digitscan.synth import draw_form, form_layout, generate_form_set, scan_distortion
+from digitscan.templates import FieldSpec, load_template, template_toml
+from digitscan.validate import Checks, failed_checks, luhn_valid, mod11_valid
+from tests.conftest import ENV, write_digits
+
+DPI = 200
+
+
+def blank_form(seed: int) -> tuple[np.ndarray, list]:
+    rng = np.random.default_rng(seed)
+    title, layout = form_layout(rng, DPI)
+    page, _, _ = draw_form(title, layout, DPI, None, rng)
+    return cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), layout
+
+
+def write_template(folder: Path, reference: np.ndarray, layout: list, extra: str = "") -> Path:
+    cv2.imwrite(str(folder / "reference.png"), reference)
+    specs = [FieldSpec(f.name, Box(*f.box), f.cells) for f in layout]
+    path = folder / "form.toml"
+    path.write_text(template_toml("test-form", "reference.png", DPI, specs) + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def form(tmp_path_factory) -> tuple[Path, np.ndarray, list]:
+    folder = tmp_path_factory.mktemp("template")
+    reference, layout = blank_form(7)
+    return write_template(folder, reference, layout), reference, layout
+
+
+def test_registration_recovers_a_known_shift_turn_and_scale(form) -> None:
+    path, reference, layout = form
+    template = load_template(path)
+    for seed in range(3):
+        distortion = scan_distortion(reference.shape, np.random.default_rng(seed), DPI)
+        scan = cv2.warpPerspective(reference, distortion, reference.shape[::-1], borderValue=235)
+        found = register.register(
+            register.find_features(scan, DPI), template.features, template.print_mask, DPI
+        )
+        for field in layout:
+            x, y, w, h = field.box
+            corners = np.float32([[x, y], [x + w, y + h]]).reshape(-1, 1, 2)
+            on_scan = cv2.perspectiveTransform(corners, distortion)
+            back = cv2.perspectiveTransform(on_scan, found.to_reference)
+            assert np.abs(back - corners).max() <= 2.0, (seed, field.name)
+
+
+def test_another_layout_and_a_blank_sheet_are_refused(form) -> None:
+    path, reference, _ = form
+    template = load_template(path)
+    other, _ = blank_form(8)
+    with pytest.raises(PageRefused, match="form's print"):
+        register.register(register.find_features(other, DPI), template.features, template.print_mask, DPI)
+    blank = np.full_like(reference, 240)
+    with pytest.raises(PageRefused):
+        register.register(register.find_features(blank, DPI), template.features, template.print_mask, DPI)
+
+
+@pytest.mark.parametrize(
+    ("extra_field", "key"),
+    [
+        ("[[field]]\nbox = [1, 1, 10, 10]\n", "missing key 'name'"),
+        ('[[field]]\nname = "x"\n', "missing key 'box'"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 99999, 10]\n', "field 'x'.box"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\npattern = "[0-9"\n', "field 'x'.pattern"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\nparity = "even"\n', "field 2.parity: unknown key"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\nchecksum = "crc"\n', "field 'x'.checksum"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\ndate = "DDMM"\n', "field 'x'.date"),
+        ('[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\nmin = "low"\n', "field 'x'.min"),
+    ],
+)
+def test_template_mistakes_are_usage_errors_naming_the_key(form, tmp_path, extra_field, key) -> None:
+    _, reference, layout = form
+    path = write_template(tmp_path, reference, layout[:1], "\n" + extra_field)
+    with pytest.raises(UsageError, match=re.escape(key)):
+        load_template(path)
+
+
+def test_a_bad_template_exits_2_naming_the_key(form, tmp_path) -> None:
+    _, reference, layout = form
+    path = write_template(
+        tmp_path, reference, layout[:1], '\n[[field]]\nname = "x"\nbox = [1, 1, 10, 10]\npattern = "("\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "digitscan", "run", str(tmp_path / "reference.png"), "--template", str(path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "field 'x'.pattern" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_check_passes_and_fails() -> None:
+    cases = [
+        (Checks(pattern=re.compile(r"[0-9]{4}")), "1234", "12345", "pattern"),
+        (Checks(min_length=3), "123", "12", "min_length"),
+        (Checks(max_length=3), "123", "1234", "max_length"),
+        (Checks(min=100), "100", "99", "min"),
+        (Checks(max=100), "100", "101", "max"),
+        (Checks(date="DDMMYYYY"), "29022024", "29022023", "date"),
+        (Checks(date="YYMMDD"), "241231", "241331", "date"),
+        (Checks(checksum="luhn"), "79927398713", "79927398710", "checksum"),
+        (Checks(checksum="mod11"), "0306406152", "0306406153", "checksum"),
+        (Checks(required=True), "7", "", "required"),
+    ]
+    for checks, good, bad, name in cases:
+        assert failed_checks(good, checks) == (), (name, good)
+        assert failed_checks(bad, checks) == (name,), (name, bad)
+    assert failed_checks("", Checks(min_length=3, pattern=re.compile("1"))) == ()  # empty, not required
+    assert failed_checks("12?4", Checks(min=0)) == ("min",)  # an unread mark is no number
+    assert luhn_valid("4539578763621486") and not luhn_valid("4539578763621487")
+    assert mod11_valid("0471958697")
+
+
+def filled(reference: np.ndarray, layout: list, mnist, texts: dict[str, str]) -> np.ndarray:
+    """The reference with digits written into the named fields (combs: `texts` gives a digit or
+    a space per cell; two characters in one cell for a cell with two marks)."""
+    page = reference.copy()
+    for field in layout:
+        text = texts.get(field.name, "")
+        x, y, w, h = field.box
+        height = int(0.6 * h)
+        if field.cells:
+            cell = w // field.cells
+            for k, chars in enumerate(text.split("|")):
+                chars = chars.strip()
+                for j, char in enumerate(chars):
+                    left = x + k * cell + cell // 6 + j * cell // 3
+                    write_digits(
+                        page, mnist, char, left, y + h - 8, int(0.5 * h) if len(chars) > 1 else height, nth=k
+                    )
+        else:
+            write_digits(page, mnist, text, x + 12, y + h - 8, height)
+    return page
+
+
+def test_fields_read_by_name_with_checks_and_two_marks_in_a_cell(form, mnist, classifier, tmp_path) -> None:
+    from digitscan.classify import load_line_reader, load_pair_reader
+    from digitscan.pages import Page
+    from digitscan.pipeline import read_form
+
+    _, reference, layout = form
+    combs = [f for f in layout if f.cells and f.cells >= 4]
+    plain = [f for f in layout if not f.cells]
+    assert combs and len(plain) >= 3
+    comb = combs[0]
+    texts = {plain[0].name: "4071", plain[1].name: "", plain[2].name: "35", comb.name: "2|61|8"}
+    extra = '\n[[field]]\nname = "dummy"\nbox = [0, 0, 5, 5]\n'  # a field in a corner: empty, not required
+    path = write_template(tmp_path, reference, layout, extra)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(f'name = "{plain[1].name}"', f'name = "{plain[1].name}"\nrequired = true')
+    text = text.replace(f'name = "{plain[2].name}"', f'name = "{plain[2].name}"\nmin = 100')
+    path.write_text(text, encoding="utf-8")
+    template = load_template(path)
+    page = filled(reference, layout, mnist, texts)
+    distortion = scan_distortion(page.shape, np.random.default_rng(3), DPI)
+    scan = cv2.warpPerspective(page, distortion, page.shape[::-1], borderValue=235)
+    reading = read_form(
+        Page("form.png", 1, scan, DPI),
+        (template,),
+        classifier,
+        pair_reader=load_pair_reader(),
+        line_reader=load_line_reader(),
+    )
+    fields = {f.field: f for f in reading.strings}
+    assert reading.template == "test-form"
+    assert list(fields) == [*(f.name for f in layout), "dummy"]
+    assert fields[plain[0].name].text == "4071"
+    assert fields[plain[1].name].text == "" and fields[plain[1].name].review_reasons(0.9) == ("required",)
+    assert fields[plain[2].name].text == "35" and "min" in fields[plain[2].name].review_reasons(0.9)
+    assert TWO_MARKS_IN_CELL in fields[comb.name].review_reasons(0.9)
+    assert fields["dummy"].text == "" and not fields["dummy"].needs_review(0.9)
+    # every other field is empty and unflagged: the form's print never reaches the output
+    for field in layout:
+        if field.name not in texts:
+            assert fields[field.name].text == "", field.name
+
+
+@pytest.fixture(scope="module")
+def form_set(mnist, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("forms")
+    generate_form_set(folder, mnist.x_test, mnist.y_test, seed=3, pages=3, others=1)
+    return folder
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "digitscan", *args], capture_output=True, text=True, env=ENV, check=False
+    )
+
+
+def test_run_with_a_template_writes_one_row_per_field_and_refuses_another_form(form_set, tmp_path) -> None:
+    out, errors = tmp_path / "fields.csv", tmp_path / "errors.csv"
+    pages = sorted(form_set.glob("scan-*.png"))
+    result = run_cli(
+        "run",
+        *map(str, pages),
+        "--template",
+        str(form_set / "template.toml"),
+        "--out",
+        str(out),
+        "--errors",
+        str(errors),
+        "--workers",
+        "2",
+        "-q",
+    )
+    assert result.returncode == 1, result.stderr  # the other layout's page is an error
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == [
+        "file",
+        "page",
+        "field",
+        "text",
+        "confidence",
+        "needs_review",
+        "reason",
+        "x",
+        "y",
+        "width",
+        "height",
+    ]
+    truth = list(csv.DictReader((form_set / "truth.csv").open(encoding="utf-8")))
+    assert [(r["file"], r["field"]) for r in truth] == [(Path(r["file"]).name, r["field"]) for r in rows]
+    exact = sum(r["text"] == t["text"] for r, t in zip(rows, truth, strict=True))
+    wrong_accepted = sum(
+        r["text"] != t["text"] and r["needs_review"] == "false" for r, t in zip(rows, truth, strict=True)
+    )
+    assert exact >= 0.85 * len(rows) and wrong_accepted <= 1
+    refused = list(csv.DictReader(errors.open(encoding="utf-8")))
+    assert len(refused) == 1 and "does not match the template" in refused[0]["error"]
+
+    wide = run_cli("run", *map(str, pages), "--template", str(form_set / "template.toml"), "--wide", "-q")
+    lines = list(csv.reader(wide.stdout.splitlines()))
+    fields = sorted({r["field"] for r in truth})
+    assert lines[0] == ["file", "page", "template", *fields, "needs_review"]
+    assert len(lines) == 1 + 3
+
+    jsonl = run_cli(
+        "run", str(pages[0]), "--template", str(form_set / "template.toml"), "--format", "jsonl", "-q"
+    )
+    record = json.loads(jsonl.stdout.splitlines()[0])
+    assert record["template"] == "generated-form" and record["field"] == "field_01"
+    assert all("second" in digit for digit in record["digits"])
+
+
+def test_template_detect_finds_the_generated_forms_fields(form_set, tmp_path) -> None:
+    out, preview = tmp_path / "found.toml", tmp_path / "found.png"
+    result = run_cli(
+        "template", "detect", str(form_set / "reference.png"), "--out", str(out), "--preview", str(preview)
+    )
+    assert result.returncode == 0, result.stderr
+    truth, found = load_template(form_set / "template.toml"), load_template(out)
+    assert cv2.imread(str(preview)) is not None
+    assert len(found.fields) == len(truth.fields)
+    for want, got in zip(truth.fields, found.fields, strict=True):
+        assert register.overlap(want.box, got.box) > 0.8 and register.overlap(got.box, want.box) > 0.8
+        assert got.cells == want.cells
+    again = run_cli("template", "detect", str(form_set / "reference.png"), "--out", str(out))
+    assert again.returncode == 2 and "never overwrites" in again.stderr
