@@ -569,18 +569,31 @@ def samples(
     data: DataOption = None,
     seed: Annotated[int, typer.Option(help="Another seed gives another set of pages.")] = 1,
     copies: Annotated[int, typer.Option(min=1, help="Repeat the set of files this many times.")] = 1,
+    template: Annotated[
+        bool,
+        typer.Option(
+            "--template",
+            help="Instead: one form layout's template, filled scans of it (shifted, turned, scaled) "
+            "and a few pages of another layout.",
+        ),
+    ] = False,
+    pages: Annotated[int, typer.Option(min=1, help="With --template: filled pages of the form.")] = 20,
+    others: Annotated[int, typer.Option(min=0, help="With --template: pages of another form.")] = 4,
 ) -> None:
     """Compose synthetic form pages from MNIST test digits, with a truth file."""
     from digitscan.data import load_mnist
-    from digitscan.synth import DEFAULT_FILES, generate_samples, numbered
+    from digitscan.synth import DEFAULT_FILES, generate_form_set, generate_samples, numbered
 
     try:
         mnist = load_mnist(data)
     except DigitscanError as error:
         raise fail(error) from None
-    truth = generate_samples(
-        out_dir, mnist.x_test, mnist.y_test, seed=seed, files=numbered(DEFAULT_FILES, copies)
-    )
+    if template:
+        truth = generate_form_set(out_dir, mnist.x_test, mnist.y_test, seed=seed, pages=pages, others=others)
+    else:
+        truth = generate_samples(
+            out_dir, mnist.x_test, mnist.y_test, seed=seed, files=numbered(DEFAULT_FILES, copies)
+        )
     pages = len({(t.file, t.page) for t in truth})
     err.print(f"wrote {pages} pages with {len(truth)} fields to {out_dir}", highlight=False)
 

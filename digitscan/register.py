@@ -18,7 +18,7 @@ from digitscan.errors import PageRefused
 from digitscan.segment import binarize, lines
 
 REGISTER_DPI = 100  # features of print (letters, box corners) are a few pixels wide here
-FEATURES = 4000
+FEATURES = 2500
 RATIO = 0.8  # Lowe's ratio test: a match clearly better than the second best
 RANSAC_PIXELS = 3.0  # at REGISTER_DPI
 # Two tests that a page is a scan of the form. Enough features agree on one position (a page

@@ -16,7 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitscan.containers import Box
 from digitscan.evaluate import Field
+from digitscan.templates import FieldSpec, template_toml
 
 A4_INCHES = (8.27, 11.69)
 TITLES = ("ORDER FORM", "CUSTOMER SURVEY", "REGISTRATION", "METER READING CARD", "DELIVERY NOTE")
@@ -467,10 +469,11 @@ def generate_form_set(
     pages: int = 20,
     others: int = 4,
     dpi: int = 200,
-) -> list[tuple[str, str, str]]:
+) -> list[Field]:
     """A template (`template.toml` over a blank `reference.png`), `pages` filled and scanned
-    forms of its layout and `others` of another layout, mixed; `truth.csv` holds each field's
-    text by file and name (the other layout's pages have none: they must be refused)."""
+    forms of its layout and `others` of another layout, mixed. `truth.csv` holds every field of
+    the layout's pages (empty ones too): file, page, field, its box on the scan, its text. The
+    other layout's pages have none: they must be refused."""
     rng = np.random.default_rng(seed)
     source = DigitSource(images, labels, rng)
     out.mkdir(parents=True, exist_ok=True)
@@ -478,14 +481,10 @@ def generate_form_set(
     other_title, other_layout = form_layout(rng, dpi)
     blank, _, _ = draw_form(title, layout, dpi, None, rng)
     cv2.imwrite(str(out / "reference.png"), cv2.cvtColor(blank, cv2.COLOR_BGR2GRAY))
-    from digitscan.containers import Box
-    from digitscan.templates import FieldSpec, template_toml
-
     specs = [FieldSpec(f.name, Box(*f.box), f.cells) for f in layout]
-    (out / "template.toml").write_text(
-        template_toml("generated-form", "reference.png", dpi, specs), encoding="utf-8"
-    )
-    truth: list[tuple[str, str, str]] = []
+    text = template_toml("generated-form", "reference.png", dpi, specs)
+    (out / "template.toml").write_text(text, encoding="utf-8")
+    truth: list[tuple[str, Field]] = []
     kinds = ["form"] * pages + ["other"] * others
     for number, kind in enumerate(rng.permutation(kinds), start=1):
         style = replace(random_style(rng, dpi), skew=0.0)
@@ -493,19 +492,22 @@ def generate_form_set(
         canvas, texts, alpha = draw_form(chosen_title, chosen, dpi, source, rng)
         page = finish_page(canvas, alpha, style, rng)
         distortion = scan_distortion(page.shape[:2], rng, dpi)
-        page = cv2.warpPerspective(
-            page,
-            distortion,
-            (page.shape[1], page.shape[0]),
-            flags=cv2.INTER_LINEAR,
-            borderValue=(235, 235, 235),
-        )
+        size = (page.shape[1], page.shape[0])
+        page = cv2.warpPerspective(page, distortion, size, flags=cv2.INTER_LINEAR, borderValue=(235,) * 3)
         name = f"scan-{number:03d}.png"
         cv2.imwrite(str(out / name), cv2.cvtColor(page, cv2.COLOR_BGR2GRAY))
-        if kind == "form":
-            truth += [(name, field, text) for field, text in texts.items()]
+        if kind == "other":
+            continue
+        for field in layout:
+            x, y, w, h = field.box
+            corners = np.float32([[x, y], [x + w, y], [x, y + h], [x + w, y + h]]).reshape(-1, 1, 2)
+            mapped = cv2.perspectiveTransform(corners, distortion).reshape(-1, 2)
+            (x0, y0), (x1, y1) = mapped.min(axis=0), mapped.max(axis=0)
+            box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+            truth.append((field.name, Field(name, 1, *box, texts[field.name])))
     with (out / "truth.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["file", "field", "text"])
-        writer.writerows(truth)
-    return truth
+        writer.writerow(["file", "page", "field", "x", "y", "width", "height", "text"])
+        for name, f in truth:
+            writer.writerow([f.file, f.page, name, f.x, f.y, f.width, f.height, f.text])
+    return [f for _, f in truth]
