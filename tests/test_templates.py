@@ -278,3 +278,30 @@ def test_template_detect_finds_the_generated_forms_fields(form_set, tmp_path) ->
         assert got.cells == want.cells
     again = run_cli("template", "detect", str(form_set / "reference.png"), "--out", str(out))
     assert again.returncode == 2 and "never overwrites" in again.stderr
+
+
+def test_resume_and_annotate_with_a_template(form_set, tmp_path) -> None:
+    template = str(form_set / "template.toml")
+    pages = [str(p) for p in sorted(form_set.glob("scan-*.png"))]
+    whole, part = tmp_path / "whole.csv", tmp_path / "part.csv"
+    run_cli("run", *pages, "--template", template, "--out", str(whole), "--workers", "1", "-q")
+    run_cli("run", *pages[:2], "--template", template, "--out", str(part), "--workers", "1", "-q")
+    resumed = run_cli(
+        "run",
+        *pages,
+        "--template",
+        template,
+        "--out",
+        str(part),
+        "--resume",
+        "--annotate",
+        str(tmp_path / "a"),
+        "-q",
+    )
+    assert resumed.returncode == 1  # the other layout's page again
+    assert part.read_bytes() == whole.read_bytes()
+    form_pages = {row["file"] for row in csv.DictReader((form_set / "truth.csv").open(encoding="utf-8"))}
+    annotated = list((tmp_path / "a").glob("*.png"))
+    assert len(annotated) == sum(Path(p).name in form_pages for p in pages[2:])  # read this time
+    strings = run_cli("run", *pages, "--out", str(part), "--resume", "-q")
+    assert strings.returncode == 2 and "other columns" in strings.stderr  # no mixing of row kinds
