@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from digitscan.classify import Classifier, load_classifier, load_line_reader, load_pair_reader
 from digitscan.containers import FileResult, PageReading
@@ -40,6 +41,9 @@ from digitscan.output import (
 from digitscan.pages import Page, find_inputs, load_pages
 from digitscan.pipeline import page_dpi, read_form, read_page
 from digitscan.register import detect_fields
+from digitscan.storage import check_writable as check_storage_writable
+from digitscan.storage import download, is_url, join, staging_path, upload, write_object
+from digitscan.storage import exists as storage_exists
 from digitscan.templates import FieldSpec, Template, load_templates, template_toml
 
 
@@ -48,7 +52,7 @@ class ScanOptions:
     dpi: float = DEFAULT_DPI
     max_pixels: int = DEFAULT_MAX_PIXELS
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
-    annotate_dir: Path | None = None
+    annotate_dir: Path | str | None = None  # a folder, or an object-storage URL (`storage`)
     read_pairs: bool = True  # touching pairs may be read whole (the shipped pair reader), not only cut
     read_lines: bool = True  # strings are also read whole (the shipped string reader), in competition
     templates: tuple[Path, ...] = ()  # form templates: each page read as the one it matches best
@@ -104,7 +108,7 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
                 continue
             if options.annotate_dir is not None:
                 picture = annotate(page.image, reading, options.min_confidence)
-                cv2.imwrite(str(options.annotate_dir / f"{page_stem(source, page.number)}.png"), picture)
+                write_annotated(options.annotate_dir, source, page.number, picture)
             pages.append(reading)
             number = None
     except DigitscanError as error:
@@ -118,6 +122,16 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
         more = f" (and {len(refused) - 1} more pages)" if len(refused) > 1 else ""
         return FileResult(source, tuple(pages), f"{source}: page {first} not read: {reason}{more}", first)
     return FileResult(source, tuple(pages))
+
+
+def write_annotated(folder: Path | str, source: str, page: int, picture: np.ndarray) -> None:
+    name = f"{page_stem(source, page)}.png"
+    if is_url(folder):
+        ok, png = cv2.imencode(".png", picture)
+        if ok:
+            write_object(join(str(folder), name), png.tobytes())
+    else:
+        cv2.imwrite(str(Path(folder) / name), picture)
 
 
 worker_readers: Readers | None = None
@@ -214,15 +228,35 @@ def scan_parallel(
     pool.shutdown(wait=True)  # all done: let the workers exit cleanly
 
 
+@dataclass(frozen=True)
+class Engine:
+    """What reads the files: `local` (this machine's processes, `workers` of them) or `ray`
+    (a pool of Ray actors, `workers` of them or one per CPU of the cluster at `ray_address`)."""
+
+    name: str = "local"
+    workers: int | None = None
+    ray_address: str | None = None
+
+
 def scan(
     files: Iterable[str],
     options: ScanOptions | None = None,
     model: Path | None = None,
     workers: int = 1,
     classifier: Classifier | None = None,
+    engine: Engine | None = None,
 ) -> Iterator[FileResult]:
-    """Read files in order, yielding each file's result as soon as it (and all before it) is done."""
+    """Read files in order, yielding each file's result as soon as it (and all before it) is
+    done; `engine` chooses what reads them (default: `workers` local processes)."""
     options = options or ScanOptions()
+    if engine is not None and engine.name == "ray":
+        from digitscan.ray_engine import scan_ray
+
+        load_readers(model, options)  # a missing model or bad template: one error, before Ray starts
+        yield from scan_ray(list(files), model, options, engine.workers, engine.ray_address)
+        return
+    if engine is not None and engine.workers:
+        workers = engine.workers
     if workers <= 1 or classifier is not None:
         yield from scan_serial(files, classifier or load_classifier(model), options)
     else:
@@ -242,8 +276,9 @@ def run_batch(
     workers: int = 1,
     resume: bool = False,
     crops_dir: Path | None = None,
-    errors_file: Path | None = None,
+    errors_file: Path | str | None = None,
     wide: bool = False,
+    engine: Engine | None = None,
     on_start: Callable[[int], None] = lambda files: None,
     on_result: Callable[[FileResult], None] = lambda result: None,
     on_failure: Callable[[Failure], None] = lambda failure: None,
@@ -265,19 +300,25 @@ def run_batch(
     inputs = find_inputs(paths)
     if not inputs.files and not inputs.unreadable:
         raise UsageError(f"no images or PDFs found in {', '.join(paths)}")
-    outputs = {"--out": Path(str(out_file)), "--errors": errors_file}
-    outputs.update({"--annotate": options.annotate_dir, "--crops": crops_dir})
+    outputs = {"--out": out_file, "--errors": errors_file, "--annotate": options.annotate_dir}
+    outputs["--crops"] = crops_dir
     chosen = {
-        option: path
+        option: str(path)
         for option, path in outputs.items()
         if path is not None and not (option == "--out" and to_stdout)
     }
-    refuse_inputs_as_outputs(chosen, inputs.files, [p for p in paths if Path(p).is_dir()])
-    if errors_file is not None:
-        check_writable_file("--errors", errors_file)
+    for option, url in chosen.items():
+        if is_url(url):
+            if option == "--crops":
+                raise UsageError(f"--crops {url}: crops go to a local folder, to be corrected there")
+            check_storage_writable(option, url)
+    local = {option: Path(path) for option, path in chosen.items() if not is_url(path)}
+    refuse_inputs_as_outputs(local, inputs.files, [p for p in paths if not is_url(p) and Path(p).is_dir()])
+    if "--errors" in local:
+        check_writable_file("--errors", local["--errors"])
     for option in ("--annotate", "--crops"):
-        if option in chosen:
-            check_writable_folder(option, chosen[option])
+        if option in local:
+            check_writable_folder(option, local[option])
     failures: list[Failure] = []
 
     def failed(failure: Failure) -> None:
@@ -286,10 +327,11 @@ def run_batch(
 
     for name, reason in inputs.unreadable:
         failed((name, "", f"{name}: {reason}"))
+    staged = None if to_stdout else Staged(str(out_file), resume)
     result_file = (
         None
-        if to_stdout
-        else ResultFile(str(out_file), output_format, options.min_confidence, resume, layout)
+        if staged is None
+        else ResultFile(str(staged.local), output_format, options.min_confidence, resume, layout)
     )
     crop_writer = CropWriter(crops_dir, append=resume) if crops_dir is not None else None
     try:
@@ -300,7 +342,7 @@ def run_batch(
             failures.extend(result_file.errors())
             todo = [name for name in inputs.files if not result_file.is_done(name)]
         on_start(len(todo))
-        for result in scan(todo, options, model=model, workers=workers):
+        for result in scan(todo, options, model=model, workers=workers, engine=engine):
             if result_file is not None:
                 result_file.record(result)
             else:
@@ -310,16 +352,38 @@ def run_batch(
             on_result(result)
             if result.error:
                 failed((result.source, str(result.error_page or ""), result.error))
-        if result_file is not None:
+        if result_file is not None and staged is not None:
             result_file.finish()
+            staged.publish()
     finally:
         if result_file is not None:
             result_file.close()
         if crop_writer is not None:
             crop_writer.close()
     if errors_file is not None:
-        write_errors(errors_file, failures)
+        errors = Staged(str(errors_file), resume=False)
+        write_errors(errors.local, failures)
+        errors.publish()
     return failures, len(inputs.skipped)
+
+
+class Staged:
+    """An output file: a local path as it is; an object-storage URL written to a local staging
+    file first (where `--resume` finds it after a crash) and uploaded by `publish`. Resuming
+    a finished result in storage starts from a download of it."""
+
+    def __init__(self, target: str, resume: bool) -> None:
+        self.target = target
+        self.local = staging_path(target) if is_url(target) else Path(target)
+        if is_url(target) and resume and not self.local.exists() and storage_exists(target):
+            hidden = self.local.with_name(f".{self.local.name}.part")
+            if not hidden.exists():  # a crashed run's part is newer than what was uploaded
+                download(target, self.local)
+
+    def publish(self) -> None:
+        if is_url(self.target):
+            upload(self.local, self.target)
+            self.local.unlink()
 
 
 def detect_template(image: str, out_file: Path, preview: Path | None = None) -> list[FieldSpec]:

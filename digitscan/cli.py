@@ -387,6 +387,11 @@ TemplateOption = Annotated[
 ]
 
 
+class EngineName(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
@@ -395,7 +400,8 @@ class Format(str, Enum):
 @app.command()
 def run(
     paths: Annotated[
-        list[str], typer.Argument(help="Image or PDF files, or folders (searched recursively).")
+        list[str],
+        typer.Argument(help="Image or PDF files, or folders (searched recursively), or s3:// (fsspec) URLs."),
     ],
     out_file: Annotated[
         str | None, typer.Option("--out", "-o", help="Output file; '-' or none writes to stdout.")
@@ -421,10 +427,13 @@ def run(
         ),
     ] = False,
     errors_file: Annotated[
-        Path | None, typer.Option("--errors", help="Write one CSV row per failed file here.")
+        str | None, typer.Option("--errors", help="Write one CSV row per failed file here (a file or URL).")
     ] = None,
     annotate_dir: Annotated[
-        Path | None, typer.Option("--annotate", help="Write each page with boxes and labels drawn, as PNG.")
+        str | None,
+        typer.Option(
+            "--annotate", help="Write each page with boxes and labels drawn, as PNG (a folder or URL)."
+        ),
     ] = None,
     crops_dir: Annotated[
         Path | None,
@@ -437,6 +446,21 @@ def run(
     wide: Annotated[
         bool, typer.Option("--wide", help="With --template: one row per page, a column per field.")
     ] = False,
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            "--engine",
+            help="local: --workers processes here. ray: a pool of Ray actors (--workers of them, "
+            "default one per CPU of the cluster); needs digitscan[ray].",
+        ),
+    ] = EngineName.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="With --engine ray: the cluster to join. Default: RAY_ADDRESS, else Ray here.",
+        ),
+    ] = None,
 ) -> None:
     """Read the digit strings on every page and write one row per string (with --template,
     one row per field of the form)."""
@@ -444,7 +468,7 @@ def run(
     import signal
     import time
 
-    from digitscan.api import ScanOptions, run_batch
+    from digitscan.api import Engine, ScanOptions, run_batch
     from digitscan.report import FileProgress, RunTally, summary_panel
 
     started = time.perf_counter()
@@ -474,6 +498,7 @@ def run(
                 crops_dir=crops_dir,
                 errors_file=errors_file,
                 wide=wide,
+                engine=Engine(engine.value, workers, ray_address),
                 on_start=bar.start,
                 on_result=on_result,
                 on_failure=on_failure,

@@ -121,6 +121,7 @@ CROP_COLUMNS = ("file", "page", "string", "digit", "label", "confidence", "path"
 
 def page_stem(source: str, page: int) -> str:
     """A file-name stem unique per (file, page): the path's parts joined."""
+    source = source.split("://", 1)[-1]  # an object-storage URL: its bucket and key
     parts = [part for part in Path(source).parts if part not in ("/", "..", ".")]
     return "__".join(parts).replace(" ", "_") + f".p{page}"
 

@@ -16,6 +16,7 @@ import numpy as np
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS
 from digitscan.errors import InputFileError, UsageError
 from digitscan.formats import BIGTIFF, JPEG, PDF, TIFF, UnknownFormat, page_sizes, sniff
+from digitscan.storage import is_url, list_files, read_object
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 PDF_SUFFIXES = {".pdf"}
@@ -92,6 +93,11 @@ def find_inputs(paths: list[str]) -> Inputs:
     skipped: list[str] = []
     unreadable: list[tuple[str, str]] = []
     for given in paths:
+        if is_url(given):
+            found, others = list_files(given, SUPPORTED_SUFFIXES)
+            files += found
+            skipped += others
+            continue
         path = Path(given)
         if path.is_dir():
             walk(path, given, files, skipped, unreadable)
@@ -182,11 +188,13 @@ def pdf_error(exc: Exception, encrypted: bool) -> str:
     return "cannot open PDF (damaged, or not a PDF)"
 
 
-def render_pdf(name: str, path: Path, encrypted: bool, dpi: float, max_pixels: int) -> Iterator[Page]:
+def render_pdf(
+    name: str, source: Path | bytes, encrypted: bool, dpi: float, max_pixels: int
+) -> Iterator[Page]:
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(str(path))
+        document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     except pdfium.PdfiumError as exc:
         raise InputFileError(name, pdf_error(exc, encrypted)) from None
     try:
@@ -241,15 +249,23 @@ def mapped(name: str, path: Path) -> Iterator[mmap.mmap]:
 
 def load_pages(name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Page]:
     """Yield the pages of one file, one at a time (multi-page TIFFs and PDFs too). What the
-    file is comes from its first bytes, not its name; every page's size from its header."""
+    file is comes from its first bytes, not its name; every page's size from its header.
+    `name` may be an object-storage URL (`storage`): its bytes are fetched, then the same."""
+    if is_url(name):
+        yield from pages_of(name, read_object(name), Path(name), dpi, max_pixels)
+        return
     with mapped(name, Path(name)) as data:
-        try:
-            kind = sniff(data[:32])
-        except UnknownFormat as exc:
-            raise InputFileError(name, str(exc)) from None
-        if kind == PDF:
-            encrypted = data.find(b"/Encrypt") >= 0
-            yield from render_pdf(name, Path(name), encrypted, dpi, max_pixels)
-            return
-        for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
-            yield Page(name, number, to_gray(image))
+        yield from pages_of(name, data, Path(name), dpi, max_pixels)
+
+
+def pages_of(name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int) -> Iterator[Page]:
+    try:
+        kind = sniff(data[:32])
+    except UnknownFormat as exc:
+        raise InputFileError(name, str(exc)) from None
+    if kind == PDF:
+        encrypted = data.find(b"/Encrypt") >= 0
+        yield from render_pdf(name, data if isinstance(data, bytes) else path, encrypted, dpi, max_pixels)
+        return
+    for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
+        yield Page(name, number, to_gray(image))
