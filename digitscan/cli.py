@@ -560,6 +560,45 @@ def preview(
         raise fail(error) from None
 
 
+@app.command()
+def review(
+    results: Annotated[Path, typer.Argument(help="A results file of `digitscan run --format jsonl`.")],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on. Only this machine by default; the URL carries a token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")] = 8765,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", help="Instead of serving: write the results with corrections applied (CSV)."
+        ),
+    ] = None,
+    crops: Annotated[
+        Path | None,
+        typer.Option(
+            "--crops", help="Instead of serving: write the corrected digits' crops for `train --extra`."
+        ),
+    ] = None,
+) -> None:
+    """Correct the flagged strings in a browser, one at a time, with the keyboard; corrections
+    are kept in RESULTS.review.sqlite beside the results. With --export/--crops, write them out."""
+    from digitscan import review as station
+
+    try:
+        if export is not None or crops is not None:
+            reviewed, written, left_out = station.export(results, export, crops)
+            what = [f"{reviewed} reviewed strings"]
+            if export is not None:
+                what.append(f"written to {export}")
+            if crops is not None:
+                what.append(f"{written} crops in {crops} ({left_out} strings left out: unlike lengths)")
+            err.print(", ".join(what), highlight=False)
+            return
+        station.serve(results, host, port, lambda url: print(f"review at {url}", flush=True))
+    except DigitscanError as error:
+        raise fail(error) from None
+
+
 template_app = typer.Typer(
     help="Form templates: find a form's fields, to read them by name.", no_args_is_help=True
 )

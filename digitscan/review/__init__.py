@@ -1,0 +1,68 @@
+"""The review station: flagged strings corrected in a browser (`digitscan review`).
+
+`store` keeps the corrections (SQLite beside the results), `server` is the web app, `export`
+writes the corrected results and the corrected digits' crops.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from digitscan.errors import UsageError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+REVIEW_EXTRA = 'pip install "digitscan[review]"'
+
+
+def export(results: Path, out_file: Path | None, crops: Path | None) -> tuple[int, int, int]:
+    """The corrections applied to `results` (`out_file`) and the corrected digits as crops;
+    returns (strings reviewed, crops written, reviewed strings whose digits could not be paired)."""
+    from digitscan.review.export import export_crops, export_csv
+    from digitscan.review.store import ReviewStore, read_results
+
+    records = read_results(results)
+    store = ReviewStore(results, records)
+    try:
+        corrections = store.reviewed()
+    finally:
+        store.close()
+    reviewed = export_csv(records, corrections, out_file) if out_file is not None else len(corrections)
+    written, left_out = export_crops(records, corrections, crops) if crops is not None else (0, 0)
+    return reviewed, written, left_out
+
+
+def serve(results: Path, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+    """Serve the review page for `results` until interrupted; `on_ready` gets its URL."""
+    try:
+        import uvicorn
+
+        from digitscan.review.server import create_app
+    except ImportError:
+        raise UsageError(f"digitscan review needs Starlette and uvicorn: {REVIEW_EXTRA}") from None
+    from digitscan.review.store import ReviewStore, read_results
+
+    records = read_results(results)
+    store = ReviewStore(results, records)
+    token = secrets.token_urlsafe(18)
+    shown = f"[{host}]" if ":" in host else host
+    config = uvicorn.Config(
+        create_app(store, token), host=host, port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.config.load()
+        sockets = [config.bind_socket()]
+    except OSError as exc:
+        store.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port"
+        ) from None
+    bound = sockets[0].getsockname()[1]
+    done, total = store.progress()
+    on_ready(f"http://{shown}:{bound}/?token={token}  ({done} of {total} flagged strings reviewed)")
+    try:
+        server.run(sockets=sockets)
+    finally:
+        store.close()

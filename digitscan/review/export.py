@@ -1,0 +1,120 @@
+"""Results with the reviewers' corrections applied, and the corrected digits as training crops."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitscan.errors import UsageError
+from digitscan.inspect import CROP_COLUMNS, page_stem
+from digitscan.normalize import to_mnist
+from digitscan.output import CSV_COLUMNS, FIELD_COLUMNS, NAME_ERRORS, safe_cell
+from digitscan.pages import load_pages
+from digitscan.review.store import Record
+from digitscan.segment import binarize
+
+BINARIZE_WINDOW = 51  # a sixth of 300 dpi, run's default: a few stroke widths
+
+
+def record_row(record: Record, text: str, reviewed: bool) -> list[str]:
+    data = record.data
+    x, y, w, h = record.box
+    confidence = "" if data.get("confidence") is None else f"{float(data['confidence']):.4f}"
+    review = "true" if data["needs_review"] else "false"
+    reason = ";".join(data["reason"])
+    if "field" in data:
+        cells = [data["field"], text, confidence, review, reason, x, y, w, h]
+    else:
+        skew = f"{float(data.get('skew', 0)):.2f}"
+        cells = [
+            data.get("index", ""),
+            text,
+            confidence,
+            x,
+            y,
+            w,
+            h,
+            review,
+            reason,
+            skew,
+            data.get("rotation", 0),
+        ]
+    original = str(data["text"])
+    return [
+        safe_cell(record.file),
+        str(record.page),
+        *map(str, cells),
+        "true" if reviewed else "false",
+        original,
+    ]
+
+
+def export_csv(records: list[Record], corrections: dict[int, str], out_file: Path) -> int:
+    """Every record as `run` wrote it, the reviewed ones with their corrected text; returns how
+    many were reviewed. Columns: `run`'s, then `reviewed` and `original_text`."""
+    columns = FIELD_COLUMNS if any("field" in r.data for r in records) else CSV_COLUMNS
+    try:
+        with out_file.open("x", encoding="utf-8", errors=NAME_ERRORS, newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow([*columns, "reviewed", "original_text"])
+            for record in records:
+                reviewed = record.line in corrections
+                text = corrections.get(record.line, str(record.data["text"]))
+                writer.writerow(record_row(record, text, reviewed))
+    except FileExistsError:
+        raise UsageError(
+            f"{out_file}: exists; --export never overwrites a file, choose another name"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"{out_file}: cannot write ({exc.strerror or exc})") from None
+    return sum(1 for r in records if r.line in corrections)
+
+
+def digit_crop(page: np.ndarray, box: list[int]) -> np.ndarray:
+    """A digit's 28x28 crop as the page stage makes it: thresholded around it, normalised."""
+    x, y, w, h = (int(v) for v in box)
+    margin = max(4, h // 2)
+    top, left = max(0, y - margin), max(0, x - margin)
+    region = page[top : y + h + margin, left : x + w + margin]
+    ink = binarize.binarize(region, window=BINARIZE_WINDOW) > 0
+    return to_mnist(ink[y - top : y - top + h, x - left : x - left + w])
+
+
+def export_crops(records: list[Record], corrections: dict[int, str], folder: Path) -> tuple[int, int]:
+    """The digits of every reviewed string whose corrected text has one character per digit
+    read, as 28x28 PNGs with an index.csv labelled by the reviewer (what `train --extra`
+    reads). Returns (crops written, reviewed strings left out: digits and text differ in
+    number, so no digit can be paired with its label)."""
+    if (folder / "index.csv").exists():
+        raise UsageError(
+            f"{folder}: already holds an index.csv; --crops never overwrites, choose another folder"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    written = left_out = 0
+    pages: dict[tuple[str, int], np.ndarray] = {}
+    with (folder / "index.csv").open("w", encoding="utf-8", errors=NAME_ERRORS, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(CROP_COLUMNS)
+        for record in records:
+            text = corrections.get(record.line)
+            if text is None:
+                continue
+            digits = record.data["digits"]
+            if len(text) != len(digits):
+                left_out += 1
+                continue
+            key = (record.file, record.page)
+            if key not in pages:
+                pages.clear()  # one page at a time: records come page by page
+                pages[key] = next(p.image for p in load_pages(record.file) if p.number == record.page)
+            for k, (digit, label) in enumerate(zip(digits, text, strict=True), start=1):
+                if label == "?":
+                    continue  # illegible to the reviewer too: a digit with no label, not a non-digit
+                name = f"{page_stem(record.file, record.page)}.l{record.line}.d{k}.png"
+                cv2.imwrite(str(folder / name), digit_crop(pages[key], digit["box"]))
+                writer.writerow([record.file, record.page, record.line, k, label, "1.0000", name])
+                written += 1
+    return written, left_out
