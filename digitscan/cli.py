@@ -586,7 +586,7 @@ def review(
 
     try:
         if export is not None or crops is not None:
-            reviewed, written, left_out = station.export(results, export, crops)
+            reviewed, written, left_out = station.export_corrections(results, export, crops)
             what = [f"{reviewed} reviewed strings"]
             if export is not None:
                 what.append(f"written to {export}")

@@ -16,7 +16,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REVIEW_EXTRA = 'pip install "digitscan[review]"'
 
 
-def export(results: Path, out_file: Path | None, crops: Path | None) -> tuple[int, int, int]:
+def export_corrections(results: Path, out_file: Path | None, crops: Path | None) -> tuple[int, int, int]:
     """The corrections applied to `results` (`out_file`) and the corrected digits as crops;
     returns (strings reviewed, crops written, reviewed strings whose digits could not be paired)."""
     from digitscan.review.export import export_crops, export_csv
