@@ -48,6 +48,7 @@ class DigitString:
     digits: tuple[Digit, ...]
     flags: tuple[str, ...] = ()
     field: str | None = None
+    raw: str | None = None  # as written, with its separators (1.000, 12-34); None: as `text`
 
     @property
     def text(self) -> str:

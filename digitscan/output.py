@@ -131,6 +131,7 @@ def json_record(reading: PageReading, string: DigitString, min_confidence: float
         "page": reading.page,
         **where,
         "text": string.text,
+        "raw": string.raw or string.text,
         "confidence": round(string.confidence, 4) if string.digits else None,
         "box": [string.box.x, string.box.y, string.box.width, string.box.height],
         "needs_review": string.needs_review(min_confidence),

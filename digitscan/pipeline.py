@@ -97,6 +97,7 @@ class Candidates:
     rules: lines.Rules
     angle: float
     scale: float
+    dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
 
 
 def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
@@ -120,12 +121,12 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
     height = rough_glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
     rules = lines.find_rules(binary, height)
     binary = lines.remove_rules(binary, rules)
-    found, height = glyphs.find_glyphs(binary, outline)
+    found, height, dots = glyphs.find_glyphs(binary, outline)
     merged = glyphs.merge_broken(found, height)
     found = glyphs.digit_sized(merged, height)
     small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]
     printed = strings.type_lines(found, rules.sides) if found else set()
-    return Candidates(binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale)
+    return Candidates(binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots)
 
 
 def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
@@ -222,7 +223,7 @@ def read_candidates(
     in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
     for i, label in zip(unread, in_context, strict=True):
         labels[i] = label
-    lines = read_lines(line_reader, seen.binary, [[found[i] for i in members] for members in grouped])
+    whole = read_lines(line_reader, seen.binary, [[found[i] for i in members] for members in grouped])
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
@@ -230,9 +231,16 @@ def read_candidates(
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
     left_out = strings.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
+    reach = max(2, seen.rules.thickness)
+    punctuation = [
+        mark
+        for mark in [*seen.small, *seen.dots]
+        if not lines.touches_rule(seen.rules, mark.x, mark.y, mark.width, mark.height, reach)
+    ]
     readings = []
-    for index, (members, lacking, line) in enumerate(zip(grouped, left_out, lines, strict=True), start=1):
+    for index, (members, lacking, line) in enumerate(zip(grouped, left_out, whole, strict=True), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
+        marks = [found[i] for i in members]
         reasons = (*flags, INK_LEFT_OUT) if lacking else flags
         if line is not None:
             reading, seconds, placement, (mask, left, top) = line
@@ -251,7 +259,17 @@ def read_candidates(
                 )
             if verdict.disagree:
                 reasons = (*reasons, READERS_DISAGREE)
-        readings.append(DigitString(index, page_box([found[i] for i in members]), digits, reasons))
+        text = "".join(digit.label.text for digit in digits)
+        raw = strings.with_separators(marks, text, punctuation)
+        readings.append(
+            DigitString(
+                index,
+                page_box([found[i] for i in members]),
+                digits,
+                reasons,
+                raw=raw if raw != text else None,
+            )
+        )
     return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
 
 

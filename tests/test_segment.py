@@ -205,7 +205,7 @@ def test_broken_five_stays_one_digit(mnist, classifier):
     mnist_like = type(mnist)(mnist.x_train, mnist.y_train, five[None], np.array([5], np.uint8))
     write_digits(page, mnist_like, "5", 400, 400, HEIGHT)
     binary = ink(page)
-    parts, height = glyphs.find_glyphs(binary)
+    parts, height, _ = glyphs.find_glyphs(binary)
     assert len(parts) == 2
     assert len(glyphs.merge_broken(parts, height)) == 1
     reading = read_image(page, classifier)
@@ -234,7 +234,7 @@ def test_lines_of_type_are_told_from_handwriting_before_reading(mnist):
     ):
         box = write_digits(page, mnist, digit, x, 360 + position % 3, height, nth=position)[0]
         x += box[2] + 20
-    found, _ = glyphs.find_glyphs(ink(page))
+    found, _, _ = glyphs.find_glyphs(ink(page))
     printed = strings.type_lines(found)
     assert {i for i, glyph in enumerate(found) if glyph.bottom < 200} == printed
     assert len(printed) == len("REGISTRATIONFORM")

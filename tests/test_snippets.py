@@ -59,3 +59,27 @@ def test_a_digit_sized_mark_left_out_flags_its_string(mnist, classifier):
     reading = read_image(page, classifier)
     assert [s.text for s in reading.strings] == ["4821"]
     assert INK_LEFT_OUT in reading.strings[0].review_reasons(0.5)
+
+
+def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, classifier) -> None:
+    from digitscan.classify import load_line_reader, load_pair_reader
+
+    pair_reader, line_reader = load_pair_reader(), load_line_reader()
+    for written in ("3.000", "12-34", "1,250", "24.551"):
+        page = np.full((140, 700), 235, np.uint8)
+        x, baseline = 20, 100
+        for k, char in enumerate(written):
+            if char.isdigit():
+                x += write_digits(page, mnist, char, x, baseline, 60, nth=k)[0][2] + 12
+            elif char == ".":
+                cv2.circle(page, (x + 4, baseline - 4), 4, 30, -1)
+                x += 18
+            elif char == ",":
+                cv2.line(page, (x + 5, baseline - 6), (x + 1, baseline + 10), 30, 4)
+                x += 18
+            else:
+                cv2.line(page, (x, baseline - 30), (x + 22, baseline - 30), 30, 5)
+                x += 34
+        (string,) = read_image(page, classifier, pair_reader=pair_reader, line_reader=line_reader).strings
+        assert string.text == written.replace(".", "").replace(",", "").replace("-", ""), written
+        assert string.raw == written

@@ -165,3 +165,11 @@ def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
         target = cleaned[rows, columns]
         cv2.bitwise_or(target, strokes, dst=target)
     return cleaned
+
+
+def touches_rule(rules: Rules, x: int, y: int, width: int, height: int, reach: int) -> bool:
+    """Whether a box comes within `reach` pixels of a rule that was erased: what is left of
+    a rule's ends and of a comb's ticks sits there, and is no punctuation."""
+    top, left = max(0, y - reach), max(0, x - reach)
+    box = (slice(top, y + height + reach), slice(left, x + width + reach))
+    return bool(rules.horizontal[box].any() or rules.vertical[box].any())

@@ -185,6 +185,39 @@ def left_out_beside(
     return flags
 
 
+def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) -> str:
+    """The string as written: `text` (one character per glyph of `digits`, left to right) with
+    the punctuation between its digits put back. A mark too small to read lying between two of
+    its digits on its line is a dot or a comma (low: a comma reaches below the digits) or a
+    dash (flat, across the middle); anything else small is left to `left_out_beside`."""
+    if not small or len(digits) < 2 or len(digits) != len(text):
+        return text
+    height = float(np.median([g.height for g in digits]))
+    top, bottom = min(g.y for g in digits), max(g.bottom for g in digits)
+    centres = [g.x + g.width / 2 for g in digits]
+    marks: list[tuple[float, str]] = []
+    for mark in small:
+        middle, level = mark.x + mark.width / 2, mark.centre_y
+        if not centres[0] < middle < centres[-1] or not top <= level <= bottom + 0.3 * height:
+            continue
+        if any(mark.x < g.right and g.x < mark.right for g in digits):
+            continue  # in a gap between digits, not part of one (a broken stroke's piece)
+        if (
+            1.5 * mark.height <= mark.width < 0.9 * height
+            and top + 0.25 * height < level < bottom - 0.2 * height
+        ):
+            marks.append((middle, "-"))
+        elif level > bottom - 0.3 * height and mark.height < 0.35 * height:
+            if mark.height > 1.3 * mark.width and mark.bottom > bottom + 0.05 * height:
+                marks.append((middle, ","))
+            elif 0.5 * mark.height <= mark.width <= 2 * mark.height:
+                marks.append((middle, "."))
+    if not marks:
+        return text
+    ordered = sorted([*zip(centres, text, strict=True), *marks])
+    return "".join(char for _, char in ordered)
+
+
 def string_region(binary: np.ndarray, members: list[Glyph]) -> tuple[np.ndarray, int, int]:
     """All the ink across a string's span (separators and unread pieces included), as a bool
     mask with its top-left corner: what the string reader reads."""
