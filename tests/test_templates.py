@@ -305,3 +305,17 @@ def test_resume_and_annotate_with_a_template(form_set, tmp_path) -> None:
     assert len(annotated) == sum(Path(p).name in form_pages for p in pages[2:])  # read this time
     strings = run_cli("run", *pages, "--out", str(part), "--resume", "-q")
     assert strings.returncode == 2 and "other columns" in strings.stderr  # no mixing of row kinds
+
+
+def test_each_page_goes_to_the_template_it_matches_best(form, form_set, classifier) -> None:
+    from digitscan.pages import Page, load_pages
+    from digitscan.pipeline import read_form
+
+    path, reference, _ = form
+    templates = (load_template(path), load_template(form_set / "template.toml"))
+    truth = list(csv.DictReader((form_set / "truth.csv").open(encoding="utf-8")))
+    scan = next(load_pages(str(form_set / truth[0]["file"])))
+    assert read_form(scan, templates, classifier).template == "generated-form"
+    assert read_form(Page("blank.png", 1, reference, DPI), templates, classifier).template == "test-form"
+    with pytest.raises(PageRefused, match=r"does not match the template 'test-form'.*; nor 'generated-form'"):
+        read_form(Page("other.png", 1, blank_form(8)[0], DPI), templates, classifier)
