@@ -53,16 +53,17 @@ def serve(results: Path, host: str, port: int, on_ready: Callable[[str], None]) 
     )
     server = uvicorn.Server(config)
     try:
-        server.config.load()
-        sockets = [config.bind_socket()]
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.create_server((host, port), family=family)
     except OSError as exc:
         store.close()
         raise UsageError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port"
         ) from None
+    sockets = [listening]
     # Accepted connections inherit this (Linux): no Nagle delay between a response's headers
     # and its body, which with the browser's delayed ACKs cost 40 ms a request.
-    sockets[0].setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     bound = sockets[0].getsockname()[1]
     done, total = store.progress()
     on_ready(f"http://{shown}:{bound}/?token={token}  ({done} of {total} flagged strings reviewed)")
