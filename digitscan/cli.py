@@ -251,8 +251,8 @@ def score_pair_reader(
     from digitscan.data import load_mnist
     from digitscan.evaluate import score_pairs
     from digitscan.report import pair_table
-    from digitscan.segment.glyphs import PAIR_CONFIDENT
     from digitscan.sources import load_sources, split
+    from digitscan.touching import PAIR_CONFIDENT
     from digitscan.training.pairs import held_out_pairs
 
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan import orientation, recognize, register
+from digitscan import orientation, recognize, register, touching
 from digitscan.calibration import with_temperature
 from digitscan.classify import (
     Classifier,
@@ -197,7 +197,7 @@ def read_candidates(
     the page as loaded."""
     found, crops = seen.glyphs, seen.crops
     if found:
-        found, crops, probabilities = glyphs.split_touching(
+        found, crops, probabilities = touching.split_touching(
             found, crops, probabilities, seen.height, classifier, pair_reader, seen.printed
         )
     labels = labels_from_probabilities(probabilities)
@@ -218,7 +218,7 @@ def read_candidates(
         i
         for s in grouped
         for i in s
-        if labels[i].digit is None and found[i].width < glyphs.TOO_WIDE * found[i].height
+        if labels[i].digit is None and found[i].width < touching.TOO_WIDE * found[i].height
     ]
     in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
     for i, label in zip(unread, in_context, strict=True):

@@ -4,6 +4,7 @@ stand-in reader), a tiny training run, and the shipped reader on a page."""
 import numpy as np
 import pytest
 
+from digitscan import touching
 from digitscan.classify import (
     NOT_DIGIT,
     NOT_PAIR,
@@ -71,7 +72,7 @@ def test_pair_crop_keeps_the_aspect_and_centres_the_ink():
 
 
 def test_pair_digits_are_each_digits_share_of_the_pairs():
-    first, second = glyphs.pair_digits(pair_row(pair_31=0.6, pair_37=0.3)[None])
+    first, second = touching.pair_digits(pair_row(pair_31=0.6, pair_37=0.3)[None])
     assert first[0].argmax() == 3 and first[0][3] == pytest.approx(0.9)
     assert second[0].argmax() == 1 and second[0][1] == pytest.approx(0.6)
     assert second[0][7] == pytest.approx(0.3) and second[0][NOT_DIGIT] == pytest.approx(0.1)
@@ -91,7 +92,7 @@ NO_DIGIT_PIECES = pieces_reading(0, 0.0)  # every cut leaves a piece that is "no
 def test_a_confident_pair_becomes_two_digits(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
-    found, new_crops, new_probabilities = glyphs.split_touching(
+    found, new_crops, new_probabilities = touching.split_touching(
         [pair], crops, probabilities, HEIGHT, NO_DIGIT_PIECES, FixedReader(pair_row(pair_31=0.95))
     )
     assert len(found) == 2 and new_crops.shape == (2, 28, 28)
@@ -105,9 +106,10 @@ def test_cuts_and_pair_readings_compete_on_their_digits_probability(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
     reader = FixedReader(pair_row(pair_31=0.95))  # 0.95 for two digits: ~0.975 a digit
-    _, _, read = glyphs.split_touching([pair], crops, probabilities, HEIGHT, pieces_reading(5, 0.9), reader)
+    _, _, read = touching.split_touching([pair], crops, probabilities, HEIGHT, pieces_reading(5, 0.9), reader)
     assert [int(p.argmax()) for p in read] == [3, 1]
-    _, _, read = glyphs.split_touching([pair], crops, probabilities, HEIGHT, pieces_reading(5, 0.999), reader)
+    pieces = pieces_reading(5, 0.999)
+    _, _, read = touching.split_touching([pair], crops, probabilities, HEIGHT, pieces, reader)
     assert len(read) >= 2 and {int(p.argmax()) for p in read} == {5}
 
 
@@ -120,7 +122,7 @@ def test_a_pair_need_only_read_better_than_the_whole_glyph(mnist):
     for whole_chance, expected in ((0.9, [4, 1]), (0.98, [4])):
         whole = np.zeros((1, NOT_DIGIT + 1), np.float32)
         whole[0, 4], whole[0, NOT_DIGIT] = whole_chance, 1 - whole_chance
-        _, _, read = glyphs.split_touching([pair], crops, whole, HEIGHT, NO_DIGIT_PIECES, reader)
+        _, _, read = touching.split_touching([pair], crops, whole, HEIGHT, NO_DIGIT_PIECES, reader)
         assert [int(p.argmax()) for p in read] == expected
 
 
@@ -128,7 +130,7 @@ def test_no_cut_in_two_where_the_pair_reader_is_sure_there_is_no_pair(mnist):
     glyph = touching_glyph(mnist, 3, 1, overlap=0.3)  # 1.05 heights wide: only cuts in two
     crops, probabilities = unreadable([glyph])
     for reader, parts in ((FixedReader(pair_row()), 1), (FixedReader(pair_row(pair_31=0.5)), 2)):
-        found, _, _ = glyphs.split_touching(
+        found, _, _ = touching.split_touching(
             [glyph], crops, probabilities, HEIGHT, pieces_reading(5, 0.999), reader
         )
         assert len(found) == parts
@@ -138,16 +140,16 @@ def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):
     pair = touching_glyph(mnist, 3, 1, overlap=0.3)
     crops, probabilities = unreadable([pair])
     for unsure in (pair_row(pair_31=0.6, pair_37=0.3), pair_row()):
-        found, _, kept = glyphs.split_touching(
+        found, _, kept = touching.split_touching(
             [pair], crops, probabilities, HEIGHT, NO_DIGIT_PIECES, FixedReader(unsure)
         )
         assert found == [pair] and np.array_equal(kept, probabilities)
     bar = glyphs.Glyph(0, 0, 4, HEIGHT, np.ones((HEIGHT, 4), bool))  # too narrow for two digits
     reader = FixedReader(pair_row(pair_11=0.9))
-    found, _, _ = glyphs.split_touching([bar], *unreadable([bar]), HEIGHT, NO_DIGIT_PIECES, reader)
+    found, _, _ = touching.split_touching([bar], *unreadable([bar]), HEIGHT, NO_DIGIT_PIECES, reader)
     assert found == [bar] and reader.seen == 0
     read_as_digit = np.eye(NOT_DIGIT + 1, dtype=np.float32)[[3]]  # one digit, sure of itself
-    found, _, _ = glyphs.split_touching([pair], crops, read_as_digit, HEIGHT, NO_DIGIT_PIECES, reader)
+    found, _, _ = touching.split_touching([pair], crops, read_as_digit, HEIGHT, NO_DIGIT_PIECES, reader)
     assert found == [pair] and reader.seen == 0
 
 
