@@ -17,7 +17,7 @@ from digitscan.classify import (
 from digitscan.evaluate import rejection_rate, score_mnist, score_pairs
 from digitscan.normalize import PAIR_FIELD
 from digitscan.pipeline import IN_STRING_NOT_DIGIT_ODDS
-from digitscan.segment.glyphs import PAIR_CONFIDENT
+from digitscan.touching import PAIR_CONFIDENT
 from digitscan.training.nondigits import generate_nondigits
 from digitscan.training.pairs import held_out_pairs
 
