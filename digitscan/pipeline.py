@@ -348,6 +348,9 @@ def read_field(
     kept = [(string, digits) for string, digits in kept if digits]
     digits = [digit for _, digits in kept for digit in digits]
     flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
+    inner = Box(margin, margin, box.width, box.height)
+    if any(string not in inside and register.overlap(string.box, inner) > 0.3 for string in reading.strings):
+        flags.append(INK_LEFT_OUT)  # a string mostly outside the box reaches into it: whose is it?
     if spec.cells and len(digits) > 1:
         cell_width = box.width / spec.cells
         cells = [int((d.box.x + d.box.width / 2 - margin) // cell_width) for d in digits]
