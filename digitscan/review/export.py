@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitscan.errors import UsageError
+from digitscan.errors import InputFileError, UsageError
 from digitscan.inspect import CROP_COLUMNS, page_stem
 from digitscan.normalize import to_mnist
 from digitscan.output import CSV_COLUMNS, FIELD_COLUMNS, NAME_ERRORS, safe_cell
@@ -109,7 +109,12 @@ def export_crops(records: list[Record], corrections: dict[int, str], folder: Pat
             key = (record.file, record.page)
             if key not in pages:
                 pages.clear()  # one page at a time: records come page by page
-                pages[key] = next(p.image for p in load_pages(record.file) if p.number == record.page)
+                image = next((p.image for p in load_pages(record.file) if p.number == record.page), None)
+                if image is None:
+                    raise InputFileError(
+                        record.file, f"has no page {record.page}: not the file that was read"
+                    )
+                pages[key] = image
             for k, (digit, label) in enumerate(zip(digits, text, strict=True), start=1):
                 if label == "?":
                     continue  # illegible to the reviewer too: a digit with no label, not a non-digit
