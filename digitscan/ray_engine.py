@@ -83,8 +83,9 @@ def scan_ray(
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # rows in input order, like the local pool
     context.enable_progress_bars = False  # digitscan shows its own
-    size = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
     blocks = -(-len(files) // FILES_PER_CALL)  # one block per call: results stream as soon as read
+    size = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    size = min(size, blocks)  # no actor waiting for work that is not there
     dataset = ray.data.from_items([{"source": name} for name in files], override_num_blocks=blocks)
     read = dataset.map_batches(
         PageReader,
