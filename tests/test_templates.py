@@ -319,3 +319,22 @@ def test_each_page_goes_to_the_template_it_matches_best(form, form_set, classifi
     assert read_form(Page("blank.png", 1, reference, DPI), templates, classifier).template == "test-form"
     with pytest.raises(PageRefused, match=r"does not match the template 'test-form'.*; nor 'generated-form'"):
         read_form(Page("other.png", 1, blank_form(8)[0], DPI), templates, classifier)
+
+
+def test_fields_are_found_on_a_filled_reference_too(mnist) -> None:
+    from dataclasses import replace
+
+    from digitscan.synth import DigitSource, finish_page, random_style
+
+    rng = np.random.default_rng(4)
+    title, layout = form_layout(rng, DPI)
+    canvas, _, ink = draw_form(title, layout, DPI, DigitSource(mnist.x_test, mnist.y_test, rng), rng)
+    page = finish_page(canvas, ink, replace(random_style(rng, DPI), skew=0.0), rng)
+    found = register.detect_fields(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), DPI)
+    assert len(found) == len(layout)
+    for want, got in zip(layout, found, strict=True):
+        assert (
+            register.overlap(Box(*want.box), got.box) > 0.7
+            and register.overlap(got.box, Box(*want.box)) > 0.7
+        )
+        assert got.cells == want.cells
