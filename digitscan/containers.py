@@ -89,6 +89,7 @@ class PageReading:
     strings: tuple[DigitString, ...]
     rotation: int = 0  # degrees clockwise the page was turned before reading: 0, 90, 180, 270
     template: str | None = None  # the template the page was registered to; its fields are `strings`
+    dpi: float | None = None  # the page's resolution as loaded (a PDF's: what it was rendered at)
 
 
 @dataclass(frozen=True)

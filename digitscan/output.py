@@ -138,6 +138,7 @@ def json_record(reading: PageReading, string: DigitString, min_confidence: float
         "reason": list(string.review_reasons(min_confidence)),
         "skew": round(reading.skew, 2),
         "rotation": reading.rotation,
+        "dpi": reading.dpi,
         "digits": [
             {
                 "box": [d.box.x, d.box.y, d.box.width, d.box.height],

@@ -270,7 +270,9 @@ def read_candidates(
                 raw=raw if raw != text else None,
             )
         )
-    return PageReading(page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation)
+    return PageReading(
+        page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation, dpi=page.dpi
+    )
 
 
 FIELD_MARGIN = 0.15  # of a field's height, read around its box: ink overrunning the box stays whole
@@ -307,7 +309,7 @@ def read_form(
     )
     rows, cols = page.image.shape[:2]
     return PageReading(
-        page.source, page.number, cols, rows, registration.skew, fields, template=template.name
+        page.source, page.number, cols, rows, registration.skew, fields, template=template.name, dpi=page.dpi
     )
 
 

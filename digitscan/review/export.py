@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitscan.defaults import DEFAULT_DPI
 from digitscan.errors import InputFileError, UsageError
 from digitscan.inspect import CROP_COLUMNS, page_stem
 from digitscan.normalize import to_mnist
@@ -109,7 +110,8 @@ def export_crops(records: list[Record], corrections: dict[int, str], folder: Pat
             key = (record.file, record.page)
             if key not in pages:
                 pages.clear()  # one page at a time: records come page by page
-                image = next((p.image for p in load_pages(record.file) if p.number == record.page), None)
+                loaded = load_pages(record.file, dpi=record.data.get("dpi") or DEFAULT_DPI)
+                image = next((p.image for p in loaded if p.number == record.page), None)
                 if image is None:
                     raise InputFileError(
                         record.file, f"has no page {record.page}: not the file that was read"

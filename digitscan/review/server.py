@@ -41,14 +41,15 @@ class PageCache:
         self.pages: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, file: str, page: int) -> np.ndarray:
+    def get(self, file: str, page: int, dpi: float | None) -> np.ndarray:
+        """A page as `run` loaded it: a PDF's rendered at the dpi its boxes are in."""
         key = (file, page)
         with self.lock:
             if key in self.pages:
                 self.pages.move_to_end(key)
                 return self.pages[key]
         image = None
-        for loaded in load_pages(file, dpi=DEFAULT_DPI):  # boxes of PDF pages are at run's default dpi
+        for loaded in load_pages(file, dpi=dpi or DEFAULT_DPI):
             if loaded.number == page:
                 image = loaded.image
                 break
@@ -60,12 +61,12 @@ class PageCache:
                 self.pages.popitem(last=False)
         return image
 
-    def warm(self, file: str, page: int) -> None:
+    def warm(self, file: str, page: int, dpi: float | None) -> None:
         """Decode a page in the background, before it is asked for."""
 
         def load() -> None:
             with suppress(DigitscanError, OSError, ValueError, cv2.error):  # asked for later: reported then
-                self.get(file, page)
+                self.get(file, page, dpi)
 
         threading.Thread(target=load, daemon=True).start()
 
@@ -120,7 +121,7 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
             return JSONResponse({"finished": True, "done": done, "total": total})
         following = store.next_pending_after(item.record.line)
         if following is not None:
-            cache.warm(following.file, following.page)
+            cache.warm(following.file, following.page, following.data.get("dpi"))
         return JSONResponse(item_json(item, store))
 
     async def index(request: Request) -> Response:
@@ -188,7 +189,7 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
             return Response("no such flagged string", 404)
         record = store.records[line]
         try:
-            page = cache.get(record.file, record.page)
+            page = cache.get(record.file, record.page, record.data.get("dpi"))
         except (DigitscanError, OSError, ValueError, cv2.error) as exc:
             return Response(f"cannot show the page: {exc}", 410)
         x, y, w, h = record.box
