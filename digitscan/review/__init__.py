@@ -13,7 +13,6 @@ from pathlib import Path
 
 from digitscan.errors import UsageError
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REVIEW_EXTRA = 'pip install "digitscan[review]"'
 
 
