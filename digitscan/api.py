@@ -295,6 +295,10 @@ def run_batch(
         raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
     if wide and not (options.templates and output_format == "csv"):
         raise UsageError("--wide needs --template and CSV output: a column per field of the template")
+    if engine is not None and engine.name == "ray":
+        from digitscan.ray_engine import require_ray
+
+        require_ray()
     templates = load_templates(options.templates)  # a bad template is one usage error, before any output
     layout = Layout(tuple(dict.fromkeys(name for t in templates for name in t.field_names)), wide)
     inputs = find_inputs(paths)

@@ -43,12 +43,19 @@ class PageReader:
         return {"result": np.array(results, dtype=object)}
 
 
-def start_ray(address: str | None, cpus: int | None) -> None:
-    """Join the cluster at `address` (or RAY_ADDRESS), or start Ray on this machine."""
+def require_ray() -> None:
+    """A usage error, before any output is written, where Ray is not installed."""
     try:
-        import ray
+        import ray  # noqa: F401
     except ImportError:
         raise UsageError(f"--engine ray needs Ray: {RAY_EXTRA}") from None
+
+
+def start_ray(address: str | None, cpus: int | None) -> None:
+    """Join the cluster at `address` (or RAY_ADDRESS), or start Ray on this machine."""
+    require_ray()
+    import ray
+
     if not ray.is_initialized():
         joining = address or os.environ.get("RAY_ADDRESS")
         try:
