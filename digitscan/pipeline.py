@@ -277,6 +277,7 @@ def read_candidates(
 
 FIELD_MARGIN = 0.15  # of a field's height, read around its box: ink overrunning the box stays whole
 FIELD_MIN_MARK = 0.25  # of a field's height: a shorter mark is a rule's remnant or a speck, no digit
+FIELD_EDGE = 0.2  # of a field's height, its top and bottom bands: where its rules' remnants lie
 
 
 def read_form(
@@ -342,14 +343,31 @@ def read_field(
         and margin <= string.box.y + string.box.height / 2 < margin + box.height
     ]
     # The page stage measures digit size from the marks it sees; in an empty box those are
-    # what is left of its rules (corners, the stubs of a comb's ticks). The box says better.
+    # what is left of its rules (corners, the stubs of a comb's ticks). The box says better:
+    # a mark under a quarter of its height is no digit. Left out silently only where a rule's
+    # remnant would be (as thin as a rule, or against the box's top or bottom); a short mark
+    # elsewhere in the box may be small handwriting, and flags the field.
+    rule = max(1.0, seen.rules.thickness / seen.scale)
+
+    def remnant(mark: Box) -> bool:
+        middle = mark.y + mark.height / 2 - margin
+        return mark.width <= 2 * rule or not FIELD_EDGE * box.height < middle < (1 - FIELD_EDGE) * box.height
+
     kept = [
         (string, [digit for digit in string.digits if digit.box.height >= FIELD_MIN_MARK * box.height])
         for string in inside
     ]
+    small_marks = [
+        digit.box
+        for string in inside
+        for digit in string.digits
+        if digit.box.height < FIELD_MIN_MARK * box.height and not remnant(digit.box)
+    ]
     kept = [(string, digits) for string, digits in kept if digits]
     digits = [digit for _, digits in kept for digit in digits]
     flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
+    if small_marks and INK_LEFT_OUT not in flags:
+        flags.append(INK_LEFT_OUT)
     inner = Box(margin, margin, box.width, box.height)
     if any(string not in inside and register.overlap(string.box, inner) > 0.3 for string in reading.strings):
         flags.append(INK_LEFT_OUT)  # a string mostly outside the box reaches into it: whose is it?

@@ -364,3 +364,21 @@ def test_a_page_fed_sideways_or_upside_down_registers_too(form, turn) -> None:
             on_turned = np.float32([turned_point(*corner, reference.shape, turn)]).reshape(-1, 1, 2)
             back = cv2.perspectiveTransform(on_turned, found.to_reference).ravel()
             assert np.abs(back - corner).max() <= 3.0, (field.name, corner, back)  # 2.3 px seen at 90 degrees
+
+
+def test_a_digit_too_small_for_its_box_is_not_dropped_silently(form, mnist, classifier, tmp_path) -> None:
+    from digitscan.containers import INK_LEFT_OUT
+    from digitscan.pages import Page
+    from digitscan.pipeline import read_form
+
+    path, reference, layout = form
+    field = next(f for f in layout if not f.cells)
+    x, y, w, h = field.box
+    page = reference.copy()
+    write_digits(page, mnist, "7", x + w // 3, y + h // 2 + int(0.1 * h), int(0.2 * h))  # a fifth of the box
+    (reading,) = [
+        s
+        for s in read_form(Page("small.png", 1, page, DPI), (load_template(path),), classifier).strings
+        if s.field == field.name
+    ]
+    assert reading.text == "7" or INK_LEFT_OUT in reading.review_reasons(0.9)
