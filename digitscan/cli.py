@@ -505,8 +505,14 @@ def run(
             )
     except DigitscanError as error:
         raise fail(error) from None
+    except BrokenPipeError:
+        # The reader of stdout went away (`digitscan run ... | head`): stop quietly, as a
+        # pipeline expects, and keep Python from complaining about the closed stream at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(int(ExitCode.OK)) from None
     except OSError as error:
-        raise fail(UsageError(f"{error.filename or ''}: cannot write ({error.strerror or error})")) from None
+        where = error.filename or out_file or "stdout"
+        raise fail(UsageError(f"{where}: cannot write ({error.strerror or error})")) from None
     except KeyboardInterrupt:
         resumable = "" if out_file in (None, "-") else f"; rerun with --resume to continue into {out_file}"
         err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)

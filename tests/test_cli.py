@@ -117,3 +117,17 @@ def test_reading_needs_no_tensorflow(tmp_path):
     result = without_tensorflow("run", str(REPO / "samples" / "form-01.png"), "-q")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") > 5
+
+
+def test_a_reader_that_stops_reading_ends_the_run_quietly() -> None:
+    from tests.conftest import REPO
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digitscan", "run", str(REPO / "samples"), "--workers", "1", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"file,page,")
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait(timeout=120) == 0
+    assert process.stderr.read() == b""
