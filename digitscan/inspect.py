@@ -148,7 +148,7 @@ class CropWriter:
                     row = (
                         reading.source,
                         reading.page,
-                        string.index,
+                        string.field or string.index,  # a template's field by its name
                         k,
                         digit.label.text,
                         f"{digit.label.confidence:.4f}",
