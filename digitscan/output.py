@@ -52,40 +52,26 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_row(reading: PageReading, string: DigitString, min_confidence: float) -> list[str]:
+def row_cells(reading: PageReading, string: DigitString, min_confidence: float) -> dict[str, str]:
+    """Every CSV cell a string (or a template's field) can have, by column name: each layout
+    picks its columns from these."""
     box = string.box
-    return [
-        safe_cell(reading.source),
-        str(reading.page),
-        str(string.index),
-        string.text,
-        f"{string.confidence:.4f}",
-        str(box.x),
-        str(box.y),
-        str(box.width),
-        str(box.height),
-        "true" if string.needs_review(min_confidence) else "false",
-        ";".join(string.review_reasons(min_confidence)),
-        f"{reading.skew:.2f}",
-        str(reading.rotation),
-    ]
-
-
-def field_row(reading: PageReading, field: DigitString, min_confidence: float) -> list[str]:
-    box = field.box
-    return [
-        safe_cell(reading.source),
-        str(reading.page),
-        str(field.field),
-        field.text,
-        f"{field.confidence:.4f}" if field.digits else "",
-        "true" if field.needs_review(min_confidence) else "false",
-        ";".join(field.review_reasons(min_confidence)),
-        str(box.x),
-        str(box.y),
-        str(box.width),
-        str(box.height),
-    ]
+    return {
+        "file": safe_cell(reading.source),
+        "page": str(reading.page),
+        "index": str(string.index),
+        "field": str(string.field),
+        "text": string.text,
+        "confidence": f"{string.confidence:.4f}" if string.digits else "",  # an empty field: none
+        "x": str(box.x),
+        "y": str(box.y),
+        "width": str(box.width),
+        "height": str(box.height),
+        "needs_review": "true" if string.needs_review(min_confidence) else "false",
+        "reason": ";".join(string.review_reasons(min_confidence)),
+        "skew": f"{reading.skew:.2f}",
+        "rotation": str(reading.rotation),
+    }
 
 
 @dataclass(frozen=True)
@@ -103,10 +89,9 @@ class Layout:
         return ("file", "page", "template", *self.fields, "needs_review") if self.wide else FIELD_COLUMNS
 
     def csv_rows(self, reading: PageReading, min_confidence: float) -> list[list[str]]:
-        if not self.fields:
-            return [csv_row(reading, string, min_confidence) for string in reading.strings]
         if not self.wide:
-            return [field_row(reading, field, min_confidence) for field in reading.strings]
+            rows = (row_cells(reading, string, min_confidence) for string in reading.strings)
+            return [[cells[column] for column in self.columns] for cells in rows]
         texts = {field.field: field.text for field in reading.strings}
         flagged = [str(field.field) for field in reading.strings if field.needs_review(min_confidence)]
         return [

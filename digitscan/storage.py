@@ -59,9 +59,10 @@ def list_files(url: str, suffixes: set[str]) -> tuple[list[str], list[str]]:
         raise UsageError(f"{url}: cannot list ({storage_error(exc)})") from None
     if not names:
         raise UsageError(f"{url}: no such object or prefix")
-    urls = [f"{protocol}://{name}" for name in names]
-    files = [u for u in urls if Path(u).suffix.lower() in suffixes]
-    return files, [u for u in urls if u not in files]
+    files, others = [], []
+    for name in names:
+        (files if Path(name).suffix.lower() in suffixes else others).append(f"{protocol}://{name}")
+    return files, others
 
 
 def read_object(url: str) -> bytes:

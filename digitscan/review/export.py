@@ -20,37 +20,27 @@ from digitscan.segment import binarize
 BINARIZE_WINDOW = 51  # a sixth of 300 dpi, run's default: a few stroke widths
 
 
-def record_row(record: Record, text: str, reviewed: bool) -> list[str]:
+def record_cells(record: Record, text: str) -> dict[str, str]:
+    """A results record's CSV cells by column name, as `run` writes them (`output.row_cells`),
+    with `text` in place of the text read."""
     data = record.data
     x, y, w, h = record.box
-    confidence = "" if data.get("confidence") is None else f"{float(data['confidence']):.4f}"
-    review = "true" if data["needs_review"] else "false"
-    reason = ";".join(data["reason"])
-    if "field" in data:
-        cells = [data["field"], text, confidence, review, reason, x, y, w, h]
-    else:
-        skew = f"{float(data.get('skew', 0)):.2f}"
-        cells = [
-            data.get("index", ""),
-            text,
-            confidence,
-            x,
-            y,
-            w,
-            h,
-            review,
-            reason,
-            skew,
-            data.get("rotation", 0),
-        ]
-    original = str(data["text"])
-    return [
-        safe_cell(record.file),
-        str(record.page),
-        *map(str, cells),
-        "true" if reviewed else "false",
-        original,
-    ]
+    return {
+        "file": safe_cell(record.file),
+        "page": str(record.page),
+        "index": str(data.get("index", "")),
+        "field": str(data.get("field", "")),
+        "text": text,
+        "confidence": "" if data.get("confidence") is None else f"{float(data['confidence']):.4f}",
+        "x": str(x),
+        "y": str(y),
+        "width": str(w),
+        "height": str(h),
+        "needs_review": "true" if data["needs_review"] else "false",
+        "reason": ";".join(data["reason"]),
+        "skew": f"{float(data.get('skew', 0)):.2f}",
+        "rotation": str(data.get("rotation", 0)),
+    }
 
 
 def export_csv(records: list[Record], corrections: dict[int, str], out_file: Path) -> int:
@@ -62,9 +52,10 @@ def export_csv(records: list[Record], corrections: dict[int, str], out_file: Pat
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow([*columns, "reviewed", "original_text"])
             for record in records:
-                reviewed = record.line in corrections
-                text = corrections.get(record.line, str(record.data["text"]))
-                writer.writerow(record_row(record, text, reviewed))
+                original = str(record.data["text"])
+                cells = record_cells(record, corrections.get(record.line, original))
+                reviewed = "true" if record.line in corrections else "false"
+                writer.writerow([*(cells[column] for column in columns), reviewed, original])
     except FileExistsError:
         raise UsageError(
             f"{out_file}: exists; --export never overwrites a file, choose another name"
