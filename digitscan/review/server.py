@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from digitscan.pages import load_pages
 from digitscan.review.store import Conflict, Item, ReviewStore
 
 STATIC = Path(__file__).with_name("static")
+Endpoint = Callable[[Request], Awaitable[Response]]
 CACHED_PAGES = 8
 CROP_MARGIN = 0.4  # of the string's height, around it: enough to see what touches it
 PAGE_VIEW_LONG_SIDE = 1600
@@ -100,10 +102,16 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         given = request.headers.get("x-token") or request.query_params.get("token") or ""
         return secrets.compare_digest(given.encode(), token.encode())
 
-    def refused() -> Response:
-        return JSONResponse(
-            {"error": "the access token is missing or wrong: open the URL digitscan printed"}, 403
-        )
+    def guarded(handler: Endpoint) -> Endpoint:
+        """The handler behind the token check: every route but the static files."""
+
+        async def checked(request: Request) -> Response:
+            if not authorised(request):
+                message = "the access token is missing or wrong: open the URL digitscan printed"
+                return JSONResponse({"error": message}, 403)
+            return await handler(request)
+
+        return checked
 
     def line_of(request: Request) -> int | None:
         try:
@@ -125,8 +133,6 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         return JSONResponse(item_json(item, store))
 
     async def index(request: Request) -> Response:
-        if not authorised(request):
-            return refused()
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def static(request: Request) -> Response:
@@ -136,8 +142,6 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         return FileResponse(STATIC / name)
 
     async def next_item(request: Request) -> Response:
-        if not authorised(request):
-            return refused()
         try:
             after = int(request.query_params.get("after", "0"))
         except ValueError:
@@ -145,8 +149,6 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         return hand_out(store.next_for(reviewer_of(request), after))
 
     async def get_item(request: Request) -> Response:
-        if not authorised(request):
-            return refused()
         line = line_of(request)
         if line is None:
             return JSONResponse({"error": "no such flagged string"}, 404)
@@ -155,8 +157,6 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         return JSONResponse(item_json(store.item(line), store))
 
     async def save(request: Request) -> Response:
-        if not authorised(request):
-            return refused()
         line = line_of(request)
         if line is None:
             return JSONResponse({"error": "no such flagged string"}, 404)
@@ -182,8 +182,6 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
         return JSONResponse(item_json(item, store))
 
     async def image(request: Request) -> Response:
-        if not authorised(request):
-            return refused()
         line = line_of(request)
         if line is None:
             return Response("no such flagged string", 404)
@@ -216,11 +214,11 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/", index),
+            Route("/", guarded(index)),
             Route("/static/{name}", static),
-            Route("/api/next", next_item),
-            Route("/api/item/{line}", get_item, methods=["GET"]),
-            Route("/api/item/{line}", save, methods=["POST"]),
-            Route("/api/item/{line}/{view}", image),
+            Route("/api/next", guarded(next_item)),
+            Route("/api/item/{line}", guarded(get_item), methods=["GET"]),
+            Route("/api/item/{line}", guarded(save), methods=["POST"]),
+            Route("/api/item/{line}/{view}", guarded(image)),
         ]
     )
