@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitscan import orientation, recognize, register, touching
+from digitscan import numbers, orientation, recognize, register, touching
 from digitscan.calibration import with_temperature
 from digitscan.classify import (
     Classifier,
@@ -211,7 +211,7 @@ def read_candidates(
         box = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
         return Box(*orientation.unturn_box(box, turned_shape, rotation))
 
-    grouped = strings.group_strings(found, labels, seen.rules.sides)
+    grouped = numbers.group_strings(found, labels, seen.rules.sides)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
     # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
     unread = [
@@ -230,7 +230,7 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    left_out = strings.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
+    left_out = numbers.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
     reach = max(2, seen.rules.thickness)
     punctuation = [
         mark

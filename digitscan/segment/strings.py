@@ -1,9 +1,6 @@
-"""Grouping labelled glyphs into digit strings, in reading order.
-
-Glyphs chain into a run when they sit on one text line, are of similar height and the gap
-between them is small for their size. A run made mostly of non-digits is printed text (a
-field label, a heading) and is dropped; small marks that are not digits (dashes, dots) are
-trimmed from a string's ends, and anything unreadable inside it stands as '?'.
+"""Runs of glyphs that may be strings: glyphs on one text line, of similar height, close for
+their size, in reading order. Geometry only: which runs are handwritten numbers, and where
+their ends lie, is decided on the readers' labels (`digitscan.numbers`).
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digitscan.classify import Label
 from digitscan.segment.glyphs import Glyph, linked_groups
 from digitscan.segment.lines import Rect
 
@@ -20,17 +16,7 @@ GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave abou
 CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
-TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
-UNIFORM_SHARE = 0.9  # ...or runs of 5 or more with this share of marks of one height
-WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
-DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
-SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
-BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its line, is beside it
-# ...and ink at least this share of the digits' height may be (part of) a digit: cheque writers
-# write "1.000" with the zeros a third as tall as the 1 (ORAND-CAR-A); dots and commas are lower.
-# At 0.5 the small zeros of ORAND's validation amounts went unflagged; at 0.35 no string of the
-# generated check pages is flagged.
-LEFT_OUT = 0.35
+UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height are set in type
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
@@ -77,44 +63,6 @@ def type_lines(glyphs: list[Glyph], sides: Sequence[Rect] = ()) -> set[int]:
     return {i for run in runs(glyphs, sides) if set_in_type(run, glyphs) for i in run}
 
 
-def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
-    """A line of print, not a handwritten number: many marks that are not digits, marks that
-    read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
-    run), or type's uniform height among letters: capitals of one font are the same height to
-    the pixel, handwritten digits never are."""
-    rejected = len(run) - sum(is_digit)
-    if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
-        return True
-    if rejected and set_in_type(run, glyphs):  # printed numbers alone (a form's serial) stay digits
-        return True
-    readings = [
-        labels[i].confidence if ok else labels[i].second_confidence
-        for i, ok in zip(run, is_digit, strict=True)
-    ]
-    return float(np.median(readings)) < WEAK_RUN
-
-
-def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:
-    """The run as a digit string: empty for printed text, ends trimmed of marks that are not digits.
-
-    A mark that is not a digit stays (as '?') inside the string, and at its ends too when it is
-    as tall as the digits: that is a digit that could not be read, not a dash or a speck.
-    """
-    is_digit = [labels[i].digit is not None for i in run]
-    if not any(is_digit):
-        return []
-    if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
-        return []
-    digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
-    first = is_digit.index(True)
-    last = len(is_digit) - 1 - is_digit[::-1].index(True)
-    while first > 0 and glyphs[run[first - 1]].height >= DIGIT_SIZED * digit_height:
-        first -= 1
-    while last < len(run) - 1 and glyphs[run[last + 1]].height >= DIGIT_SIZED * digit_height:
-        last += 1
-    return run[first : last + 1]
-
-
 def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:
     """Top to bottom by text line, then left to right."""
 
@@ -134,55 +82,6 @@ def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[in
                 continue
         lines.append([string])
     return [string for line in lines for string in sorted(line, key=lambda s: box(s)[2])]
-
-
-def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Rect] = ()) -> list[list[int]]:
-    """Digit strings as lists of glyph indices, in reading order. `sides`: the boxes of the
-    page's box sides (vertical rules), so the cells of one comb field form one string."""
-    strings = [part for run in runs(glyphs, sides) if (part := digit_part(run, glyphs, labels))]
-    if not strings:
-        return []
-    digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
-    handwriting = float(np.median(digit_heights))
-    strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]
-    return reading_order(strings, glyphs)
-
-
-def left_out_beside(
-    glyphs: list[Glyph],
-    labels: list[Label],
-    strings: list[list[int]],
-    sides: Sequence[Rect] = (),
-    small: Sequence[Glyph] = (),
-) -> list[bool]:
-    """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
-    its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
-    a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
-    judged printed text) does not count, nor do dots, commas and dashes (lower than that)."""
-    members = {i for string in strings for i in string}
-    printed: set[int] = set()
-    for run in runs(glyphs, sides):
-        is_digit = [labels[i].digit is not None for i in run]
-        if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
-            printed.update(run)
-    loose = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
-    flags = []
-    for string in strings:
-        digit_height = float(np.median([glyphs[i].height for i in string]))
-        top = min(glyphs[i].y for i in string)
-        bottom = max(glyphs[i].bottom for i in string)
-        left = min(glyphs[i].x for i in string) - BESIDE * digit_height
-        right = max(glyphs[i].right for i in string) + BESIDE * digit_height
-        flags.append(
-            any(
-                mark.height >= LEFT_OUT * digit_height
-                and mark.right > left
-                and mark.x < right
-                and min(bottom, mark.bottom) - max(top, mark.y) >= 0.5 * mark.height
-                for mark in loose
-            )
-        )
-    return flags
 
 
 def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) -> str:

@@ -1,0 +1,117 @@
+"""Which runs of glyphs are handwritten numbers, decided on the readers' labels.
+
+Segmentation hands over runs (`segment.strings.runs`: glyphs chained along a text line) and
+the readers' label of each glyph. A run made mostly of non-digits is printed text (a field
+label, a heading) and is dropped; small marks that are not digits (dashes, dots) are trimmed
+from a string's ends, and anything unreadable inside it stands as '?'. Ink of digit size that
+ends up in no string flags the strings beside it (`left_out_beside`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from digitscan.classify import Label
+from digitscan.segment.glyphs import Glyph
+from digitscan.segment.lines import Rect
+from digitscan.segment.strings import reading_order, runs, set_in_type
+
+TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
+WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
+DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
+SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
+BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its line, is beside it
+# ...and ink at least this share of the digits' height may be (part of) a digit: cheque writers
+# write "1.000" with the zeros a third as tall as the 1 (ORAND-CAR-A); dots and commas are lower.
+# At 0.5 the small zeros of ORAND's validation amounts went unflagged; at 0.35 no string of the
+# generated check pages is flagged.
+LEFT_OUT = 0.35
+
+
+def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
+    """A line of print, not a handwritten number: many marks that are not digits, marks that
+    read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
+    run), or type's uniform height among letters: capitals of one font are the same height to
+    the pixel, handwritten digits never are."""
+    rejected = len(run) - sum(is_digit)
+    if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
+        return True
+    if rejected and set_in_type(run, glyphs):  # printed numbers alone (a form's serial) stay digits
+        return True
+    readings = [
+        labels[i].confidence if ok else labels[i].second_confidence
+        for i, ok in zip(run, is_digit, strict=True)
+    ]
+    return float(np.median(readings)) < WEAK_RUN
+
+
+def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:
+    """The run as a digit string: empty for printed text, ends trimmed of marks that are not digits.
+
+    A mark that is not a digit stays (as '?') inside the string, and at its ends too when it is
+    as tall as the digits: that is a digit that could not be read, not a dash or a speck.
+    """
+    is_digit = [labels[i].digit is not None for i in run]
+    if not any(is_digit):
+        return []
+    if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
+        return []
+    digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
+    first = is_digit.index(True)
+    last = len(is_digit) - 1 - is_digit[::-1].index(True)
+    while first > 0 and glyphs[run[first - 1]].height >= DIGIT_SIZED * digit_height:
+        first -= 1
+    while last < len(run) - 1 and glyphs[run[last + 1]].height >= DIGIT_SIZED * digit_height:
+        last += 1
+    return run[first : last + 1]
+
+
+def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Rect] = ()) -> list[list[int]]:
+    """Digit strings as lists of glyph indices, in reading order. `sides`: the boxes of the
+    page's box sides (vertical rules), so the cells of one comb field form one string."""
+    strings = [part for run in runs(glyphs, sides) if (part := digit_part(run, glyphs, labels))]
+    if not strings:
+        return []
+    digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
+    handwriting = float(np.median(digit_heights))
+    strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]
+    return reading_order(strings, glyphs)
+
+
+def left_out_beside(
+    glyphs: list[Glyph],
+    labels: list[Label],
+    strings: list[list[int]],
+    sides: Sequence[Rect] = (),
+    small: Sequence[Glyph] = (),
+) -> list[bool]:
+    """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
+    its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
+    a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
+    judged printed text) does not count, nor do dots, commas and dashes (lower than that)."""
+    members = {i for string in strings for i in string}
+    printed: set[int] = set()
+    for run in runs(glyphs, sides):
+        is_digit = [labels[i].digit is not None for i in run]
+        if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
+            printed.update(run)
+    loose = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
+    flags = []
+    for string in strings:
+        digit_height = float(np.median([glyphs[i].height for i in string]))
+        top = min(glyphs[i].y for i in string)
+        bottom = max(glyphs[i].bottom for i in string)
+        left = min(glyphs[i].x for i in string) - BESIDE * digit_height
+        right = max(glyphs[i].right for i in string) + BESIDE * digit_height
+        flags.append(
+            any(
+                mark.height >= LEFT_OUT * digit_height
+                and mark.right > left
+                and mark.x < right
+                and min(bottom, mark.bottom) - max(top, mark.y) >= 0.5 * mark.height
+                for mark in loose
+            )
+        )
+    return flags
