@@ -17,6 +17,12 @@ CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wi
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
 UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height are set in type
+# Punctuation between digits (`with_separators`): a mark whose middle lies in a digit's box
+# farther than EDGE of its width from its sides is a piece of that digit (a dot may touch the box
+# of a slanted digit beside it); a dash is at least DASH of the digits' height long (shorter
+# flat marks are the specks of a cheque's printed pattern).
+EDGE = 0.15
+DASH = 0.3
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
@@ -99,10 +105,10 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
         middle, level = mark.x + mark.width / 2, mark.centre_y
         if not centres[0] < middle < centres[-1] or not top <= level <= bottom + 0.3 * height:
             continue
-        if any(mark.x < g.right and g.x < mark.right for g in digits):
-            continue  # in a gap between digits, not part of one (a broken stroke's piece)
+        if any(g.x + EDGE * g.width < middle < g.right - EDGE * g.width for g in digits):
+            continue  # within a digit's span, not in a gap between two: a broken stroke's piece
         if (
-            1.5 * mark.height <= mark.width < 0.9 * height
+            max(1.5 * mark.height, DASH * height) <= mark.width < 0.9 * height
             and top + 0.25 * height < level < bottom - 0.2 * height
         ):
             marks.append((middle, "-"))
