@@ -223,7 +223,13 @@ def read_candidates(
     in_context = labels_from_probabilities(probabilities[unread], IN_STRING_NOT_DIGIT_ODDS)
     for i, label in zip(unread, in_context, strict=True):
         labels[i] = label
-    whole = read_lines(line_reader, seen.binary, [[found[i] for i in members] for members in grouped])
+    # Glyphs in no string that are not set in type may be digits written small beside one (the
+    # zeros of a cheque's "1.000", too short to chain with the 1): the string reader sees them.
+    in_strings = {i for members in grouped for i in members}
+    loose = [g for i, g in enumerate(found) if i not in in_strings and i not in seen.printed]
+    whole = read_lines(
+        line_reader, seen.binary, [[found[i] for i in members] for members in grouped], [*loose, *seen.small]
+    )
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
@@ -415,12 +421,16 @@ LineRead = tuple[
 
 
 def read_lines(
-    line_reader: Classifier | None, binary: np.ndarray, members: list[list[glyphs.Glyph]]
+    line_reader: Classifier | None,
+    binary: np.ndarray,
+    members: list[list[glyphs.Glyph]],
+    small: list[glyphs.Glyph],
 ) -> list[LineRead | None]:
-    """Each string's whole image read by the string reader (None for all without one)."""
+    """Each string's whole image read by the string reader (None for all without one), its
+    span reaching over the `small` marks beside it (`strings.string_region`)."""
     if line_reader is None or not members:
         return [None] * len(members)
-    regions = [strings.string_region(binary, string) for string in members]
+    regions = [strings.string_region(binary, string, small) for string in members]
     placed = [to_line(mask) for mask, _, _ in regions]
     steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
     out: list[LineRead | None] = []

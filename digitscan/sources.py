@@ -19,6 +19,8 @@ import numpy as np
 from digitscan.errors import DatasetError
 from digitscan.normalize import LINE_FIELD, to_line, to_mnist
 from digitscan.segment.binarize import binarize
+from digitscan.segment.components import main_pieces
+from digitscan.segment.lines import find_rules, remove_rules
 
 USPS_FILE = Path("usps") / "usps-train.npz"
 OPTDIGITS_FILE = Path("optdigits") / "optdigits-train.npz"
@@ -132,17 +134,10 @@ def amount_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
 
 
 def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The ink inside a box (one digit's, or a whole amount's span), without the specks of the
-    cheque's pattern and the smallest slivers of neighbours: only pieces with at least a tenth
-    of the largest piece's area stay."""
+    """The ink inside a box (one digit's, or a whole amount's span), as reading cuts it: its
+    main pieces only (`segment.components.main_pieces`)."""
     x, y, w, h = box
-    inside = mask[max(0, y) : y + h, max(0, x) : x + w].astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
-    if count <= 1:
-        return inside > 0
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
-    return np.isin(labels, keep)
+    return main_pieces(mask[max(0, y) : y + h, max(0, x) : x + w])
 
 
 def load_image(path: Path) -> np.ndarray:
@@ -209,13 +204,14 @@ class StringSet:
 
 
 def load_orand_strings(folder: Path) -> StringSet:
-    """ORAND-CAR-A amounts, each the ink of its digits' span thresholded as the page stage
-    does (separators inside kept: the reader learns to pass over them)."""
+    """ORAND-CAR-A amounts, each the ink of its digits' span thresholded and cleared of ruled
+    lines as the page stage does (separators inside kept: the reader learns to pass over them)."""
     folder = Path(folder)
     fields, texts = [], []
     for amount in read_amounts(folder):
-        heights = [b[3] for b in amount.boxes]
-        mask = amount_ink(load_image(folder / amount.file), float(np.median(heights)))
+        height = float(np.median([b[3] for b in amount.boxes]))
+        mask = amount_ink(load_image(folder / amount.file), height)
+        mask = remove_rules(mask.astype(np.uint8) * 255, find_rules(mask.astype(np.uint8) * 255, height)) > 0
         left = min(b[0] for b in amount.boxes)
         top = min(b[1] for b in amount.boxes)
         right = max(b[0] + b[2] for b in amount.boxes)

@@ -320,3 +320,21 @@ def test_pages_come_to_the_working_resolution_with_thin_lines_whole(dpi):
     binary = binarize.binarize(reduced, window=round(WORK_DPI / 6))
     columns = binary[round(dpi * scale) - 3 :, round(110 * scale) : -round(110 * scale)].max(axis=0)
     assert (columns > 0).all()  # no gaps: the rule stays one line, not dashes
+
+
+def test_the_string_reader_sees_zeros_written_small_beside_a_string_but_not_its_closing_dash():
+    """A "1.000-" as cheque writers write it: the zeros a third of the 1's height, too short to
+    chain with it, then a dash; a speck of the cheque's pattern above."""
+    binary = np.zeros((60, 260), np.uint8)
+    cv2.line(binary, (20, 8), (20, 50), 255, 4)  # the 1
+    for x in (40, 62, 84):
+        cv2.circle(binary, (x, 44), 7, 255, 2)  # zeros, 16 px high
+    cv2.line(binary, (120, 40), (170, 40), 255, 3)  # the closing dash
+    binary[20:22, 60:62] = 255  # a speck
+    found = glyphs.find_glyphs(binary)[0]
+    one = [g for g in found if g.height > 30]
+    beside = [g for g in found if g.height <= 30]
+    mask, left, top = strings.string_region(binary, one, beside)
+    assert left <= 18 and left + mask.shape[1] >= 91  # the zeros are in
+    assert left + mask.shape[1] < 120  # the dash is not
+    assert not mask[20 - top : 22 - top, 60 - left : 62 - left].any()  # nor the speck

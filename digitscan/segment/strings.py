@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from digitscan.segment.components import main_pieces
 from digitscan.segment.glyphs import Glyph, linked_groups
 from digitscan.segment.lines import Rect
 
@@ -20,9 +21,11 @@ UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height 
 # Punctuation between digits (`with_separators`): a mark whose middle lies in a digit's box
 # farther than EDGE of its width from its sides is a piece of that digit (a dot may touch the box
 # of a slanted digit beside it); a dash is at least DASH of the digits' height long (shorter
-# flat marks are the specks of a cheque's printed pattern).
+# flat marks are the specks of a cheque's printed pattern) and three times as long as it is thick.
 EDGE = 0.15
 DASH = 0.3
+WRITTEN_SMALL = 0.25  # see `string_region`
+FLAT = 2.5  # ...and marks this many times as wide as high are dashes (two small zeros joined: 2)
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
@@ -108,7 +111,7 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
         if any(g.x + EDGE * g.width < middle < g.right - EDGE * g.width for g in digits):
             continue  # within a digit's span, not in a gap between two: a broken stroke's piece
         if (
-            max(1.5 * mark.height, DASH * height) <= mark.width < 0.9 * height
+            max(3 * mark.height, DASH * height) <= mark.width < 0.9 * height
             and top + 0.25 * height < level < bottom - 0.2 * height
         ):
             marks.append((middle, "-"))
@@ -123,10 +126,32 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
     return "".join(char for _, char in ordered)
 
 
-def string_region(binary: np.ndarray, members: list[Glyph]) -> tuple[np.ndarray, int, int]:
+def string_region(
+    binary: np.ndarray, members: list[Glyph], beside: Sequence[Glyph] = ()
+) -> tuple[np.ndarray, int, int]:
     """All the ink across a string's span (separators and unread pieces included), as a bool
-    mask with its top-left corner: what the string reader reads."""
+    mask with its top-left corner: what the string reader reads. The span reaches over marks
+    `beside` it too small to have been read, on its line and at most a string's gap away, from
+    WRITTEN_SMALL of the digits' height: cheque writers write the zeros of "1.000" a third as
+    tall as the 1, which no glyph holds and the string reader can still read (not over flat
+    marks: the dashes and equals signs that close an amount). Specks (a cheque's printed
+    pattern) are left out, as training left them out (`components.main_pieces`)."""
     top = max(0, min(g.y for g in members) - 2)
     bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
     left, right = min(g.x for g in members), max(g.right for g in members)
-    return binary[top:bottom, left:right] > 0, left, top
+    height = float(np.median([g.height for g in members]))
+    candidates = [
+        m
+        for m in beside
+        if m.height >= WRITTEN_SMALL * height
+        and m.width <= FLAT * m.height
+        and min(bottom, m.bottom) - max(top, m.y) >= 0.5 * m.height
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for mark in candidates:
+            near = left - GAP * height <= mark.right and mark.x <= right + GAP * height
+            if near and (mark.x < left or mark.right > right):
+                left, right, grown = min(left, mark.x), max(right, mark.right), True
+    return main_pieces(binary[top:bottom, left:right] > 0), left, top
