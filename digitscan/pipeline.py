@@ -247,6 +247,7 @@ def read_candidates(
     for index, (members, lacking, line) in enumerate(zip(grouped, left_out, whole, strict=True), start=1):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         marks = [found[i] for i in members]
+        separators = punctuation
         reasons = (*flags, INK_LEFT_OUT) if lacking else flags
         if line is not None:
             reading, seconds, placement, (mask, left, top) = line
@@ -256,7 +257,10 @@ def read_candidates(
             ]
             verdict = recognize.decide("".join(labels[i].text for i in members), confidences, reading)
             if verdict.use_line:
-                marks = recognize.digit_glyphs(reading, placement, mask, left, top)
+                read = recognize.digit_glyphs(reading, placement, mask, left, top)
+                # glyphs the string reader read as no digit may be separators (a date's slashes)
+                separators = [*punctuation, *outside_all(marks, read)]
+                marks = read
                 digits = tuple(
                     Digit(page_box([mark]), Label(int(text), p, *second), to_mnist(mark.mask))
                     for mark, text, p, second in zip(
@@ -266,7 +270,7 @@ def read_candidates(
             if verdict.disagree:
                 reasons = (*reasons, READERS_DISAGREE)
         text = "".join(digit.label.text for digit in digits)
-        raw = strings.with_separators(marks, text, punctuation)
+        raw = strings.with_separators(marks, text, separators)
         readings.append(
             DigitString(
                 index,
@@ -413,6 +417,15 @@ def clear_dividers(snippet: np.ndarray, cells: int, box: Box, margin: int) -> No
     for k in range(1, cells):
         x = round(margin + k * cell)
         snippet[top:bottom, max(0, x - band) : x + band + 1] = paper
+
+
+def outside_all(marks: list[glyphs.Glyph], read: list[glyphs.Glyph]) -> list[glyphs.Glyph]:
+    """The `marks` whose columns lie mostly outside every glyph of `read`."""
+    return [
+        mark
+        for mark in marks
+        if all(min(mark.right, g.right) - max(mark.x, g.x) < 0.5 * mark.width for g in read)
+    ]
 
 
 LineRead = tuple[

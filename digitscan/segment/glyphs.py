@@ -144,15 +144,23 @@ def belong_together(a: Glyph, b: Glyph, height: float) -> bool:
 
 
 def linked_groups(
-    glyphs: list[Glyph], linked: Callable[[Glyph, Glyph], bool], reach: Callable[[Glyph], float], first: bool
+    glyphs: list[Glyph],
+    linked: Callable[[Glyph, Glyph], bool],
+    reach: Callable[[Glyph], float],
+    first: bool,
+    rows_apart: Callable[[Glyph], float] | None = None,
 ) -> list[list[int]]:
     """Indices of glyphs joined into groups by `linked` (union-find), each group left to right.
 
-    Each glyph is compared with those starting at most `reach(glyph)` past its right edge,
-    with all of them, or (`first`) with the nearest that links only.
+    Each glyph is compared with those starting at most `reach(glyph)` past its right edge
+    whose middles lie at most `rows_apart(glyph)` above or below its own (where `linked` can
+    never join glyphs farther apart: on a page most glyphs in reach of a column stand in other
+    rows), with all of them, or (`first`) with the nearest that links only.
     """
     order = sorted(range(len(glyphs)), key=lambda i: glyphs[i].x)
     parent = list(range(len(glyphs)))
+    starts = np.array([glyphs[i].x for i in order], float)
+    middles = np.array([glyphs[i].centre_y for i in order], float)
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -162,11 +170,13 @@ def linked_groups(
 
     for position, i in enumerate(order):
         a = glyphs[i]
-        for j in order[position + 1 :]:
-            b = glyphs[j]
-            if b.x - a.right > reach(a):
-                break
-            if linked(a, b):
+        end = int(np.searchsorted(starts, a.right + reach(a), side="right"))
+        near = np.arange(position + 1, max(position + 1, end))
+        if rows_apart is not None:
+            near = near[np.abs(middles[near] - a.centre_y) <= rows_apart(a)]
+        for k in near:
+            j = order[k]
+            if linked(a, glyphs[j]):
                 parent[root(j)] = root(i)
                 if first:
                     break
@@ -180,7 +190,14 @@ def merge_broken(glyphs: list[Glyph], height: float) -> list[Glyph]:
     """Rejoin the parts of broken digits (pairs that `belong_together`, chained). A chain that
     grows taller than one digit (a column of stacked marks) stays apart."""
     out = []
-    for group in linked_groups(glyphs, lambda a, b: belong_together(a, b, height), lambda a: 0, first=False):
+    groups = linked_groups(
+        glyphs,
+        lambda a, b: belong_together(a, b, height),
+        lambda a: 0,
+        first=False,
+        rows_apart=lambda a: MERGED_HEIGHT * height,  # taller together: never one digit
+    )
+    for group in groups:
         merged = glyphs[group[0]]
         for i in group[1:]:
             merged = union(merged, glyphs[i])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from digitscan.segment.components import main_pieces
@@ -24,6 +25,9 @@ UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height 
 # flat marks are the specks of a cheque's printed pattern) and three times as long as it is thick.
 EDGE = 0.15
 DASH = 0.3
+SLASH_HEIGHT = 0.6  # a slash is at least this share of the digits' height...
+SLASH_THIN = 0.25  # ...its ink at most this thick for its length...
+SLASH_LEAN = 0.3  # ...and leaning right at least this much (17 degrees)
 WRITTEN_SMALL = 0.25  # see `string_region`
 FLAT = 2.5  # ...and marks this many times as wide as high are dashes (two small zeros joined: 2)
 
@@ -51,7 +55,11 @@ def chain(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
     return linked_groups(
-        glyphs, lambda a, b: chain(a, b, sides), lambda a: CELL_GAP * HEIGHT_RATIO * a.height, first=True
+        glyphs,
+        lambda a, b: chain(a, b, sides),
+        lambda a: CELL_GAP * HEIGHT_RATIO * a.height,
+        first=True,
+        rows_apart=lambda a: SAME_LINE * HEIGHT_RATIO * a.height,  # farther: never `chain`ed
     )
 
 
@@ -93,11 +101,26 @@ def reading_order(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[in
     return [string for line in lines for string in sorted(line, key=lambda s: box(s)[2])]
 
 
+def is_slash(mark: Glyph) -> bool:
+    """A straight stroke leaning right (its ink's second moments: thin along one axis, run
+    across at least SLASH_LEAN of its height), as a date's slash is. Slanted 1s are as often
+    so (a quarter of MNIST's): only a mark the readers left out of the digits is asked."""
+    moments = cv2.moments(mark.mask.astype(np.uint8), binaryImage=True)
+    if moments["mu02"] <= 0:
+        return False
+    spread = np.linalg.eigvalsh(
+        np.array([[moments["mu20"], moments["mu11"]], [moments["mu11"], moments["mu02"]]])
+    )
+    thin = spread[0] <= SLASH_THIN**2 * spread[1]
+    return bool(thin and -moments["mu11"] / moments["mu02"] >= SLASH_LEAN)
+
+
 def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) -> str:
     """The string as written: `text` (one character per glyph of `digits`, left to right) with
     the punctuation between its digits put back. A mark too small to read lying between two of
     its digits on its line is a dot or a comma (low: a comma reaches below the digits) or a
-    dash (flat, across the middle); anything else small is left to `left_out_beside`."""
+    dash (flat, across the middle); a tall one the readers left out is a slash if it leans as
+    one (`is_slash`); anything else small is left to `left_out_beside`."""
     if not small or len(digits) < 2 or len(digits) != len(text):
         return text
     height = float(np.median([g.height for g in digits]))
@@ -115,6 +138,8 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
             and top + 0.25 * height < level < bottom - 0.2 * height
         ):
             marks.append((middle, "-"))
+        elif mark.height >= SLASH_HEIGHT * height and is_slash(mark):
+            marks.append((middle, "/"))
         elif level > bottom - 0.3 * height and mark.height < 0.35 * height:
             if mark.height > 1.3 * mark.width and mark.bottom > bottom + 0.05 * height:
                 marks.append((middle, ","))
