@@ -83,3 +83,11 @@ def main_pieces(mask: np.ndarray) -> np.ndarray:
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = np.flatnonzero(areas >= MAIN_PIECE * areas.max()) + 1
     return np.isin(labels, keep)
+
+
+def pieces_at_least(mask: np.ndarray, size: float) -> np.ndarray:
+    """A bool mask of ink without the pieces both narrower and shorter than `size` pixels."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    big = (stats[:, cv2.CC_STAT_WIDTH] >= size) | (stats[:, cv2.CC_STAT_HEIGHT] >= size)
+    big[0] = False  # the paper
+    return big[labels]

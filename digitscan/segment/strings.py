@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from digitscan.segment.components import main_pieces
+from digitscan.segment.components import pieces_at_least
 from digitscan.segment.glyphs import Glyph, linked_groups
 from digitscan.segment.lines import Rect
 
@@ -29,6 +29,7 @@ SLASH_HEIGHT = 0.6  # a slash is at least this share of the digits' height...
 SLASH_THIN = 0.25  # ...its ink at most this thick for its length...
 SLASH_LEAN = 0.3  # ...and leaning right at least this much (17 degrees)
 WRITTEN_SMALL = 0.25  # see `string_region`
+SPECK = 0.2  # ...as are specks
 FLAT = 2.5  # ...and marks this many times as wide as high are dashes (two small zeros joined: 2)
 
 
@@ -160,7 +161,7 @@ def string_region(
     WRITTEN_SMALL of the digits' height: cheque writers write the zeros of "1.000" a third as
     tall as the 1, which no glyph holds and the string reader can still read (not over flat
     marks: the dashes and equals signs that close an amount). Specks (a cheque's printed
-    pattern) are left out, as training left them out (`components.main_pieces`)."""
+    pattern, dust: under SPECK of the digits' height both ways) are left out."""
     top = max(0, min(g.y for g in members) - 2)
     bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
     left, right = min(g.x for g in members), max(g.right for g in members)
@@ -179,4 +180,4 @@ def string_region(
             near = left - GAP * height <= mark.right and mark.x <= right + GAP * height
             if near and (mark.x < left or mark.right > right):
                 left, right, grown = min(left, mark.x), max(right, mark.right), True
-    return main_pieces(binary[top:bottom, left:right] > 0), left, top
+    return pieces_at_least(binary[top:bottom, left:right], SPECK * height), left, top
