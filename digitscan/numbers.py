@@ -15,8 +15,7 @@ import numpy as np
 
 from digitscan.classify import Label
 from digitscan.segment.glyphs import Glyph
-from digitscan.segment.lines import Rect
-from digitscan.segment.strings import reading_order, runs, set_in_type
+from digitscan.segment.strings import reading_order, set_in_type
 
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
 WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
@@ -68,10 +67,10 @@ def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list
     return run[first : last + 1]
 
 
-def group_strings(glyphs: list[Glyph], labels: list[Label], sides: Sequence[Rect] = ()) -> list[list[int]]:
-    """Digit strings as lists of glyph indices, in reading order. `sides`: the boxes of the
-    page's box sides (vertical rules), so the cells of one comb field form one string."""
-    strings = [part for run in runs(glyphs, sides) if (part := digit_part(run, glyphs, labels))]
+def group_strings(glyphs: list[Glyph], labels: list[Label], runs: list[list[int]]) -> list[list[int]]:
+    """Digit strings as lists of glyph indices, in reading order, from the page's `runs`
+    (`segment.strings.runs`)."""
+    strings = [part for run in runs if (part := digit_part(run, glyphs, labels))]
     if not strings:
         return []
     digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
@@ -84,7 +83,7 @@ def left_out_beside(
     glyphs: list[Glyph],
     labels: list[Label],
     strings: list[list[int]],
-    sides: Sequence[Rect] = (),
+    runs: list[list[int]],
     small: Sequence[Glyph] = (),
 ) -> list[bool]:
     """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
@@ -93,7 +92,7 @@ def left_out_beside(
     judged printed text) does not count, nor do dots, commas and dashes (lower than that)."""
     members = {i for string in strings for i in string}
     printed: set[int] = set()
-    for run in runs(glyphs, sides):
+    for run in runs:
         is_digit = [labels[i].digit is not None for i in run]
         if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
             printed.update(run)

@@ -211,7 +211,8 @@ def read_candidates(
         box = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
         return Box(*orientation.unturn_box(box, turned_shape, rotation))
 
-    grouped = numbers.group_strings(found, labels, seen.rules.sides)
+    runs = strings.runs(found, seen.rules.sides)
+    grouped = numbers.group_strings(found, labels, runs)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
     # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
     unread = [
@@ -236,7 +237,7 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    left_out = numbers.left_out_beside(found, labels, grouped, seen.rules.sides, seen.small)
+    left_out = numbers.left_out_beside(found, labels, grouped, runs, seen.small)
     reach = max(2, seen.rules.thickness)
     punctuation = [
         mark
