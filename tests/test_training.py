@@ -67,3 +67,16 @@ def test_touching_pair_with_a_narrow_first_digit():
     columns = np.flatnonzero(ink.max(axis=0) > 0.5)
     assert columns[-1] - columns[0] + 1 < 60  # the 8 starts where the 1 does, inside nothing
     assert ink.max() > 0.9
+
+
+def test_composed_strings_are_labelled_with_their_digits_only(mnist):
+    from digitscan.training.lines import date_groups, line_batch
+
+    rng = np.random.default_rng(0)
+    for count in range(3, 9):
+        groups = date_groups(count, rng)
+        assert sum(groups) == count and all(g >= 1 for g in groups)
+    fields, targets = line_batch(40, rng, mnist.x_test[:400], mnist.y_test[:400])
+    assert fields.shape == (40, 32, 256) and fields.any(axis=(1, 2)).all()
+    lengths = (targets >= 0).sum(axis=1)
+    assert lengths.min() >= 1 and lengths.max() <= 8  # slashes, dots, dashes: no label

@@ -15,6 +15,8 @@ stage thresholds them).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import cv2
 import numpy as np
 
@@ -26,8 +28,12 @@ MAX_DIGITS = 10
 COLUMNS = LINE_FIELD[1] // LINE_STEP  # the model's time steps
 OVERLAP = (-0.35, 0.3)  # of the digit height: from a clear gap to a third of a digit inside
 HEIGHTS = (24, 60)
-SEPARATOR_SHARE = 0.3  # strings written with thousands separators
-REAL_SHARE = 0.2  # of each batch, real cheque amounts where given
+SEPARATOR_SHARE = 0.3  # strings of four digits or more written with thousands separators
+DATE_SHARE = 0.15  # strings of three digits or more written as a date, groups parted by slashes
+SLASH_SLANT = (0.3, 1.0)  # a slash's run across per unit of its height: 17 to 45 degrees
+CLOSING_SHARE = 0.15  # strings closed by a dash or an equals sign, as cheque amounts are
+REAL_SHARE = 0.4  # of each batch, real cheque amounts where given
+REAL_SHEAR = 0.15  # a real amount slanted at most this much more or less
 
 
 def separator(height: int, rng: np.random.Generator) -> np.ndarray:
@@ -46,19 +52,56 @@ def separator(height: int, rng: np.random.Generator) -> np.ndarray:
     return canvas
 
 
+def slash(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A date's slash: a straight stroke about as tall as the digits, leaning right."""
+    tall = int(height * rng.uniform(0.8, 1.15))
+    run = int(tall * rng.uniform(*SLASH_SLANT))
+    pen = max(1, int(height * rng.uniform(0.04, 0.09)))
+    canvas = np.zeros((int(1.25 * height), run + 2 * pen + 2), np.float32)
+    bottom = min(canvas.shape[0] - pen - 1, int(height * rng.uniform(0.95, 1.1)))
+    cv2.line(canvas, (pen, bottom), (pen + run, max(pen, bottom - tall)), 1.0, pen)
+    return canvas
+
+
+def closing_mark(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A dash or an equals sign after the last digit, as cheque writers close an amount."""
+    width = int(height * rng.uniform(0.5, 1.5))
+    canvas = np.zeros((int(1.25 * height), width + 6), np.float32)
+    pen = max(1, int(height * rng.uniform(0.04, 0.09)))
+    levels = [0.55] if rng.random() < 0.6 else [0.45, 0.7]
+    for level in levels:
+        y = int(height * (level + rng.uniform(-0.1, 0.3)))
+        cv2.line(canvas, (3, y), (3 + width, y + int(rng.uniform(-0.1, 0.1) * height)), 1.0, pen)
+    return canvas
+
+
+def date_groups(count: int, rng: np.random.Generator) -> list[int]:
+    """Group lengths of a date of `count` digits: day and month of one or two, the rest the year."""
+    day = int(rng.integers(1, 3)) if count > 4 else 1
+    month = int(rng.integers(1, 3)) if count > 5 else 1
+    return [day, month, count - day - month] if count - day - month > 0 else [count]
+
+
 def written_string(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Digits in a row as a bool mask, groups of three from the right parted by a separator
-    in SEPARATOR_SHARE of strings."""
+    """Digits in a row as a bool mask: groups of three from the right parted by a thousands
+    separator in SEPARATOR_SHARE of strings, a date's groups parted by slashes in DATE_SHARE,
+    a closing dash or equals sign in CLOSING_SHARE."""
     height = int(rng.integers(*HEIGHTS))
-    groups = [images]
-    if len(images) > 3 and rng.random() < SEPARATOR_SHARE:
-        cut = len(images) % 3 or 3
-        groups = [images[:cut]] + [images[i : i + 3] for i in range(cut, len(images), 3)]
+    lengths = [len(images)]
+    mark = separator
+    roll = rng.random()
+    if len(images) >= 3 and roll < DATE_SHARE:
+        lengths, mark = date_groups(len(images), rng), slash
+    elif len(images) > 3 and roll < DATE_SHARE + SEPARATOR_SHARE:
+        lengths = [len(images) % 3 or 3] + [3] * ((len(images) - 1) // 3)
+    starts = np.cumsum([0, *lengths])
     pieces = []
-    for number, group in enumerate(groups):
+    for number, (start, end) in enumerate(pairwise(starts)):
         if number:
-            pieces.append(separator(height, rng))
-        pieces.append(side_by_side(group, height, rng, OVERLAP))
+            pieces.append(mark(height, rng))
+        pieces.append(side_by_side(images[start:end], height, rng, OVERLAP))
+    if rng.random() < CLOSING_SHARE:
+        pieces.append(closing_mark(height, rng))
     rows = max(p.shape[0] for p in pieces)
     ink = np.hstack([np.pad(p, ((0, rows - p.shape[0]), (0, 0))) for p in pieces])
     shear = rng.uniform(-0.25, 0.25)
@@ -81,7 +124,7 @@ def line_batch(
     for row in range(count):
         if amounts is not None and rng.random() < REAL_SHARE:
             pick = int(rng.integers(len(amounts[0])))
-            fields[row] = stretched(amounts[0][pick], rng)
+            fields[row] = varied(amounts[0][pick], rng)
             targets[row] = amounts[1][pick]
             continue
         length = int(rng.integers(1, 9))
@@ -91,13 +134,23 @@ def line_batch(
     return fields, targets
 
 
-def stretched(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A real string field a little wider or narrower, as another writer's would be."""
+def varied(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real string field as another writer or pen would have made it: a little wider or
+    narrower, slanted, thinner or thicker."""
     factor = rng.uniform(0.85, 1.15)
     ink = field[:, : max(1, int(np.flatnonzero(field.any(axis=0)).max(initial=0)) + 1)]
     wide = cv2.resize(ink, (max(1, min(LINE_FIELD[1], int(ink.shape[1] * factor))), LINE_FIELD[0]))
     out = np.zeros(LINE_FIELD, np.uint8)
     out[:, : wide.shape[1]] = wide
+    shear = rng.uniform(-REAL_SHEAR, REAL_SHEAR)
+    slant = np.array([[1, shear, -shear * LINE_FIELD[0] / 2], [0, 1, 0]], np.float32)
+    out = cv2.warpAffine(out, slant, LINE_FIELD[::-1])
+    roll = rng.random()
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2))
+    if roll < 0.2:
+        out = cv2.erode(out, pen)
+    elif roll < 0.4:
+        out = cv2.dilate(out, pen)
     return out
 
 
