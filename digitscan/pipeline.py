@@ -438,13 +438,13 @@ def read_lines(
     line_reader: Classifier | None,
     binary: np.ndarray,
     members: list[list[glyphs.Glyph]],
-    small: list[glyphs.Glyph],
+    beside: list[glyphs.Glyph],
 ) -> list[LineRead | None]:
     """Each string's whole image read by the string reader (None for all without one), its
-    span reaching over the `small` marks beside it (`strings.string_region`)."""
+    span reaching over the marks in no string `beside` it (`strings.string_region`)."""
     if line_reader is None or not members:
         return [None] * len(members)
-    regions = [strings.string_region(binary, string, small) for string in members]
+    regions = [strings.string_region(binary, string, beside) for string in members]
     placed = [to_line(mask) for mask, _, _ in regions]
     steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
     out: list[LineRead | None] = []

@@ -19,7 +19,6 @@ import numpy as np
 from digitscan.errors import DatasetError
 from digitscan.normalize import LINE_FIELD, to_line, to_mnist
 from digitscan.segment.binarize import binarize
-from digitscan.segment.components import main_pieces
 from digitscan.segment.lines import find_rules, remove_rules
 
 USPS_FILE = Path("usps") / "usps-train.npz"
@@ -134,10 +133,17 @@ def amount_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
 
 
 def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The ink inside a box (one digit's, or a whole amount's span), as reading cuts it: its
-    main pieces only (`segment.components.main_pieces`)."""
+    """The ink inside a box (one digit's, or a whole amount's span), without the specks of the
+    cheque's pattern and the smallest slivers of neighbours: only pieces with at least a tenth
+    of the largest piece's area stay."""
     x, y, w, h = box
-    return main_pieces(mask[max(0, y) : y + h, max(0, x) : x + w])
+    inside = mask[max(0, y) : y + h, max(0, x) : x + w].astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    if count <= 1:
+        return inside > 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
+    return np.isin(labels, keep)
 
 
 def load_image(path: Path) -> np.ndarray:
@@ -210,8 +216,8 @@ def load_orand_strings(folder: Path) -> StringSet:
     fields, texts = [], []
     for amount in read_amounts(folder):
         height = float(np.median([b[3] for b in amount.boxes]))
-        mask = amount_ink(load_image(folder / amount.file), height)
-        mask = remove_rules(mask.astype(np.uint8) * 255, find_rules(mask.astype(np.uint8) * 255, height)) > 0
+        ink = amount_ink(load_image(folder / amount.file), height).astype(np.uint8) * 255
+        mask = remove_rules(ink, find_rules(ink, height)) > 0
         left = min(b[0] for b in amount.boxes)
         top = min(b[1] for b in amount.boxes)
         right = max(b[0] + b[2] for b in amount.boxes)

@@ -69,22 +69,6 @@ def component_boxes(binary: np.ndarray, refuse_crowded: bool = False) -> tuple[n
     return labels, boxes
 
 
-MAIN_PIECE = 0.1  # of the largest piece's area: smaller pieces are specks or slivers
-
-
-def main_pieces(mask: np.ndarray) -> np.ndarray:
-    """A bool mask of ink (a digit's or a string's box) without its specks (a cheque's printed
-    pattern, dust) and the smallest slivers of neighbours: only pieces with at least
-    MAIN_PIECE of the largest piece's area stay."""
-    ink = mask.astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if count <= 1:
-        return ink > 0
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= MAIN_PIECE * areas.max()) + 1
-    return np.isin(labels, keep)
-
-
 def pieces_at_least(mask: np.ndarray, size: float) -> np.ndarray:
     """A bool mask of ink without the pieces both narrower and shorter than `size` pixels."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)

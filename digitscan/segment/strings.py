@@ -28,9 +28,13 @@ DASH = 0.3
 SLASH_HEIGHT = 0.6  # a slash is at least this share of the digits' height...
 SLASH_THIN = 0.25  # ...its ink at most this thick for its length...
 SLASH_LEAN = 0.3  # ...and leaning right at least this much (17 degrees)
-WRITTEN_SMALL = 0.25  # see `string_region`
-SPECK = 0.2  # ...as are specks
-FLAT = 2.5  # ...and marks this many times as wide as high are dashes (two small zeros joined: 2)
+# What the string reader is handed (`string_region`): the string's span reaches over marks
+# beside it from WRITTEN_SMALL of its digits' height, unless FLAT times as wide as high (a
+# closing dash; two small zeros joined are 2); pieces under SPECK of that height both ways are
+# specks, left out.
+WRITTEN_SMALL = 0.25
+FLAT = 2.5
+SPECK = 0.2
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
