@@ -122,7 +122,8 @@ def test_export_applies_the_corrections_and_writes_training_crops(fresh, tmp_pat
     reviewed, written, left_out = review.export_corrections(fresh, out, crops)
     assert (reviewed, written, left_out) == (1, len(corrected), 0)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert list(rows[0])[-2:] == ["reviewed", "original_text"] and len(rows) == len(read_results(fresh))
+    assert list(rows[0])[-2:] == ["reviewed", "original_text"]
+    assert len(rows) == len(read_results(fresh).records)
     changed = [r for r in rows if r["reviewed"] == "true"]
     assert len(changed) == 1 and changed[0]["text"] == corrected
     assert changed[0]["original_text"] == item.record.data["text"]
@@ -153,7 +154,7 @@ def test_a_browser_reviews_by_keyboard_alone_and_resumes_after_a_restart(fresh, 
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    flagged = [r for r in read_results(fresh) if r.data["needs_review"]]
+    flagged = [r for r in read_results(fresh).records if r.data["needs_review"]]
     process, url = start_server(fresh)
     try:
         with sync_api.sync_playwright() as playwright:

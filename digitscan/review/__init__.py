@@ -22,14 +22,14 @@ def export_corrections(results: Path, out_file: Path | None, crops: Path | None)
     from digitscan.review.export import export_crops, export_csv
     from digitscan.review.store import ReviewStore, read_results
 
-    records = read_results(results)
-    store = ReviewStore(results, records)
+    read = read_results(results)
+    store = ReviewStore(results, read)
     try:
         corrections = store.reviewed()
     finally:
         store.close()
-    reviewed = export_csv(records, corrections, out_file) if out_file is not None else len(corrections)
-    written, left_out = export_crops(records, corrections, crops) if crops is not None else (0, 0)
+    reviewed = export_csv(read.records, corrections, out_file) if out_file is not None else len(corrections)
+    written, left_out = export_crops(read.records, corrections, crops) if crops is not None else (0, 0)
     return reviewed, written, left_out
 
 
@@ -43,8 +43,7 @@ def serve(results: Path, host: str, port: int, on_ready: Callable[[str], None]) 
         raise UsageError(f"digitscan review needs Starlette and uvicorn: {REVIEW_EXTRA}") from None
     from digitscan.review.store import ReviewStore, read_results
 
-    records = read_results(results)
-    store = ReviewStore(results, records)
+    store = ReviewStore(results, read_results(results))
     token = secrets.token_urlsafe(18)
     shown = f"[{host}]" if ":" in host else host
     config = uvicorn.Config(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -43,7 +44,7 @@ def record_cells(record: Record, text: str) -> dict[str, str]:
     }
 
 
-def export_csv(records: list[Record], corrections: dict[int, str], out_file: Path) -> int:
+def export_csv(records: Sequence[Record], corrections: dict[int, str], out_file: Path) -> int:
     """Every record as `run` wrote it, the reviewed ones with their corrected text; returns how
     many were reviewed. Columns: `run`'s, then `reviewed` and `original_text`."""
     columns = FIELD_COLUMNS if any("field" in r.data for r in records) else CSV_COLUMNS
@@ -75,7 +76,7 @@ def digit_crop(page: np.ndarray, box: list[int]) -> np.ndarray:
     return to_mnist(ink[y - top : y - top + h, x - left : x - left + w])
 
 
-def export_crops(records: list[Record], corrections: dict[int, str], folder: Path) -> tuple[int, int]:
+def export_crops(records: Sequence[Record], corrections: dict[int, str], folder: Path) -> tuple[int, int]:
     """The digits of every reviewed string whose corrected text has one character per digit
     read, as 28x28 PNGs with an index.csv labelled by the reviewer (what `train --extra`
     reads). Returns (crops written, reviewed strings left out: digits and text differ in

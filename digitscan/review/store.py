@@ -52,7 +52,16 @@ class Record:
         return f"string {self.data.get('index', '?')}"
 
 
-def read_results(path: Path) -> list[Record]:
+@dataclass(frozen=True)
+class Results:
+    """A JSONL results file as read once: its records, and the digest of the bytes they came
+    from (a review store belongs to one version of the file)."""
+
+    records: tuple[Record, ...]
+    sha256: str
+
+
+def read_results(path: Path) -> Results:
     """Every record of a JSONL results file; a malformed or truncated line is an error naming it."""
     try:
         raw = path.read_bytes()
@@ -79,7 +88,7 @@ def read_results(path: Path) -> list[Record]:
         records.append(Record(number, data))
     if not records:
         raise InputFileError(path, "holds no results")
-    return records
+    return Results(tuple(records), hashlib.sha256(raw).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -93,12 +102,13 @@ class Item:
 
 
 class ReviewStore:
-    def __init__(self, results: Path, records: list[Record]) -> None:
-        self.path = results.with_name(results.name + ".review.sqlite")
-        self.records = {r.line: r for r in records}
-        self.flagged = [r.line for r in records if r.data.get("needs_review")]
+    def __init__(self, path: Path, results: Results) -> None:
+        """The store beside the results file at `path`, for the `results` read from it."""
+        self.path = path.with_name(path.name + ".review.sqlite")
+        self.records = {r.line: r for r in results.records}
+        self.flagged = [r.line for r in results.records if r.data.get("needs_review")]
         self.flagged_lines = set(self.flagged)
-        digest = hashlib.sha256(results.read_bytes()).hexdigest()
+        digest = results.sha256
         self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a correction acknowledged is on disk
@@ -115,7 +125,7 @@ class ReviewStore:
         known = self.db.execute("SELECT value FROM meta WHERE key = 'results_sha256'").fetchone()
         if known and known[0] != digest:
             raise UsageError(
-                f"{self.path}: holds corrections of another version of {results.name}; "
+                f"{self.path}: holds corrections of another version of {path.name}; "
                 "move it away to start afresh, or review the results it was made for"
             )
         with self.db:
