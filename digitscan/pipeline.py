@@ -165,6 +165,15 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
+    seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
+    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader)
+
+
+def see_upright(
+    page: Page, classifier: Classifier, binarization: str = "floored"
+) -> tuple[Candidates, np.ndarray, int, tuple[str, ...]]:
+    """A page's candidates found the right way up, their probabilities, the page's rotation
+    and its flags (`orientation-unsure`)."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -179,38 +188,34 @@ def read_page(
         rotation += verdict.turn
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
         probabilities = classify_crops(classifier, seen.crops)
-    flags = (ORIENTATION_UNSURE,) if verdict.unsure else ()
-    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader)
+    return seen, probabilities, rotation, (ORIENTATION_UNSURE,) if verdict.unsure else ()
 
 
-def read_candidates(
-    page: Page,
-    seen: Candidates,
-    probabilities: np.ndarray,
-    classifier: Classifier,
-    pair_reader: Classifier | None,
-    rotation: int,
-    flags: tuple[str, ...],
-    line_reader: Classifier | None = None,
-) -> PageReading:
-    """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
-    the page as loaded."""
+@dataclass(frozen=True)
+class FoundStrings:
+    """A page's glyphs after touching digits are parted, their labels (the network's own
+    probabilities), the runs they link into, the digit strings among them (indices into
+    `glyphs`) and the marks beside the strings that the string reader's span may reach over."""
+
+    glyphs: list[glyphs.Glyph]
+    crops: np.ndarray
+    probabilities: np.ndarray
+    labels: list[Label]
+    runs: list[list[int]]
+    members: list[list[int]]
+    beside: list[glyphs.Glyph]
+
+
+def find_strings(
+    seen: Candidates, probabilities: np.ndarray, classifier: Classifier, pair_reader: Classifier | None
+) -> FoundStrings:
+    """Touching digits parted, the glyphs labelled and grouped into digit strings."""
     found, crops = seen.glyphs, seen.crops
     if found:
         found, crops, probabilities = touching.split_touching(
             found, crops, probabilities, seen.height, classifier, pair_reader, seen.printed
         )
     labels = labels_from_probabilities(probabilities)
-    rows, cols = page.image.shape[:2]
-    turned_shape = (cols, rows) if rotation % 180 else (rows, cols)
-
-    def page_box(g: list[glyphs.Glyph]) -> Box:
-        x, y = min(p.x for p in g), min(p.y for p in g)
-        w, h = max(p.right for p in g) - x, max(p.bottom for p in g) - y
-        x, y, w, h = deskew.unrotate_box((x, y, w, h), seen.binary.shape, seen.angle)
-        box = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
-        return Box(*orientation.unturn_box(box, turned_shape, rotation))
-
     runs = strings.runs(found, seen.rules.sides)
     grouped = numbers.group_strings(found, labels, runs)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
@@ -228,16 +233,72 @@ def read_candidates(
     # zeros of a cheque's "1.000", too short to chain with the 1): the string reader sees them.
     in_strings = {i for members in grouped for i in members}
     loose = [g for i, g in enumerate(found) if i not in in_strings and i not in seen.printed]
+    return FoundStrings(found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small])
+
+
+def string_regions(
+    page: Page, classifier: Classifier, pair_reader: Classifier | None = None, binarization: str = "floored"
+) -> list[tuple[np.ndarray, Box]]:
+    """What the string reader is handed for each digit string of a page (`string_region`'s
+    mask) and that region's box on the page as loaded: its training data, cut as reading
+    cuts it."""
+    seen, probabilities, rotation, _ = see_upright(page, classifier, binarization)
+    found = find_strings(seen, probabilities, classifier, pair_reader)
+    out = []
+    for members in found.members:
+        mask, left, top = strings.string_region(seen.binary, [found.glyphs[i] for i in members], found.beside)
+        box = (left, top, mask.shape[1], mask.shape[0])
+        out.append((mask, box_on_page(box, seen, page.image.shape, rotation)))
+    return out
+
+
+def box_on_page(
+    box: tuple[int, int, int, int], seen: Candidates, shape: tuple[int, ...], rotation: int
+) -> Box:
+    """A box on the levelled page at work scale mapped back to the page as loaded (`shape`)."""
+    rows, cols = shape[:2]
+    turned_shape = (cols, rows) if rotation % 180 else (rows, cols)
+    x, y, w, h = deskew.unrotate_box(box, seen.binary.shape, seen.angle)
+    scaled = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
+    return Box(*orientation.unturn_box(scaled, turned_shape, rotation))
+
+
+def read_candidates(
+    page: Page,
+    seen: Candidates,
+    probabilities: np.ndarray,
+    classifier: Classifier,
+    pair_reader: Classifier | None,
+    rotation: int,
+    flags: tuple[str, ...],
+    line_reader: Classifier | None = None,
+) -> PageReading:
+    """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
+    the page as loaded."""
+    found_strings = find_strings(seen, probabilities, classifier, pair_reader)
+    found, crops, labels, grouped = (
+        found_strings.glyphs,
+        found_strings.crops,
+        found_strings.labels,
+        found_strings.members,
+    )
+    rows, cols = page.image.shape[:2]
+
+    def page_box(g: list[glyphs.Glyph]) -> Box:
+        x, y = min(p.x for p in g), min(p.y for p in g)
+        w, h = max(p.right for p in g) - x, max(p.bottom for p in g) - y
+        return box_on_page((x, y, w, h), seen, page.image.shape, rotation)
+
     whole = read_lines(
-        line_reader, seen.binary, [[found[i] for i in members] for members in grouped], [*loose, *seen.small]
+        line_reader, seen.binary, [[found[i] for i in members] for members in grouped], found_strings.beside
     )
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
     # (uncalibrated) probabilities: the figures in the README were measured so.
-    calibrated = with_temperature(probabilities, reporting_temperature(classifier))
+    calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    left_out = numbers.left_out_beside(found, labels, grouped, runs, seen.small)
+    left_out = numbers.left_out_beside(found, labels, grouped, found_strings.runs, seen.small)
     reach = max(2, seen.rules.thickness)
     punctuation = [
         mark

@@ -16,12 +16,16 @@ stage thresholds them).
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from digitscan.classify import Classifier
+from digitscan.containers import Box
 from digitscan.normalize import LINE_FIELD, to_line
 from digitscan.recognize import BLANK, LINE_STEP
+from digitscan.sources import StringSet, load_image, read_amounts
 from digitscan.synth import side_by_side
 
 MAX_DIGITS = 10
@@ -200,3 +204,31 @@ def ctc_loss(targets, probabilities):
     logits = ops.log(ops.clip(probabilities, 1e-7, 1.0))
     safe = ops.where(targets >= 0, targets, 0)
     return ops.ctc_loss(ops.cast(safe, "int32"), logits, target_length, output_length, mask_index=BLANK)
+
+
+def read_regions(folder: Path, classifier: Classifier, pair_reader: Classifier | None) -> StringSet:
+    """ORAND-CAR-A amounts as reading hands them to the string reader: each image read as a
+    page and the region of the one string whose box holds the centre of every digit box
+    (`pipeline.string_regions`), with the cheque's pattern, closing marks and whatever else the
+    page stage leaves in. Amounts whose digits fall into several strings or none are left out:
+    no region is taught a digit it does not hold."""
+    from digitscan.pages import Page
+    from digitscan.pipeline import string_regions
+
+    fields, texts, groups = [], [], []
+    for group, amount in enumerate(read_amounts(folder)):
+        image = load_image(Path(folder) / amount.file)
+        centres = [(x + w / 2, y + h / 2) for x, y, w, h in amount.boxes]
+        regions = string_regions(Page(amount.file, 1, image), classifier, pair_reader)
+        held = [sum(holds(box, centre) for centre in centres) for _, box in regions]
+        if sorted(held)[-1:] != [len(centres)] or sum(held) != len(centres):
+            continue
+        mask = regions[held.index(len(centres))][0]
+        fields.append(to_line(mask)[0])
+        texts.append(amount.text)
+        groups.append(group)
+    return StringSet(np.array(fields, np.uint8).reshape(-1, *LINE_FIELD), tuple(texts), np.array(groups, int))
+
+
+def holds(box: Box, point: tuple[float, float]) -> bool:
+    return box.x <= point[0] <= box.x + box.width and box.y <= point[1] <= box.y + box.height

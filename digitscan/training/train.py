@@ -213,18 +213,31 @@ def train_lines(
 ) -> TrainedModel:
     """Train the string reader (`training.lines`) on strings composed afresh each epoch of
     MNIST training digits and the real sources' training parts, mixed with ORAND-CAR-A's
-    training amounts; scored each epoch by the share of its validation amounts read exactly."""
+    training amounts, both cut to their digits' span and as reading hands them over (the
+    shipped classifier and pair reader finding the string: `lines.read_regions`); scored each
+    epoch by the share of the validation amounts read exactly, both ways."""
     import keras
 
+    from digitscan.classify import load_classifier, load_pair_reader
     from digitscan.sources import load_orand_strings, load_sources, split_strings
-    from digitscan.training.lines import build_line_model, ctc_loss, line_batch, targets_of
+    from digitscan.training.lines import build_line_model, ctc_loss, line_batch, read_regions, targets_of
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     digits, labels = joined((mnist.x_train, mnist.y_train), real_training_digits(load_sources(real_root)))
-    train_amounts, held_amounts = split_strings(load_orand_strings(Path(real_root) / "orand-car-a"))
-    amounts = (train_amounts.fields, targets_of(list(train_amounts.texts)))
-    held = {"orand-car-a amounts": (held_amounts.fields, targets_of(list(held_amounts.texts)))}
+    folder = Path(real_root) / "orand-car-a"
+    train_amounts, held_amounts = split_strings(load_orand_strings(folder))
+    as_read = read_regions(folder, load_classifier(None), load_pair_reader())
+    validating = np.isin(as_read.groups, held_amounts.groups)
+    train_read, held_read = as_read.take(~validating), as_read.take(validating)
+    amounts = (
+        np.concatenate([train_amounts.fields, train_read.fields]),
+        targets_of([*train_amounts.texts, *train_read.texts]),
+    )
+    held = {
+        "orand-car-a amounts": (held_amounts.fields, targets_of(list(held_amounts.texts))),
+        "as read": (held_read.fields, targets_of(list(held_read.texts))),
+    }
     return fit_and_export(
         build_line_model(),
         lambda: line_batch(per_epoch, rng, digits, labels, amounts),
