@@ -23,6 +23,13 @@ def outer_contours(binary: np.ndarray) -> list[np.ndarray]:
     return [contour for contour, parent in zip(contours, hierarchy[0, :, 3], strict=True) if parent < 0]
 
 
+def has_loop(mask: np.ndarray) -> bool:
+    """Whether the ink encloses paper anywhere (a written 0 does, a dash or an equals sign
+    does not)."""
+    _, hierarchy = cv2.findContours(mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return hierarchy is not None and bool((hierarchy[0, :, 3] >= 0).any())
+
+
 def boxes_of(binary: np.ndarray) -> np.ndarray:
     """Each component's box (x, y, width, height), in no particular order: no labelling."""
     return np.array([cv2.boundingRect(c) for c in outer_contours(binary)], np.int32).reshape(-1, 4)

@@ -10,14 +10,18 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from digitscan.segment.components import pieces_at_least
+from digitscan.segment.components import has_loop, pieces_at_least
 from digitscan.segment.glyphs import Glyph, linked_groups
 from digitscan.segment.lines import Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
-HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor
+HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
+# ...except a glyph on the baseline of the one before it, down to WRITTEN_SMALL of its height
+# and at most GAP of its own height away: cheque writers write the zeros of "9 000" a third as
+# tall as the 9 (ORAND-CAR-A)
+BASELINE = 0.25  # of the taller glyph: bottoms this close share a baseline
 UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height are set in type
 # Punctuation between digits (`with_separators`): a mark whose middle lies in a digit's box
 # farther than EDGE of its width from its sides is a piece of that digit (a dot may touch the box
@@ -29,9 +33,9 @@ SLASH_HEIGHT = 0.6  # a slash is at least this share of the digits' height...
 SLASH_THIN = 0.25  # ...its ink at most this thick for its length...
 SLASH_LEAN = 0.3  # ...and leaning right at least this much (17 degrees)
 # What the string reader is handed (`string_region`): the string's span reaches over marks
-# beside it from WRITTEN_SMALL of its digits' height, unless FLAT times as wide as high (a
-# closing dash; two small zeros joined are 2); pieces under SPECK of that height both ways are
-# specks, left out.
+# beside it from WRITTEN_SMALL of its digits' height, unless FLAT times as wide as high with no
+# loop (a closing dash; two small zeros joined are 2, and four written in one stroke enclose
+# paper); pieces under SPECK of that height both ways are specks, left out.
 WRITTEN_SMALL = 0.25
 FLAT = 2.5
 SPECK = 0.2
@@ -47,14 +51,19 @@ def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
 def chain(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether `b`, to the right of `a`, continues the same string."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
-    if tall > HEIGHT_RATIO * short:
-        return False
     if abs(a.centre_y - b.centre_y) > SAME_LINE * tall:
         return False
     gap = b.x - a.right
     if gap < -0.5 * short:
         return False
+    if tall > HEIGHT_RATIO * short:
+        return written_small_after(a, b) and gap <= GAP * short
     return gap <= GAP * tall or (gap <= CELL_GAP * tall and between_cells(a, b, sides))
+
+
+def written_small_after(a: Glyph, b: Glyph) -> bool:
+    """Whether `b` is written small on the baseline of `a` (the zeros of "9 000" on a cheque)."""
+    return WRITTEN_SMALL * a.height <= b.height < a.height and abs(a.bottom - b.bottom) <= BASELINE * a.height
 
 
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
@@ -164,7 +173,7 @@ def string_region(
     `beside` it too small to have been read, on its line and at most a string's gap away, from
     WRITTEN_SMALL of the digits' height: cheque writers write the zeros of "1.000" a third as
     tall as the 1, which no glyph holds and the string reader can still read (not over flat
-    marks: the dashes and equals signs that close an amount). Specks (a cheque's printed
+    marks without a loop: the dashes and equals signs that close an amount). Specks (a cheque's printed
     pattern, dust: under SPECK of the digits' height both ways) are left out."""
     top = max(0, min(g.y for g in members) - 2)
     bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
@@ -174,7 +183,7 @@ def string_region(
         m
         for m in beside
         if m.height >= WRITTEN_SMALL * height
-        and m.width <= FLAT * m.height
+        and (m.width <= FLAT * m.height or has_loop(m.mask))
         and min(bottom, m.bottom) - max(top, m.y) >= 0.5 * m.height
     ]
     grown = True
