@@ -338,3 +338,32 @@ def test_the_string_reader_sees_zeros_written_small_beside_a_string_but_not_its_
     assert left <= 18 and left + mask.shape[1] >= 91  # the zeros are in
     assert left + mask.shape[1] < 120  # the dash is not
     assert not mask[20 - top : 22 - top, 60 - left : 62 - left].any()  # nor the speck
+
+
+def test_zeros_written_small_on_a_digits_baseline_continue_its_string():
+    """ "9 000" as cheque writers write it: zeros half the 9's height on its baseline chain
+    with it; a mark as small farther than its own string gap away (the next cell's print) does not."""
+    binary = np.zeros((80, 400), np.uint8)
+    cv2.line(binary, (20, 12), (20, 60), 255, 4)  # a tall digit, bottom at 62
+    for x in (50, 80, 110):
+        cv2.circle(binary, (x, 49), 11, 255, 3)  # zeros 26 px high, on the same baseline
+    cv2.circle(binary, (200, 49), 11, 255, 3)  # 62 px past the last zero: 1.2 of the 9, 2.4 its own
+    found = glyphs.find_glyphs(binary)[0]
+    ordered = sorted(found, key=lambda g: g.x)
+    assert len(ordered) == 5 and ordered[0].height > 1.8 * ordered[1].height
+    grouped = [sorted(ordered[i].x for i in run) for run in strings.runs(ordered, [])]
+    assert sorted(map(len, grouped)) == [1, 4]
+
+
+def test_the_string_reader_sees_small_zeros_joined_in_one_stroke():
+    """Zeros written small in one stroke are as flat as a closing dash, but enclose paper."""
+    binary = np.zeros((60, 260), np.uint8)
+    cv2.line(binary, (20, 8), (20, 50), 255, 4)  # the 1
+    for x in (40, 58, 76, 94):
+        cv2.circle(binary, (x, 44), 8, 255, 2)  # four joined zeros, 18 px high and 72 wide
+    found = glyphs.find_glyphs(binary)[0]
+    one = [g for g in found if g.height > 30]
+    zeros = [g for g in found if g.height <= 30]
+    assert len(zeros) == 1 and zeros[0].width > strings.FLAT * zeros[0].height
+    mask, left, _ = strings.string_region(binary, one, zeros)
+    assert left + mask.shape[1] >= 100

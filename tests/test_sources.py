@@ -75,3 +75,25 @@ def test_orand_boxes_must_spell_the_amount(tmp_path):
     )
     with pytest.raises(DatasetError, match="not a readable image"):
         load_orand_digits(tmp_path)
+
+
+@needs_data
+def test_amounts_as_reading_hands_them_over_hold_their_digits(tmp_path, classifier):
+    """The string reader's training regions: cut by the page stage itself, kept only where one
+    string holds every digit box of the amount, labelled with the amount."""
+    from digitscan.classify import load_pair_reader
+    from digitscan.training.lines import read_regions
+
+    source = DATASETS / "orand-car-a"
+    amounts = read_amounts(source)[:12]
+    files = {a.file for a in amounts}
+    for name in ("strings.csv", "digits.csv"):
+        lines = (source / name).read_text().splitlines()
+        kept = [lines[0], *(line for line in lines[1:] if line.split(",")[0] in files)]
+        (tmp_path / name).write_text("\n".join(kept) + "\n")
+    (tmp_path / "images").symlink_to(source / "images")
+    regions = read_regions(tmp_path, classifier, load_pair_reader())
+    assert regions.fields.shape[1:] == (32, 256) and len(regions.texts) >= 9
+    for field, text, group in zip(regions.fields, regions.texts, regions.groups, strict=True):
+        assert text == amounts[group].text
+        assert field.any(axis=0).sum() > 8 * len(text)  # ink across the whole amount, not one digit
