@@ -67,12 +67,17 @@ def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list
     return run[first : last + 1]
 
 
-def group_strings(glyphs: list[Glyph], labels: list[Label], runs: list[list[int]]) -> list[list[int]]:
+def group_strings(
+    glyphs: list[Glyph], labels: list[Label], runs: list[list[int]], one_field: bool = False
+) -> list[list[int]]:
     """Digit strings as lists of glyph indices, in reading order, from the page's `runs`
-    (`segment.strings.runs`)."""
+    (`segment.strings.runs`). `one_field`: the image is a snippet of one field (a cheque
+    amount), which holds a number by its nature: where no run of it reads as one (written in
+    one stroke, or read badly digit by digit), its runs are strings all the same, for the
+    string reader to read and a person to check, rather than nothing."""
     strings = [part for run in runs if (part := digit_part(run, glyphs, labels))]
     if not strings:
-        return []
+        return reading_order([list(run) for run in runs], glyphs) if one_field else []
     digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
     handwriting = float(np.median(digit_heights))
     strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]

@@ -166,7 +166,14 @@ def read_page(
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
     seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
-    return read_candidates(page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader)
+    return read_candidates(
+        page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader, one_field(seen)
+    )
+
+
+def one_field(seen: Candidates) -> bool:
+    """Whether the image is a snippet of one field (under `glyphs.SNIPPET` glyph heights high)."""
+    return bool(seen.glyphs) and min(seen.binary.shape) < glyphs.SNIPPET * seen.height
 
 
 def see_upright(
@@ -207,9 +214,14 @@ class FoundStrings:
 
 
 def find_strings(
-    seen: Candidates, probabilities: np.ndarray, classifier: Classifier, pair_reader: Classifier | None
+    seen: Candidates,
+    probabilities: np.ndarray,
+    classifier: Classifier,
+    pair_reader: Classifier | None,
+    one_field: bool = False,
 ) -> FoundStrings:
-    """Touching digits parted, the glyphs labelled and grouped into digit strings."""
+    """Touching digits parted, the glyphs labelled and grouped into digit strings (`one_field`:
+    see `numbers.group_strings`)."""
     found, crops = seen.glyphs, seen.crops
     if found:
         found, crops, probabilities = touching.split_touching(
@@ -217,7 +229,7 @@ def find_strings(
         )
     labels = labels_from_probabilities(probabilities)
     runs = strings.runs(found, seen.rules.sides)
-    grouped = numbers.group_strings(found, labels, runs)
+    grouped = numbers.group_strings(found, labels, runs, one_field)
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
     # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
     unread = [
@@ -243,7 +255,7 @@ def string_regions(
     mask) and that region's box on the page as loaded: its training data, cut as reading
     cuts it."""
     seen, probabilities, rotation, _ = see_upright(page, classifier, binarization)
-    found = find_strings(seen, probabilities, classifier, pair_reader)
+    found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
     for members in found.members:
         mask, left, top = strings.string_region(seen.binary, [found.glyphs[i] for i in members], found.beside)
@@ -272,10 +284,11 @@ def read_candidates(
     rotation: int,
     flags: tuple[str, ...],
     line_reader: Classifier | None = None,
+    one_field: bool = False,
 ) -> PageReading:
     """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
-    the page as loaded."""
-    found_strings = find_strings(seen, probabilities, classifier, pair_reader)
+    the page as loaded (`one_field`: see `numbers.group_strings`)."""
+    found_strings = find_strings(seen, probabilities, classifier, pair_reader, one_field)
     found, crops, labels, grouped = (
         found_strings.glyphs,
         found_strings.crops,
