@@ -221,14 +221,15 @@ def read_regions(folder: Path, classifier: Classifier, pair_reader: Classifier |
         centres = [(x + w / 2, y + h / 2) for x, y, w, h in amount.boxes]
         regions = string_regions(Page(amount.file, 1, image), classifier, pair_reader)
         held = [sum(holds(box, centre) for centre in centres) for _, box in regions]
-        if sorted(held)[-1:] != [len(centres)] or sum(held) != len(centres):
+        holding = [index for index, count in enumerate(held) if count]
+        if len(holding) != 1 or held[holding[0]] != len(centres):
             continue
-        mask = regions[held.index(len(centres))][0]
-        fields.append(to_line(mask)[0])
+        fields.append(to_line(regions[holding[0]][0])[0])
         texts.append(amount.text)
         groups.append(group)
     return StringSet(np.array(fields, np.uint8).reshape(-1, *LINE_FIELD), tuple(texts), np.array(groups, int))
 
 
 def holds(box: Box, point: tuple[float, float]) -> bool:
+    """Whether `point` (x, y) lies in `box`, edges included."""
     return box.x <= point[0] <= box.x + box.width and box.y <= point[1] <= box.y + box.height
