@@ -117,9 +117,10 @@ def test_pair_reader_keras_and_litert_agree(pair_crops):
 
 # The classifier trained with the real sources, on their validation parts (writer- or
 # image-disjoint from training; models/README.md): USPS 99.18%, optdigits 98.70%, ORAND-CAR-A
-# digits 95.08%. The string reader read 83.3% of ORAND-CAR-A's validation amounts exactly.
+# digits 95.08%. The string reader read 81.0% of ORAND-CAR-A's validation amounts exactly cut
+# to their digits' span, 80.0% of those the page stage hands it as one string (210 of 216).
 SOURCE_FLOORS = {"usps": 0.99, "optdigits": 0.98, "orand-car-a": 0.945}
-AMOUNTS_EXACT_FLOOR = 0.81
+AMOUNTS_EXACT_FLOOR = 0.79
 
 
 @pytest.fixture(scope="module")
@@ -148,20 +149,27 @@ def test_shipped_classifier_is_calibrated():
     assert 1.0 < calibration.temperature < 2.0 and "orand-car-a" in calibration.fitted_on
 
 
-def test_string_reader_on_held_out_cheque_amounts(real_sources):
-    from digitscan.classify import load_line_reader
+def test_string_reader_on_held_out_cheque_amounts(classifier, real_sources):
+    """Cut to the digits' span, and as reading hands them over (`training.lines.read_regions`)."""
+    from digitscan.classify import load_line_reader, load_pair_reader
     from digitscan.recognize import greedy_decode
     from digitscan.sources import load_orand_strings, split_strings
+    from digitscan.training.lines import read_regions
 
     reader = load_line_reader()
     assert reader is not None
-    held_out = split_strings(load_orand_strings(real_sources[0] / "orand-car-a"))[1]
-    steps = classify_crops(reader, held_out.fields)
-    exact = np.mean([greedy_decode(s).text == text for s, text in zip(steps, held_out.texts, strict=True)])
-    assert exact >= AMOUNTS_EXACT_FLOOR
+    folder = real_sources[0] / "orand-car-a"
+    held_out = split_strings(load_orand_strings(folder))[1]
+    as_read = read_regions(folder, classifier, load_pair_reader())
+    as_read = as_read.take(np.isin(as_read.groups, held_out.groups))
+    assert len(as_read.texts) >= 0.95 * len(held_out.texts)
+    for amounts in (held_out, as_read):
+        steps = classify_crops(reader, amounts.fields)
+        exact = np.mean([greedy_decode(s).text == text for s, text in zip(steps, amounts.texts, strict=True)])
+        assert exact >= AMOUNTS_EXACT_FLOOR
 
 
-COMPOSED_EXACT_FLOOR = 0.83  # the shipped string reader: 85.3%
+COMPOSED_EXACT_FLOOR = 0.85  # the shipped string reader: 88.0%
 
 
 def test_string_reader_on_composed_strings_of_test_digits(mnist):
