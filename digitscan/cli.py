@@ -93,7 +93,11 @@ def train(
     ] = 100_000,
     lines: Annotated[
         bool,
-        typer.Option("--lines", help="Train the string reader (CTC over whole strings); needs --real."),
+        typer.Option(
+            "--lines",
+            help="Train the string reader (CTC over whole strings); needs --real. Its real amounts "
+            "are cut as the shipped classifier and pair reader read them: retrain those first.",
+        ),
     ] = False,
     real: Annotated[
         Path | None,
