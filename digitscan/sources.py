@@ -132,17 +132,20 @@ def amount_ink(image: np.ndarray, digit_height: float) -> np.ndarray:
     return binarize(image, window) > 0
 
 
+MAIN_PIECE = 0.1  # of the largest piece's area: smaller pieces in a box are specks or slivers
+
+
 def box_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """The ink inside a box (one digit's, or a whole amount's span), without the specks of the
-    cheque's pattern and the smallest slivers of neighbours: only pieces with at least a tenth
-    of the largest piece's area stay."""
+    cheque's pattern and the smallest slivers of neighbours: only pieces with at least
+    MAIN_PIECE of the largest piece's area stay."""
     x, y, w, h = box
     inside = mask[max(0, y) : y + h, max(0, x) : x + w].astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
     if count <= 1:
         return inside > 0
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
+    keep = np.flatnonzero(areas >= MAIN_PIECE * areas.max()) + 1
     return np.isin(labels, keep)
 
 
