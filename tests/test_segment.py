@@ -167,6 +167,29 @@ def test_box_side_joins_rules_found_short_of_its_corners():
     assert len(boxes) == 2
 
 
+def test_box_sides_overshooting_their_rule_are_sides(mnist, classifier):
+    # A comb whose teeth run a few pixels past its bottom rule (on a generated form page of
+    # MNIST test digits, one was read as a 1 between two digits, and the field accepted).
+    binary = np.zeros((300, 600), np.uint8)
+    cv2.line(binary, (100, 100), (500, 100), 255, 2)
+    cv2.line(binary, (100, 180), (500, 180), 255, 2)
+    for x in (100, 300, 500):
+        cv2.line(binary, (x, 100), (x, 184), 255, 2)  # 3 pixels past the bottom rule
+    horizontal = np.zeros_like(binary)
+    horizontal[99:102, 100:501] = horizontal[179:182, 100:501] = 255
+    sides, boxes = lines.box_sides(binary, horizontal, rule=2, digit_height=50)
+    assert len(boxes) == 3 and sides[140, 300]
+    page = blank_page(1400, 700)
+    cell, top, bottom = 110, 290, 410
+    for k in range(4):
+        write_digits(page, mnist, "3271"[k], 200 + k * cell + 25, bottom - 15, HEIGHT, nth=k)
+    for k in range(5):
+        cv2.line(page, (200 + k * cell, top), (200 + k * cell, bottom + 4), 30, 3)
+    for y in (top, bottom):
+        cv2.line(page, (200, y), (200 + 4 * cell, y), 30, 3)
+    assert texts(read_image(page, classifier)) == ["3271"]
+
+
 def test_two_touching_digits_become_two(mnist, classifier):
     page = blank_page()
     write_digits(page, mnist, "38", 300, 400, HEIGHT, gap=-0.12)

@@ -66,17 +66,21 @@ def box_sides(
     side_rects = []
     reach = max(3, round(0.1 * digit_height))
 
-    def near_rule(row: int, x: int, w: int) -> bool:
+    def meets_rule(first: int, last: int, x: int, w: int) -> bool:
         # Along the rule: one found on the squeezed page can stop a few pixels short of its
-        # corner. Across it only a pixel or two: a side runs into its rules, a 1 in a cell
-        # stops short.
-        return bool(horizontal[max(0, row - 2) : row + 3, max(0, x - reach) : x + w + reach].any())
+        # corner. Across it only a pixel or two beyond the side's end: a side runs into its
+        # rules, a 1 in a cell stops short. Inward as far: a printed side may overshoot its
+        # rule (a comb's teeth), and a run that crosses a rule is no 1 inside the cell.
+        rows = slice(max(0, first), last + 1)
+        return bool(horizontal[rows, max(0, x - reach) : x + w + reach].any())
 
     thin = rule + max(1, rule // 2)
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         long = h > VERTICAL_RULE * digit_height
-        if not (long or (near_rule(y, x, w) and near_rule(y + h - 1, x, w))):
+        bottom = y + h - 1
+        joined = meets_rule(y - 2, y + reach, x, w) and meets_rule(bottom - reach, bottom + 2, x, w)
+        if not (long or joined):
             continue
         box = (slice(y, y + h), slice(x, x + w))
         own = np.zeros((h, w), np.uint8)
