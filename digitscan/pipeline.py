@@ -107,7 +107,9 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
         gray = to_work_scale(gray, scale)
     else:
         scale = 1.0
-    binary = binarize.binarize(gray, window=max(15, round(dpi * scale / 6)), method=binarization)
+    window = max(15, round(dpi * scale / 6))
+    binary = binarize.binarize(gray, window=window, method=binarization)
+    binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
     components.refuse_noise(binary)
     angle = deskew.estimate_skew(binary)
     outline = None

@@ -390,3 +390,39 @@ def test_the_string_reader_sees_small_zeros_joined_in_one_stroke():
     assert len(zeros) == 1 and zeros[0].width > strings.FLAT * zeros[0].height
     mask, left, _ = strings.string_region(binary, one, zeros)
     assert left + mask.shape[1] >= 100
+
+
+def on_scanner_bed(page):
+    """The sheet scanned on a dark bed larger than it: black borders, blurred into the paper."""
+    bordered = cv2.copyMakeBorder(page, 90, 40, 120, 60, cv2.BORDER_CONSTANT, value=20)
+    return cv2.GaussianBlur(bordered, (5, 5), 0)
+
+
+def test_dark_scanner_border_is_not_read_as_rules(mnist, classifier):
+    # A border's inner edge thresholds into a frame of thick straight "rules": before it was
+    # dropped, it set the skew to 0 and the rule thickness to its own, and fields were lost.
+    page = blank_page(1400, 900)
+    write_digits(page, mnist, "31415", 300, 300, HEIGHT)
+    write_digits(page, mnist, "2718", 300, 600, HEIGHT, nth=5)
+    for y in (305, 605):
+        cv2.line(page, (250, y), (1000, y), 30, 3)
+    turned = deskew.rotate(page, 3.0, fill=235)
+    bordered = on_scanner_bed(turned)
+    gray_binary = binarize.binarize(bordered, window=50)
+    border = binarize.dark_border(bordered, gray_binary, window=50)
+    assert border is not None and border[10, 10] and not border[450, 700]
+    assert binarize.dark_border(turned, binarize.binarize(turned, window=50), window=50) is None
+    reading = read_image(bordered, classifier)
+    assert texts(reading) == ["31415", "2718"]
+    assert abs(abs(reading.skew) - 3.0) < 0.5
+
+
+def test_page_in_deep_shadow_keeps_its_writing(mnist, classifier):
+    # Dark and reaching the edge like a border, but with writing in it: no border.
+    page = blank_page(1400, 800)
+    write_digits(page, mnist, "8062", 900, 400, HEIGHT)
+    shade = np.ones(page.shape[1]) * 1.0
+    shade[800:] = 0.4  # the right of the sheet in the shadow of a book's spine
+    shaded = (page * cv2.GaussianBlur(shade[None, :], (0, 0), 20)[0][None, :]).astype(np.uint8)
+    assert shaded[400, 1300] < 0.5 * 235
+    assert texts(read_image(shaded, classifier)) == ["8062"]

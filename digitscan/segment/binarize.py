@@ -46,6 +46,60 @@ def flatten(gray: np.ndarray, window: int) -> np.ndarray:
     return cv2.divide(gray, paper, scale=255.0)  # saturates at 255: paper brighter than its estimate
 
 
+# A scanner's dark border (the lid beyond a smaller sheet, the bed beyond a register's page)
+# is darker than this share of the paper, solid, and reaches the image's edge.
+BORDER_DARK = 0.5
+BORDER_EDGE_SHARE = 0.02  # of the image's outermost pixels dark: below this, no border to look for
+BORDER_INK_SHARE = 0.01  # of a border's inside (blocks of `shrink`): dust, noise; a form has far more
+
+
+def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray | None:
+    """Mask (uint8, 255) of a dark scanner border and of the band along its inner edge, or
+    None where the page has none (`binary`: the page thresholded). Thresholded, such a
+    border's inner edge is a frame of thick, straight, axis-aligned "rules" that sets the
+    skew to zero and every rule's thickness to its own: its ink is to be dropped
+    (`drop_border`).
+
+    A border is what stays dark under an opening wider than pen strokes (`window` is a few
+    of them: strokes, rules and print vanish, solid dark areas stay), touches the image's
+    edge (a dark logo inside the page does not) and holds no ink away from its edge (a page
+    in deep shadow is dark and reaches the edge too, but its writing is still found)."""
+    paper = float(np.median(gray[::16, ::16]))
+    dark_level = BORDER_DARK * paper
+    edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if np.count_nonzero(edge < dark_level) < BORDER_EDGE_SHARE * len(edge):
+        return None
+    factor = max(1, window // 8)
+    small = shrink(gray, factor)
+    dark = cv2.compare(small, dark_level, cv2.CMP_LT)
+    size = max(3, window // 2 // factor)
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    count, labels = cv2.connectedComponents(solid)
+    on_edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    # The adaptive threshold turns the step from border to paper into ink up to half its
+    # window away, and the scan blurs the step itself: that band is the border's too. Ink is
+    # looked for twice as far in, clear of the band where two borders meet in a corner (a
+    # border too narrow to have an inside holds no writing either).
+    reach = np.ones((window // factor + 3,) * 2, np.uint8)
+    inside = cv2.erode(solid, np.ones((2 * len(reach) - 1,) * 2, np.uint8)) > 0
+    inked = shrink(binary, factor)[: small.shape[0], : small.shape[1]] > 0
+    area = np.bincount(labels[inside], minlength=count)
+    ink = np.bincount(labels[inside & inked], minlength=count)
+    plain = [label for label in on_edge if label > 0 and ink[label] <= BORDER_INK_SHARE * area[label]]
+    if not plain:
+        return None
+    border = cv2.dilate(np.isin(labels, plain).astype(np.uint8) * 255, reach)
+    rows, cols = gray.shape
+    enlarged = (border.shape[1] * factor, border.shape[0] * factor)
+    full = cv2.resize(border, enlarged, interpolation=cv2.INTER_NEAREST)
+    return cv2.copyMakeBorder(full, 0, rows - full.shape[0], 0, cols - full.shape[1], cv2.BORDER_REPLICATE)
+
+
+def drop_border(binary: np.ndarray, border: np.ndarray | None) -> np.ndarray:
+    """The ink of `binary` outside `border` (dark_border's mask)."""
+    return binary if border is None else cv2.bitwise_and(binary, cv2.bitwise_not(border))
+
+
 def binarize(gray: np.ndarray, window: int, method: str = "floored") -> np.ndarray:
     """uint8 mask, 255 where there is ink. `window`: a few stroke widths, e.g. dpi / 6.
     `method`: one of METHODS."""
