@@ -426,3 +426,21 @@ def test_page_in_deep_shadow_keeps_its_writing(mnist, classifier):
     shaded = (page * cv2.GaussianBlur(shade[None, :], (0, 0), 20)[0][None, :]).astype(np.uint8)
     assert shaded[400, 1300] < 0.5 * 235
     assert texts(read_image(shaded, classifier)) == ["8062"]
+
+
+def test_faded_ink_is_read_whole(mnist, classifier):
+    # Ink faded to 30% of its contrast: at the margins set for pens and print its lighter
+    # strokes were paper, and whole digits went missing from accepted fields.
+    page = blank_page(1600, 800)
+    write_digits(page, mnist, "786451", 300, 300, HEIGHT, nth=2)
+    write_digits(page, mnist, "88442", 300, 600, HEIGHT, nth=4)
+    cv2.line(page, (250, 305), (1100, 305), 30, 3)
+    faded = (255 - (255 - page.astype(np.float32)) * 0.3).astype(np.uint8)
+    assert texts(read_image(faded, classifier)) == texts(read_image(page, classifier)) == ["786451", "88442"]
+
+
+def test_full_contrast_pages_are_thresholded_as_before(mnist):
+    page = blank_page()
+    write_digits(page, mnist, "2905", 200, 400, HEIGHT)
+    flat = binarize.flatten(page, 50)
+    assert np.array_equal(ink(page), binarize.floored(page, flat, 50, 1.0))

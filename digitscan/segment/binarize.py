@@ -106,10 +106,30 @@ def binarize(gray: np.ndarray, window: int, method: str = "floored") -> np.ndarr
     return METHODS[method](gray, window)
 
 
+# Ink this far below the paper (flattened, the median of what is thresholded as ink) is
+# what the margins above were set for: black and blue pens, print, pencil beside them.
+FULL_CONTRAST = 80
+
+
 def floored_adaptive(gray: np.ndarray, window: int) -> np.ndarray:
-    """Darker than the neighbourhood's mean, and clearly darker than paper."""
-    clearly_ink = cv2.compare(flatten(gray, window), round(FAINT_THRESHOLD * 255), cv2.CMP_LT)
-    return cv2.bitwise_and(adaptive_mean(gray, window), clearly_ink)
+    """Darker than the neighbourhood's mean, and clearly darker than paper. On a page whose
+    ink is all faint (faded ink, a light scan) both margins shrink with its contrast: at the
+    usual ones its lighter strokes, whole digits among them, would be paper."""
+    flat = flatten(gray, window)
+    binary = floored(gray, flat, window, 1.0)
+    sample = flat[::4, ::4][binary[::4, ::4] > 0]
+    contrast = 255 - float(np.median(sample)) if len(sample) else FULL_CONTRAST
+    if contrast >= FULL_CONTRAST:
+        return binary
+    return floored(gray, flat, window, contrast / FULL_CONTRAST)
+
+
+def floored(gray: np.ndarray, flat: np.ndarray, window: int, contrast: float) -> np.ndarray:
+    """Darker than the neighbourhood's mean by `contrast` times ADAPTIVE_MARGIN, and than the
+    paper by `contrast` times the FAINT_THRESHOLD's margin."""
+    floor = round(255 - (1 - FAINT_THRESHOLD) * 255 * contrast)
+    clearly_ink = cv2.compare(flat, floor, cv2.CMP_LT)
+    return cv2.bitwise_and(adaptive_mean(gray, window, max(1.0, ADAPTIVE_MARGIN * contrast)), clearly_ink)
 
 
 def flattened_otsu(gray: np.ndarray, window: int) -> np.ndarray:
@@ -135,9 +155,9 @@ def global_otsu(gray: np.ndarray, window: int) -> np.ndarray:
     return binary
 
 
-def adaptive_mean(gray: np.ndarray, window: int) -> np.ndarray:
+def adaptive_mean(gray: np.ndarray, window: int, margin: float = ADAPTIVE_MARGIN) -> np.ndarray:
     return cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window | 1, ADAPTIVE_MARGIN
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, window | 1, margin
     )
 
 
