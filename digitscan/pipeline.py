@@ -35,6 +35,11 @@ from digitscan.templates import FieldSpec, Template
 from digitscan.validate import failed_checks
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
+# Below this a page is enlarged to WORK_DPI first: at 70-105 dpi a box side is a pixel wide
+# and grey, breaks up when thresholded, and its pieces read as 1s inside accepted fields.
+# Snippets keep their size: ORAND-CAR-A's amounts read enlarged lost 3 of 216 (the string
+# reader learnt them as they come).
+LOWEST_DPI = 150
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
 # The classifier learnt "not a digit" from as many marks as two digit classes (odds 2 against
@@ -102,9 +107,13 @@ class Candidates:
 
 def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
     """Binarise, level, clear the rules and find the glyphs of one page (no reading yet)."""
-    scale = min(1.0, WORK_DPI / dpi)
+    enlarge = dpi < LOWEST_DPI and min(gray.shape[:2]) > SNIPPET_MAX_SIDE
+    scale = WORK_DPI / dpi if enlarge else min(1.0, WORK_DPI / dpi)
     if scale < 0.83:
         gray = to_work_scale(gray, scale)
+    elif scale > 1:
+        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
     else:
         scale = 1.0
     window = max(15, round(dpi * scale / 6))

@@ -4,9 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
-from tests.conftest import blank_page, digit_of, write_digits
+from tests.conftest import REPO, blank_page, digit_of, write_digits
 
 HEIGHT = 80
 
@@ -444,3 +445,13 @@ def test_full_contrast_pages_are_thresholded_as_before(mnist):
     write_digits(page, mnist, "2905", 200, 400, HEIGHT)
     flat = binarize.flatten(page, 50)
     assert np.array_equal(ink(page), binarize.floored(page, flat, 50, 1.0))
+
+
+def test_form_scanned_at_70_dpi_keeps_its_box_sides(classifier):
+    # samples/forms-05-07.tif (200 dpi) at 0.35 of its size: its comb sides, a grey pixel
+    # wide, broke up when thresholded at that size and read as 1s (95856 -> 95181516,
+    # accepted). Pages under LOWEST_DPI are enlarged first.
+    page = list(load_pages(str(REPO / "samples" / "forms-05-07.tif")))[2]
+    small = cv2.resize(page.image, None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    read = texts(read_image(small, classifier))  # its size says about 75 dpi
+    assert {"95856", "31825351"} <= set(read) and "1" not in read
