@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -35,10 +35,11 @@ from digitscan.templates import FieldSpec, Template
 from digitscan.validate import failed_checks
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
-# Below this a page is enlarged to WORK_DPI first: at 70-105 dpi a box side is a pixel wide
-# and grey, breaks up when thresholded, and its pieces read as 1s inside accepted fields.
-# Snippets keep their size: ORAND-CAR-A's amounts read enlarged lost 3 of 216 (the string
-# reader learnt them as they come).
+# A page under LOWEST_DPI is enlarged to WORK_DPI, unless its handwriting is already as tall
+# as WORK_DPI makes it (a page's dpi is often a guess from its size: a photo, a crop): at
+# 70-105 dpi a box side is a grey pixel wide, breaks up when thresholded, and its pieces read
+# as 1s inside accepted fields. Snippets of one field keep their size: ORAND-CAR-A's amounts
+# read enlarged lost 3 of 216 (the string reader learnt them as they come).
 LOWEST_DPI = 150
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
@@ -105,15 +106,12 @@ class Candidates:
     dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
 
 
-def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
-    """Binarise, level, clear the rules and find the glyphs of one page (no reading yet)."""
-    enlarge = dpi < LOWEST_DPI and min(gray.shape[:2]) > SNIPPET_MAX_SIDE
-    scale = WORK_DPI / dpi if enlarge else min(1.0, WORK_DPI / dpi)
+def find_candidates(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool = True) -> Candidates:
+    """Binarise, level, clear the rules and find the glyphs of one page (no reading yet); a
+    page of low resolution and small handwriting is enlarged first (`enlarge`, LOWEST_DPI)."""
+    scale = min(1.0, WORK_DPI / dpi)
     if scale < 0.83:
         gray = to_work_scale(gray, scale)
-    elif scale > 1:
-        size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
     else:
         scale = 1.0
     window = max(15, round(dpi * scale / 6))
@@ -127,9 +125,16 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
         outline = deskew.page_outline(binary.shape, angle)
     else:
         angle = 0.0
+    measured = rough_glyph_height(binary)
+    small_page = dpi * scale < LOWEST_DPI and min(binary.shape) >= glyphs.SNIPPET * (measured or 0)
+    if enlarge and small_page and measured and measured < TYPICAL_DIGIT_INCHES * WORK_DPI:
+        factor = WORK_DPI / (dpi * scale)
+        larger = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        seen = find_candidates(larger, WORK_DPI, binarization, enlarge=False)
+        return replace(seen, scale=seen.scale * scale * factor)
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
-    height = rough_glyph_height(binary) or TYPICAL_DIGIT_INCHES * dpi * scale
+    height = measured or TYPICAL_DIGIT_INCHES * dpi * scale
     rules = lines.find_rules(binary, height)
     binary = lines.remove_rules(binary, rules)
     found, height, dots = glyphs.find_glyphs(binary, outline)
