@@ -38,6 +38,11 @@ class PageRefused(DigitscanError):
     The file's other pages are still read; `read_file` names the file and page."""
 
 
+class CrowdedPage(PageRefused):
+    """A page refused for the number of its marks, not for its share of ink: what grain on a
+    scan of a form also gives."""
+
+
 class DatasetError(InputFileError):
     """A missing, truncated or malformed MNIST file."""
 

@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from digitscan.errors import InputFileError
+from digitscan.evaluate import read_fields
 from digitscan.output import OutputLock
-from digitscan.pages import load_pages
-from tests.conftest import ENV, blank_page, write_digits
+from digitscan.pages import Page, load_pages
+from digitscan.pipeline import read_page
+from tests.conftest import ENV, REPO, blank_page, write_digits
 
 
 def digitscan(*args, cwd=None, timeout=300):
@@ -323,7 +325,7 @@ def test_a_fifo_is_named_as_one(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["salt-and-pepper", "dithered", "speckled"])
-def test_a_noise_page_is_refused_quickly_with_no_strings(tmp_path, kind):
+def test_a_noise_page_gives_no_strings_quickly(tmp_path, kind):
     rng = np.random.default_rng(0)
     if kind == "salt-and-pepper":
         page = np.where(rng.random((2338, 1654)) < 0.5, 0, 255).astype(np.uint8)
@@ -338,10 +340,23 @@ def test_a_noise_page_is_refused_quickly_with_no_strings(tmp_path, kind):
     cv2.imwrite(str(path), page)
     started = time.monotonic()
     result = digitscan("run", str(path), "--workers", "1", "-q")
-    assert result.returncode == 1
     assert result.stdout.decode().count("\n") == 1  # the header alone: no strings
-    assert b"page 1 not read" in result.stderr and b"not a form" in result.stderr
+    if kind == "speckled":  # isolated specks on blank paper: a dusty scan, read through a median filter
+        assert result.returncode == 0 and not result.stderr
+    else:
+        assert result.returncode == 1
+        assert b"page 1 not read" in result.stderr and b"not a form" in result.stderr
     assert time.monotonic() - started < 20  # a few seconds with start-up; was 20 s to 37 s a page
+
+
+def test_a_grainy_scan_is_read_not_refused(classifier):
+    # Grey-level noise of sigma 14 (a cheap scanner, a dark photo): thresholded as it is, its
+    # grain is thousands of specks a megapixel and the page was refused as no form.
+    page = next(iter(load_pages(REPO / "samples" / "form-01.png")))
+    grainy = np.clip(page.image + np.random.default_rng(0).normal(0, 14, page.image.shape), 0, 255)
+    reading = read_page(Page(page.source, 1, grainy.astype(np.uint8), page.dpi), classifier)
+    truth = {t.text for t in read_fields(REPO / "samples" / "truth.csv") if t.file == "form-01.png"}
+    assert len(truth & {s.text for s in reading.strings}) >= len(truth) - 1
 
 
 def test_a_refused_page_does_not_lose_the_files_other_pages(tmp_path, mnist):

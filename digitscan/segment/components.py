@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitscan.errors import PageRefused
+from digitscan.errors import CrowdedPage, PageRefused
 
 
 def outer_contours(binary: np.ndarray) -> list[np.ndarray]:
@@ -62,7 +62,7 @@ def component_boxes(binary: np.ndarray, refuse_crowded: bool = False) -> tuple[n
     per_megapixel = (count - 1) / max(1e-6, binary.size / 1e6)
     crowded = count - 1 > MIN_COMPONENTS_TO_REFUSE and per_megapixel > MAX_COMPONENTS_PER_MEGAPIXEL
     if refuse_crowded and crowded:
-        raise PageRefused(
+        raise CrowdedPage(
             f"{count - 1:,} separate marks ({per_megapixel:,.0f} a megapixel, forms have ~100): "
             "noise or a dithered image, not a form"
         )
