@@ -67,6 +67,13 @@ def page_dpi(page: Page, binarization: str = "floored") -> float:
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
 
 
+def too_coarse(shape: tuple[int, ...], dpi: float, glyph_height: float) -> bool:
+    """Whether a page (no snippet of one field) is under LOWEST_DPI and its handwriting
+    shorter than WORK_DPI makes it."""
+    small_writing = glyph_height < TYPICAL_DIGIT_INCHES * WORK_DPI
+    return dpi < LOWEST_DPI and small_writing and min(shape[:2]) >= glyphs.SNIPPET * glyph_height
+
+
 def to_work_scale(gray: np.ndarray, scale: float) -> np.ndarray:
     """The page reduced by `scale` (< 1): by whole blocks first (OpenCV's fast exact path), then
     by linear interpolation for the rest, which is at most a halving, so no pixel is left out.
@@ -138,8 +145,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     else:
         angle = 0.0
     measured = rough_glyph_height(binary)
-    small_page = dpi * scale < LOWEST_DPI and min(binary.shape) >= glyphs.SNIPPET * (measured or 0)
-    if enlarge and small_page and measured and measured < TYPICAL_DIGIT_INCHES * WORK_DPI:
+    if enlarge and measured and too_coarse(binary.shape, dpi * scale, measured):
         factor = WORK_DPI / (dpi * scale)
         larger = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
         seen = candidates_of(larger, WORK_DPI, binarization, enlarge=False)
