@@ -409,8 +409,7 @@ def test_dark_scanner_border_is_not_read_as_rules(mnist, classifier):
         cv2.line(page, (250, y), (1000, y), 30, 3)
     turned = deskew.rotate(page, 3.0, fill=235)
     bordered = on_scanner_bed(turned)
-    gray_binary = binarize.binarize(bordered, window=50)
-    border = binarize.dark_border(bordered, gray_binary, window=50)
+    border = binarize.dark_border(bordered, binarize.binarize(bordered, window=50), window=50)
     assert border is not None and border[10, 10] and not border[450, 700]
     assert binarize.dark_border(turned, binarize.binarize(turned, window=50), window=50) is None
     reading = read_image(bordered, classifier)
