@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed four ways: on a dark scanner bed larger
+Each page of samples/ is read as it is and changed seven ways: on a dark scanner bed larger
 than the sheet (black borders blurred into the paper), with the outer bands of the page itself
 scanned black (a lid left open over a smaller sheet), with its right side in deep shadow (a
 book's spine), with its ink faded to 30% of its contrast, with grey-level grain (noise of
