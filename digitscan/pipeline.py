@@ -42,9 +42,10 @@ WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the p
 # read enlarged lost 3 of 216 (the string reader learnt them as they come).
 LOWEST_DPI = 150
 # Handwriting shorter than this (pixels) once a page is reduced to WORK_DPI: read at a larger
-# scale. On samples/ shrunk to 0.6 but said to be 300 dpi (digits 22 px at the work scale)
-# 11% of the accepted fields were wrong.
-SMALL_WRITING = 30
+# scale. On samples/ shrunk to 0.6 but said to be 300 dpi (writing 22-32 px at the work scale)
+# 11% of the accepted fields were wrong; at 30 px, pages whose writing came out 30-32 px still
+# read box sides as 1s. The generated form sets' writing measures 42 px and more: never re-read.
+SMALL_WRITING = 36
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
 # The classifier learnt "not a digit" from as many marks as two digit classes (odds 2 against
