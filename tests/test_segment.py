@@ -458,7 +458,8 @@ def test_form_scanned_at_70_dpi_keeps_its_box_sides(classifier):
 
 def test_small_handwriting_on_a_300_dpi_page_is_read_at_a_larger_scale(classifier):
     # samples/form-01.png shrunk to 0.6 but said to be 300 dpi: reduced to the work scale its
-    # digits came out 22 px tall, and 11% of the accepted fields of samples/ so read were wrong.
+    # digits came out about 24 px tall, and 11% of the accepted fields of samples/ so read were
+    # wrong.
     page = next(iter(load_pages(str(REPO / "samples" / "form-01.png"))))
     small = cv2.resize(page.image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
     read = set(texts(read_image(small, classifier, dpi=300)))
