@@ -141,8 +141,8 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
 
 
 def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool = True) -> Candidates:
-    """`find_candidates` without the second try; a page of low resolution and small
-    handwriting is enlarged first (`enlarge`, LOWEST_DPI)."""
+    """`find_candidates` without the second try; a page whose handwriting comes out small is
+    read again at a larger scale (`enlarge`, `rereading_scale`)."""
     as_loaded = gray
     scale = min(1.0, WORK_DPI / dpi)
     if scale < 0.83:
@@ -164,10 +164,10 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     better = rereading_scale(binary.shape, dpi, scale, measured) if enlarge and measured else None
     if better is not None:
         if better > 1:
-            larger = cv2.resize(as_loaded, None, fx=better, fy=better, interpolation=cv2.INTER_CUBIC)
+            rescaled = cv2.resize(as_loaded, None, fx=better, fy=better, interpolation=cv2.INTER_CUBIC)
         else:
-            larger = to_work_scale(as_loaded, better) if better < 1 else as_loaded
-        seen = candidates_of(larger, WORK_DPI, binarization, enlarge=False)
+            rescaled = to_work_scale(as_loaded, better) if better < 1 else as_loaded
+        seen = candidates_of(rescaled, WORK_DPI, binarization, enlarge=False)
         return replace(seen, scale=seen.scale * better)
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
