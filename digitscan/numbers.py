@@ -74,14 +74,22 @@ def group_strings(
     (`segment.strings.runs`). `one_field`: the image is a snippet of one field (a cheque
     amount), which holds a number by its nature: where no run of it reads as one (written in
     one stroke, or read badly digit by digit), its runs are strings all the same, for the
-    string reader to read and a person to check, rather than nothing."""
+    string reader to read and a person to check, rather than nothing. And the strings a
+    snippet holds are one: a gap in its number (`9524  0`) does not make it two fields, two
+    rows of which the first alone would pass for the amount."""
     strings = [part for run in runs if (part := digit_part(run, glyphs, labels))]
     if not strings:
-        return reading_order([list(run) for run in runs], glyphs) if one_field else []
+        return one_string([list(run) for run in runs], glyphs) if one_field else []
     digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
     handwriting = float(np.median(digit_heights))
     strings = [s for s in strings if np.median([glyphs[i].height for i in s]) >= SMALL * handwriting]
-    return reading_order(strings, glyphs)
+    return one_string(strings, glyphs) if one_field else reading_order(strings, glyphs)
+
+
+def one_string(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:
+    """A snippet's strings (one line of one field) as one, left to right."""
+    members = sorted({i for string in strings for i in string}, key=lambda i: glyphs[i].x)
+    return [members] if members else []
 
 
 def left_out_beside(

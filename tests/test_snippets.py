@@ -43,6 +43,16 @@ def test_a_40px_snippet_with_a_thousands_dot_reads_as_its_digits(mnist, classifi
     assert "".join(s.text for s in reading.strings) == "12500"
 
 
+def test_a_snippet_with_a_gap_in_its_number_is_one_field(mnist, classifier):
+    """One field, one row: `9524` and a `0` written two digits' widths further on are not two
+    fields, the first of which would pass for the amount."""
+    image = np.full((40, 420), 225, np.uint8)
+    boxes = write_digits(image, mnist, "9524", 2, 37, 30, gap=0.15)
+    write_digits(image, mnist, "0", boxes[-1][0] + boxes[-1][2] + 60, 37, 30, nth=3)
+    (string,) = read_image(image, classifier).strings
+    assert string.text == "95240"
+
+
 def test_a_speck_beside_a_string_keeps_its_digits(mnist, classifier):
     image = np.pad(snippet(mnist, ["3917"]), ((0, 0), (0, 30)), constant_values=225)
     cv2.circle(image, (image.shape[1] - 12, 20), 1, 40, -1)
