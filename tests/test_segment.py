@@ -157,6 +157,37 @@ def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["48213", "96075", "5941"]
 
 
+def test_thin_rules_a_little_off_level_are_found_whole():
+    # Once levelled, a 1-pixel rule of a register steps between two rows every couple of
+    # dozen pixels, across and down: no single row or column holds a run of it.
+    binary = np.zeros((1000, 1200), np.uint8)
+    columns = np.arange(100, 1100)
+    binary[300 + (columns // 24) % 2, columns] = 255
+    rows = np.arange(100, 900)
+    binary[rows, 600 + (rows // 24) % 2] = 255
+    horizontal = lines.long_horizontal_runs(binary, 200)
+    assert np.count_nonzero(horizontal[290:310]) > 0.95 * len(columns)
+    _, sides = lines.box_sides(binary, horizontal, rule=1, digit_height=50)
+    assert [h for _, _, _, h in sides] == [len(rows)]
+
+
+def test_a_tables_column_rule_parts_the_numbers_either_side(mnist, classifier):
+    """A register's quantity and amount written close to the rule between them are two fields
+    (they were read as one, `843715`, and accepted); a comb's cell walls still join theirs."""
+    page = blank_page(1400, 600)
+    for x in (100, 520, 900, 1300):
+        cv2.line(page, (x, 100), (x, 500), 40, 2)
+    for y in range(100, 501, 100):
+        cv2.line(page, (100, y), (1300, y), 40, 2)
+    measured = write_digits(blank_page(), mnist, "84", 0, 190, 60, gap=0.2)
+    width = measured[-1][0] + measured[-1][2]
+    write_digits(page, mnist, "84", 520 - 12 - width, 190, 60, gap=0.2)  # ends 12 px short of the rule
+    write_digits(page, mnist, "3715", 532, 190, 60, gap=0.2, nth=2)
+    write_digits(page, mnist, "27", 380, 290, 60, gap=0.2, nth=6)
+    write_digits(page, mnist, "5", 540, 290, 60, nth=8)
+    assert texts(read_image(page, classifier)) == ["84", "3715", "27", "5"]
+
+
 def test_box_side_joins_rules_found_short_of_its_corners():
     # Rules are found on the page squeezed across, so their masks can stop short of a corner.
     binary = np.zeros((300, 600), np.uint8)

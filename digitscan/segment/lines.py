@@ -48,6 +48,16 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     narrow = shrink(binary, SQUEEZE, 1)
     _, solid = cv2.threshold(narrow, 127, 255, cv2.THRESH_BINARY)
     runs = opened(solid, max(3, length // SQUEEZE), 1)
+    # A thin rule a little off level steps between two rows dozens of times along its length
+    # (once levelled, a 1-pixel rule of a register alternates rows every few dozen pixels) and
+    # is no run in either: each row ORed with the one above, it is one again. Such runs are
+    # added only where no rule was found already: a rule found whole keeps its own rows, not
+    # those of the feet of the digits standing on it.
+    pair = np.ones((2, 1), np.uint8)
+    stepped = opened(cv2.dilate(solid, pair), max(3, length // SQUEEZE), 1)
+    stepped = cv2.dilate(stepped, pair, anchor=(0, 0))  # back over the row above: both rows' ink
+    found = cv2.dilate(runs, np.ones((3, 1), np.uint8))
+    runs = cv2.bitwise_or(runs, cv2.bitwise_and(stepped, cv2.bitwise_not(found)))
     runs = cv2.dilate(runs, np.ones((1, 3), np.uint8))  # cover the ends lost to the squeeze
     return cv2.bitwise_and(cv2.resize(runs, (width, height), interpolation=cv2.INTER_NEAREST), binary)
 
@@ -59,7 +69,11 @@ def box_sides(
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
-    candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
+    # A rule a little off vertical steps a pixel sideways every few hundred rows, and a thin
+    # one breaks there once thresholded: runs are looked for on the page widened a pixel each
+    # way, then kept where the page has ink.
+    widened = cv2.dilate(binary, np.ones((1, 3), np.uint8))
+    candidates = opened(widened, 1, max(15, round(SHORT_SIDE * digit_height)))
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
@@ -85,8 +99,8 @@ def box_sides(
         box = (slice(y, y + h), slice(x, x + w))
         own = np.zeros((h, w), np.uint8)
         cv2.drawContours(own, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
-        own = cv2.bitwise_and(own, candidates[box]) > 0
-        if long or np.count_nonzero(own) <= thin * h:
+        own = cv2.bitwise_and(cv2.bitwise_and(own, candidates[box]), binary[box]) > 0
+        if long or np.median(np.count_nonzero(own, axis=1)) <= thin:  # corners aside
             sides[box][own] = 255
             side_rects.append((x, y, w, h))
     return sides, tuple(side_rects)

@@ -16,6 +16,9 @@ from digitscan.segment.lines import Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
+# A box side this many glyph heights long is a table's column rule, no comb's cell wall: what
+# stands either side of it is two fields, however close (a register's quantity and amount).
+COLUMN_RULE = 3.0
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
 # ...except a glyph on the baseline of the one before it, down to WRITTEN_SMALL of its height
@@ -42,16 +45,31 @@ SPECK = 0.2
 
 
 def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
-    """Whether a box side stands between `a` and `b` along their whole height: they sit in
-    neighbouring cells of one comb (or table row)."""
+    """Whether a comb's cell wall (a box side shorter than a column rule) stands between `a`
+    and `b` along their whole height: they sit in neighbouring cells of one comb."""
     top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
-    return any(a.right <= x and x + w <= b.x and y <= top and y + h >= bottom for x, y, w, h in sides)
+    longest = COLUMN_RULE * max(a.height, b.height)
+    return any(
+        a.right <= x and x + w <= b.x and y <= top and y + h >= bottom and h <= longest
+        for x, y, w, h in sides
+    )
+
+
+def across_column(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
+    """Whether a table's column rule (a box side COLUMN_RULE glyph heights long or more)
+    stands between the middles of `a` and `b` beside them: a digit may touch or cross it."""
+    top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
+    longest = COLUMN_RULE * max(a.height, b.height)
+    return any(
+        a.x + a.width / 2 < x + w / 2 < b.x + b.width / 2 and y < bottom and y + h > top and h > longest
+        for x, y, w, h in sides
+    )
 
 
 def chain(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether `b`, to the right of `a`, continues the same string."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
-    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall:
+    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall or across_column(a, b, sides):
         return False
     gap = b.x - a.right
     if gap < -0.5 * short:
