@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -311,7 +312,9 @@ def string_regions(
     found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
     for members in found.members:
-        mask, left, top = strings.string_region(seen.binary, [found.glyphs[i] for i in members], found.beside)
+        mask, left, top = strings.string_region(
+            seen.binary, [found.glyphs[i] for i in members], found.beside, seen.rules.sides
+        )
         box = (left, top, mask.shape[1], mask.shape[0])
         out.append((mask, box_on_page(box, seen, page.image.shape, rotation)))
     return out
@@ -356,7 +359,11 @@ def read_candidates(
         return box_on_page((x, y, w, h), seen, page.image.shape, rotation)
 
     whole = read_lines(
-        line_reader, seen.binary, [[found[i] for i in members] for members in grouped], found_strings.beside
+        line_reader,
+        seen.binary,
+        [[found[i] for i in members] for members in grouped],
+        found_strings.beside,
+        seen.rules.sides,
     )
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
@@ -566,12 +573,14 @@ def read_lines(
     binary: np.ndarray,
     members: list[list[glyphs.Glyph]],
     beside: list[glyphs.Glyph],
+    sides: Sequence[lines.Rect] = (),
 ) -> list[LineRead | None]:
     """Each string's whole image read by the string reader (None for all without one), its
-    span reaching over the marks in no string `beside` it (`strings.string_region`)."""
+    span reaching over the marks in no string `beside` it, up to a table's column rules among
+    the box `sides` (`strings.string_region`)."""
     if line_reader is None or not members:
         return [None] * len(members)
-    regions = [strings.string_region(binary, string, beside) for string in members]
+    regions = [strings.string_region(binary, string, beside, sides) for string in members]
     placed = [to_line(mask) for mask, _, _ in regions]
     steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
     out: list[LineRead | None] = []

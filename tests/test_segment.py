@@ -188,6 +188,19 @@ def test_a_tables_column_rule_parts_the_numbers_either_side(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["84", "3715", "27", "5"]
 
 
+def test_the_string_readers_span_stops_at_a_column_rule():
+    # A register's entry number and, across the rule, the name beside it: the string reader
+    # read them together (`123500` for 12).
+    binary = np.zeros((200, 400), np.uint8)
+    digits = [glyphs.Glyph(x, 50, 30, 50, np.ones((50, 30), bool)) for x in (100, 140)]
+    letter = glyphs.Glyph(200, 60, 30, 40, np.ones((40, 30), bool))
+    for g in [*digits, letter]:
+        binary[g.y : g.bottom, g.x : g.right] = 255
+    rule = (185, 0, 2, 200)  # long: a column rule, already erased from the ink
+    assert strings.string_region(binary, digits, [letter])[0].shape[1] == 130
+    assert strings.string_region(binary, digits, [letter], [rule])[0].shape[1] == 70
+
+
 def test_box_side_joins_rules_found_short_of_its_corners():
     # Rules are found on the page squeezed across, so their masks can stop short of a corner.
     binary = np.zeros((300, 600), np.uint8)

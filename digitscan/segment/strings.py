@@ -184,25 +184,31 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
 
 
 def string_region(
-    binary: np.ndarray, members: list[Glyph], beside: Sequence[Glyph] = ()
+    binary: np.ndarray, members: list[Glyph], beside: Sequence[Glyph] = (), sides: Sequence[Rect] = ()
 ) -> tuple[np.ndarray, int, int]:
     """All the ink across a string's span (separators and unread pieces included), as a bool
     mask with its top-left corner: what the string reader reads. The span reaches over marks
     `beside` it too small to have been read, on its line and at most a string's gap away, from
     WRITTEN_SMALL of the digits' height: cheque writers write the zeros of "1.000" a third as
     tall as the 1, which no glyph holds and the string reader can still read (not over flat
-    marks without a loop: the dashes and equals signs that close an amount). Specks (a cheque's printed
-    pattern, dust: under SPECK of the digits' height both ways) are left out."""
+    marks without a loop: the dashes and equals signs that close an amount), nor over a
+    table's column rule among the box `sides` (the next column's words). Specks (a cheque's
+    printed pattern, dust: under SPECK of the digits' height both ways) are left out."""
     top = max(0, min(g.y for g in members) - 2)
     bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
     left, right = min(g.x for g in members), max(g.right for g in members)
     height = float(np.median([g.height for g in members]))
+    middle = (left + right) / 2
+    columns = [x + w / 2 for x, y, w, h in sides if h > COLUMN_RULE * height and y < bottom and y + h > top]
+    lowest = max((c for c in columns if c < middle), default=-np.inf)
+    highest = min((c for c in columns if c > middle), default=np.inf)
     candidates = [
         m
         for m in beside
         if m.height >= WRITTEN_SMALL * height
         and (m.width <= FLAT * m.height or has_loop(m.mask))
         and min(bottom, m.bottom) - max(top, m.y) >= 0.5 * m.height
+        and lowest < m.x + m.width / 2 < highest
     ]
     grown = True
     while grown:
