@@ -51,10 +51,12 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     # A thin rule a little off level steps between two rows dozens of times along its length
     # (once levelled, a 1-pixel rule of a register alternates rows every few dozen pixels) and
     # is no run in either: each row ORed with the one above, it is one again. Such runs are
-    # added only where no rule was found already: a rule found whole keeps its own rows, not
-    # those of the feet of the digits standing on it.
+    # added only where no rule was found already (a rule found whole keeps its own rows, not
+    # those of the feet of the digits standing on it), and only twice as long as a rule must
+    # be: a handwritten stroke a little off level steps between rows too (cheque amounts whose
+    # zeros are joined by a long flat stroke lost digits to it), a ruled row runs far longer.
     pair = np.ones((2, 1), np.uint8)
-    stepped = opened(cv2.dilate(solid, pair), max(3, length // SQUEEZE), 1)
+    stepped = opened(cv2.dilate(solid, pair), max(3, 2 * length // SQUEEZE), 1)
     stepped = cv2.dilate(stepped, pair, anchor=(0, 0))  # back over the row above: both rows' ink
     found = cv2.dilate(runs, np.ones((3, 1), np.uint8))
     runs = cv2.bitwise_or(runs, cv2.bitwise_and(stepped, cv2.bitwise_not(found)))
@@ -69,11 +71,12 @@ def box_sides(
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
-    # A rule a little off vertical steps a pixel sideways every few hundred rows, and a thin
-    # one breaks there once thresholded: runs are looked for on the page widened a pixel each
-    # way, then kept where the page has ink.
+    candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
+    # A long rule a little off vertical steps a pixel sideways every few hundred rows, and a
+    # thin one breaks there once thresholded: long runs are looked for on the page widened a
+    # pixel each way too (short ones are not: a digit's stroke beside a comb's wall would join it).
     widened = cv2.dilate(binary, np.ones((1, 3), np.uint8))
-    candidates = opened(widened, 1, max(15, round(SHORT_SIDE * digit_height)))
+    candidates = cv2.bitwise_or(candidates, opened(widened, 1, round(VERTICAL_RULE * digit_height)))
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
