@@ -10,7 +10,8 @@ entries showing through; faint pen entries (an entry number, a day, a quantity, 
 sitting on their row's rule, one in five crossing it, some overrunning a column rule; names in
 a column of slanted script type, which must not be read as numbers. Prints, per source, the
 entries exact, digit accuracy, the share accepted, the share of the accepted that is wrong,
-the entries missed and the spurious strings (names read as numbers).
+the entries missed and the spurious strings (names or show-through read as numbers), and how
+many of those were not flagged.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from digitscan.api import ScanOptions, load_readers
 from digitscan.data import load_mnist
 from digitscan.errors import PageRefused
-from digitscan.evaluate import Field, fields_of, score_forms
+from digitscan.evaluate import Field, fields_of, read_truth_fields, score_forms
 from digitscan.pages import Page
 from digitscan.pipeline import read_page
 from digitscan.sources import load_sources, split
@@ -201,10 +202,12 @@ def main() -> None:
         if args.save:
             write_truth(args.save / f"{name}-truth.csv", truth)
         score = score_forms(truth, rows)
+        _, claimed = read_truth_fields(truth, rows)
+        unflagged = sum(1 for i, row in enumerate(rows) if i not in claimed and not row.reasons)
         print(
             f"{name:<12} {score.fields} entries  exact {score.exact:7.2%}  digits {score.digit_accuracy:7.2%}"
             f"  accepted {score.accepted:7.2%}  wrong among accepted {score.wrong_among_accepted:6.2%}"
-            f"  missed {score.missed}  spurious {score.spurious}"
+            f"  missed {score.missed}  spurious {score.spurious} ({unflagged} not flagged)"
         )
 
 

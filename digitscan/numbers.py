@@ -92,6 +92,21 @@ def one_string(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]
     return [members] if members else []
 
 
+FAINT_SHARE = 0.5  # of the page's typical strings' contrast: lighter strings are flagged...
+FAINT_AMONG = 4  # ...on pages with this many strings at least, to compare with
+
+
+def faint(contrasts: Sequence[float]) -> list[bool]:
+    """For each string of a page, from its ink's contrast with the paper: whether it is far
+    lighter than the page's typical string. On old registers the other side's entries show
+    through the leaf, mirrored, a third as dark as the writing (some read as digits, surely);
+    a pencil note on an inked page is as light. Neither is dropped: both are flagged."""
+    if len(contrasts) < FAINT_AMONG:
+        return [False] * len(contrasts)
+    typical = float(np.median(contrasts))
+    return [contrast < FAINT_SHARE * typical for contrast in contrasts]
+
+
 def left_out_beside(
     glyphs: list[Glyph],
     labels: list[Label],

@@ -19,6 +19,7 @@ from digitscan.classify import (
     reporting_temperature,
 )
 from digitscan.containers import (
+    FAINT_INK,
     INK_LEFT_OUT,
     ORIENTATION_UNSURE,
     READERS_DISAGREE,
@@ -378,12 +379,17 @@ def read_candidates(
         for mark in [*seen.small, *seen.dots]
         if not lines.touches_rule(seen.rules, mark.x, mark.y, mark.width, mark.height, reach)
     ]
+    boxes = [page_box([found[i] for i in members]) for members in grouped]
+    gray = to_gray(page.image)
+    light = numbers.faint([binarize.ink_contrast(gray, (b.x, b.y, b.width, b.height)) for b in boxes])
     readings = []
-    for index, (members, lacking, line) in enumerate(zip(grouped, left_out, whole, strict=True), start=1):
+    for index, (members, box, lacking, faint, line) in enumerate(
+        zip(grouped, boxes, left_out, light, whole, strict=True), start=1
+    ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         marks = [found[i] for i in members]
         separators = punctuation
-        reasons = (*flags, INK_LEFT_OUT) if lacking else flags
+        reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if faint else ()))
         if line is not None:
             reading, seconds, placement, (mask, left, top) = line
             confidences = [
@@ -409,7 +415,7 @@ def read_candidates(
         readings.append(
             DigitString(
                 index,
-                page_box([found[i] for i in members]),
+                box,
                 digits,
                 reasons,
                 raw=raw if raw != text else None,

@@ -44,6 +44,14 @@ def test_each_kind_of_flag_has_its_reason():
     assert turned.review_reasons(0.9) == (ORIENTATION_UNSURE,) and turned.needs_review(0.9)
 
 
+def test_faint_strings_are_told_from_the_pages_others():
+    from digitscan.numbers import faint
+
+    assert faint([100, 95, 110, 30]) == [False, False, False, True]
+    assert faint([100, 95, 30]) == [False, False, False]  # too few strings to compare
+    assert faint([40, 38, 45, 42]) == [False] * 4  # a page all in pencil is no show-through
+
+
 def test_reason_and_rotation_in_csv_and_jsonl():
     reading = PageReading("a.png", 1, 100, 50, 0.5, (string((4, 0.99), (2, 0.6)),), rotation=180)
     text = io.StringIO()

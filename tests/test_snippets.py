@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import INK_LEFT_OUT
+from digitscan.containers import FAINT_INK, INK_LEFT_OUT
 from digitscan.pages import Page
 from digitscan.pipeline import page_dpi, read_image
 from tests.conftest import write_digits
@@ -91,6 +91,20 @@ def test_a_digit_sized_mark_left_out_flags_its_string(mnist, classifier):
     reading = read_image(page, classifier)
     assert [s.text for s in reading.strings] == ["4821"]
     assert INK_LEFT_OUT in reading.strings[0].review_reasons(0.5)
+
+
+def test_a_string_far_lighter_than_the_others_is_flagged_faint_ink(mnist, classifier):
+    """The other side of a register's leaf showing through reads as digits, some surely; a
+    string a third as dark as the page's others is flagged, the others are not."""
+    page = np.full((700, 900), 225, np.uint8)
+    for row, text in enumerate(("4821", "3907", "5163", "7240")):
+        write_digits(page, mnist, text, 100, 120 + 140 * row, 60, gap=0.3, nth=4 * row)
+    through = np.full_like(page, 225)
+    write_digits(through, mnist, "86", 600, 330, 60, gap=0.3, nth=20)
+    page = np.minimum(page, (225 - (225 - through.astype(np.float32)) / 3).astype(np.uint8))
+    strings = read_image(page, classifier).strings
+    assert [s.text for s in strings if FAINT_INK in s.flags] == ["86"]
+    assert sorted(s.text for s in strings if FAINT_INK not in s.flags) == ["3907", "4821", "5163", "7240"]
 
 
 def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, classifier) -> None:
