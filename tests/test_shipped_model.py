@@ -118,10 +118,11 @@ def test_pair_reader_keras_and_litert_agree(pair_crops):
 # The classifier trained with the real sources, on their validation parts (writer- or
 # image-disjoint from training; models/README.md): USPS 99.18%, optdigits 98.70%, ORAND-CAR-A
 # digits 94.97% (thresholded as the page stage of 2026-12-01 does). The string reader read 81.0%
-# of ORAND-CAR-A's validation amounts exactly cut to their digits' span, 79.62% of those the
-# page stage hands it as one string (211 of 216).
+# of ORAND-CAR-A's validation amounts exactly cut to their digits' span, and 79.17% as the
+# page stage hands them over: all 216 as one string since a snippet's strings are one (211
+# before, read at 79.62%: the five that were split are among the hardest).
 SOURCE_FLOORS = {"usps": 0.99, "optdigits": 0.98, "orand-car-a": 0.945}
-AMOUNTS_EXACT_FLOOR = 0.79
+AMOUNTS_EXACT_FLOOR = 0.78
 
 
 @pytest.fixture(scope="module")
