@@ -299,7 +299,8 @@ def find_strings(
     # Glyphs in no string that are not set in type may be digits written small beside one (the
     # zeros of a cheque's "1.000", too short to chain with the 1): the string reader sees them.
     in_strings = {i for members in grouped for i in members}
-    loose = [g for i, g in enumerate(found) if i not in in_strings and i not in seen.printed]
+    printed = {seen.glyphs[i] for i in seen.printed}  # by identity: parting renumbers the glyphs
+    loose = [g for i, g in enumerate(found) if i not in in_strings and g not in printed]
     return FoundStrings(found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small])
 
 

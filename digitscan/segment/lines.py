@@ -76,7 +76,7 @@ def box_sides(
     # thin one breaks there once thresholded: long runs are looked for on the page widened a
     # pixel each way too (short ones are not: a digit's stroke beside a comb's wall would join it).
     widened = cv2.dilate(binary, np.ones((1, 3), np.uint8))
-    candidates = cv2.bitwise_or(candidates, opened(widened, 1, round(VERTICAL_RULE * digit_height)))
+    candidates = cv2.bitwise_or(candidates, opened(widened, 1, max(15, round(VERTICAL_RULE * digit_height))))
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
