@@ -55,8 +55,12 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
     # those of the feet of the digits standing on it), and only twice as long as a rule must
     # be: a handwritten stroke a little off level steps between rows too (cheque amounts whose
     # zeros are joined by a long flat stroke lost digits to it), a ruled row runs far longer.
+    # (Looked for squeezed twice as far again, pairs of columns kept where both are ink: the
+    # longer run costs no more to find. Where either is, cheque amounts lost four.)
     pair = np.ones((2, 1), np.uint8)
-    stepped = opened(cv2.dilate(solid, pair), max(3, 2 * length // SQUEEZE), 1)
+    _, coarse = cv2.threshold(shrink(cv2.dilate(solid, pair), 2, 1), 254, 255, cv2.THRESH_BINARY)
+    stepped = opened(coarse, max(3, length // SQUEEZE), 1)
+    stepped = cv2.resize(stepped, (solid.shape[1], solid.shape[0]), interpolation=cv2.INTER_NEAREST)
     stepped = cv2.dilate(stepped, pair, anchor=(0, 0))  # back over the row above: both rows' ink
     found = cv2.dilate(runs, np.ones((3, 1), np.uint8))
     runs = cv2.bitwise_or(runs, cv2.bitwise_and(stepped, cv2.bitwise_not(found)))
@@ -72,11 +76,6 @@ def box_sides(
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
     candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
-    # A long rule a little off vertical steps a pixel sideways every few hundred rows, and a
-    # thin one breaks there once thresholded: long runs are looked for on the page widened a
-    # pixel each way too (short ones are not: a digit's stroke beside a comb's wall would join it).
-    widened = cv2.dilate(binary, np.ones((1, 3), np.uint8))
-    candidates = cv2.bitwise_or(candidates, opened(widened, 1, max(15, round(VERTICAL_RULE * digit_height))))
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
@@ -106,7 +105,36 @@ def box_sides(
         if long or np.median(np.count_nonzero(own, axis=1)) <= thin:  # corners aside
             sides[box][own] = 255
             side_rects.append((x, y, w, h))
-    return sides, tuple(side_rects)
+    return sides, join_columns(binary, sides, side_rects, thin, digit_height)
+
+
+COLUMN_GAP = 3.0  # digit heights: the longest break in a column rule that is bridged
+
+
+def join_columns(
+    binary: np.ndarray, sides: np.ndarray, rects: list[Rect], thin: int, digit_height: float
+) -> tuple[Rect, ...]:
+    """The box sides with the long pieces of one column joined. A thin rule a little off
+    plumb steps a pixel sideways every few hundred rows and breaks there once thresholded (a
+    register's column rules came in three pieces); where the break holds thin ink all the way
+    down, that ink is the rule's too (`sides` marks it), and the pieces are one side."""
+    long = sorted((r for r in rects if r[3] > VERTICAL_RULE * digit_height), key=lambda r: (r[0], r[1]))
+    out = [r for r in rects if r[3] <= VERTICAL_RULE * digit_height]
+    while long:
+        x, y, w, h = long.pop(0)
+        for other in sorted((r for r in long if abs(r[0] - x) <= 2 and r[1] > y), key=lambda r: r[1]):
+            top, bottom = y + h, other[1]
+            left, right = max(0, min(x, other[0]) - 1), max(x + w, other[0] + other[2]) + 1
+            gap = binary[top:bottom, left:right] > 0
+            if bottom - top > COLUMN_GAP * digit_height or not gap.any(axis=1).all():
+                break
+            if np.count_nonzero(gap, axis=1).max() > thin + 1:
+                break  # a stroke across the break: no rule's
+            sides[top:bottom, left:right][gap] = 255
+            long.remove(other)
+            x, w, h = left + 1, right - left - 2, other[1] + other[3] - y
+        out.append((x, y, w, h))
+    return tuple(out)
 
 
 def rule_thickness(mask: np.ndarray, axis: int) -> int:
