@@ -21,15 +21,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from sources import validation_digits  # benchmarks/sources.py
 
 from digitscan.api import ScanOptions, load_readers
-from digitscan.data import load_mnist
 from digitscan.errors import PageRefused
 from digitscan.evaluate import Field, fields_of, read_truth_fields, score_forms
 from digitscan.pages import Page
-from digitscan.pipeline import read_page
-from digitscan.sources import load_sources, split
-from digitscan.synth import DigitSource, digit_ink, write_truth
+from digitscan.synth import DigitSource, digit_ink, turn, write_truth
 
 A4_INCHES = (8.27, 11.69)
 COLUMNS = (("No.", 0.7, 3), ("Name", 2.6, 0), ("Day", 0.8, 2), ("Qty", 0.9, 3), ("Amount", 1.6, 6))
@@ -142,18 +140,7 @@ def register_page(
         through = cv2.GaussianBlur(through, (0, 0), 0.006 * dpi)  # diffused by the paper
         page *= 1 - rng.uniform(0.08, 0.2) * through
     page += rng.normal(0, 3, page.shape)
-    page = np.clip(page, 0, 255).astype(np.uint8)
-    skew = rng.uniform(-1.5, 1.5)
-    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), skew, 1.0)
-    page = cv2.warpAffine(page, matrix, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    turned = []
-    for (x, y, w, h), text in entries:
-        corners = (
-            np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ matrix.T
-        )
-        (cx0, cy0), (cx1, cy1) = corners.min(axis=0), corners.max(axis=0)
-        turned.append(((int(cx0), int(cy0), int(cx1 - cx0), int(cy1 - cy0)), text))
-    return page, turned
+    return turn(np.clip(page, 0, 255).astype(np.uint8), entries, rng.uniform(-1.5, 1.5))
 
 
 def main() -> None:
@@ -170,11 +157,8 @@ def main() -> None:
     args = parser.parse_args()
     options = ScanOptions()
     readers = load_readers(None, options)
-    mnist = load_mnist(args.data)
-    held_out = {"mnist-test": (mnist.x_test, mnist.y_test)}
-    for source in load_sources(args.real)[:2]:  # ORAND's digits are cheque cuts, no pen entries
-        part = split(source)[1]
-        held_out[source.name] = (part.images, part.labels)
+    held_out = validation_digits(args.data, args.real)
+    del held_out["orand-car-a"]  # digits cut from cheques: no pen entries
     for name, (images, labels) in held_out.items():
         rng = np.random.default_rng(args.seed)
         source = DigitSource(images, labels, rng)
@@ -189,16 +173,9 @@ def main() -> None:
                 cv2.imwrite(str(args.save / file), image)
             truth.extend(Field(file, 1, *box, text) for box, text in entries)
             try:
-                reading = read_page(
-                    Page(file, 1, image, dpi),
-                    readers.classifier,
-                    pair_reader=readers.pair_reader,
-                    line_reader=readers.line_reader,
-                )
+                rows.extend(fields_of(readers.read(Page(file, 1, image, dpi)), options.min_confidence))
             except PageRefused as refusal:
                 print(f"  {file} refused: {refusal}")
-                continue
-            rows.extend(fields_of(reading, options.min_confidence))
         if args.save:
             write_truth(args.save / f"{name}-truth.csv", truth)
         score = score_forms(truth, rows)

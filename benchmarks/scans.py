@@ -26,7 +26,6 @@ from digitscan.api import ScanOptions, load_readers
 from digitscan.errors import PageRefused
 from digitscan.evaluate import Field, fields_of, read_fields, score_forms
 from digitscan.pages import Page, load_pages
-from digitscan.pipeline import read_page
 
 BED = (90, 40, 120, 60)  # border added above, below, left and right of the sheet (pixels)
 
@@ -109,16 +108,9 @@ def main() -> None:
             dpi = way.said_dpi or (page.dpi * way.scale if page.dpi else None)
             changed = Page(str(page.source), page.number, way.change(page.image), dpi)
             try:
-                reading = read_page(
-                    changed,
-                    readers.classifier,
-                    pair_reader=readers.pair_reader,
-                    line_reader=readers.line_reader,
-                )
+                rows.extend(fields_of(readers.read(changed), options.min_confidence))
             except PageRefused as refusal:
                 print(f"  {changed.source} page {changed.number} refused: {refusal}")
-                continue
-            rows.extend(fields_of(reading, options.min_confidence))
         (dx, dy), k = way.shift, way.scale
         moved = [
             Field(

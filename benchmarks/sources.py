@@ -108,6 +108,17 @@ def amounts(real: Path, readers: Readers, min_confidence: float) -> tuple[list[F
     return truth, rows
 
 
+def validation_digits(data: Path, real: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per source, digits training never saw (images, labels): 2,000 of MNIST's test split and
+    the validation part of each real source (`digitscan.sources.split`)."""
+    mnist = load_mnist(data)
+    held_out = {"mnist-test": (mnist.x_test[:2000], mnist.y_test[:2000])}
+    for source in load_sources(real):
+        part = split(source)[1]
+        held_out[source.name] = (part.images, part.labels)
+    return held_out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,11 +133,7 @@ def main() -> None:
     options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
     readers = load_readers(args.model, options)
     classifier = readers.classifier
-    mnist = load_mnist(args.data)
-    held_out = {"mnist-test": (mnist.x_test[:2000], mnist.y_test[:2000])}
-    for source in load_sources(args.real):
-        part = split(source)[1]
-        held_out[source.name] = (part.images, part.labels)
+    held_out = validation_digits(args.data, args.real)
     print(
         f"model {args.model or 'shipped'}, temperature {reporting_temperature(classifier):.3f}, "
         f"--min-confidence {args.min_confidence}"

@@ -220,8 +220,16 @@ def compose_page(
     specks = rng.integers(0, [width, height], (int(rng.integers(50, 300)), 2))
     for sx, sy in specks:
         cv2.circle(page, (int(sx), int(sy)), int(rng.integers(1, 3)), (60, 60, 60), -1)
-    page = np.clip(page, 0, 255).astype(np.uint8)
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), style.skew, 1.0)
+    return turn(np.clip(page, 0, 255).astype(np.uint8), fields, style.skew)
+
+
+Fields = list[tuple[tuple[int, int, int, int], str]]  # (box on the page, text)
+
+
+def turn(page: np.ndarray, fields: Fields, skew: float) -> tuple[np.ndarray, Fields]:
+    """The page turned by `skew` degrees about its centre, and its fields' boxes with it."""
+    height, width = page.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
     # An automatic feeder crops to the sheet: what the turn brings in looks like the sheet's edge.
     page = cv2.warpAffine(
         page, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE

@@ -108,17 +108,16 @@ def box_sides(
     return sides, join_columns(binary, sides, side_rects, thin, digit_height)
 
 
-COLUMN_GAP = 3.0  # digit heights: the longest break in a column rule that is bridged
-
-
 def join_columns(
     binary: np.ndarray, sides: np.ndarray, rects: list[Rect], thin: int, digit_height: float
 ) -> tuple[Rect, ...]:
     """The box sides with the long pieces of one column joined. A thin rule a little off
     plumb steps a pixel sideways every few hundred rows and breaks there once thresholded (a
-    register's column rules came in three pieces); where the break holds thin ink all the way
-    down, that ink is the rule's too (`sides` marks it), and the pieces are one side."""
-    long = sorted((r for r in rects if r[3] > VERTICAL_RULE * digit_height), key=lambda r: (r[0], r[1]))
+    register's column rules came in three pieces, up to five digit heights apart, the rule
+    alternating columns in between); where the break holds ink all the way down, however long,
+    thin in most of its rows (digits written across the rule are not), that thin ink is the
+    rule's too (`sides` marks it), and the pieces are one side."""
+    long = sorted((r for r in rects if r[3] > VERTICAL_RULE * digit_height), key=lambda r: r[1])  # top first
     out = [r for r in rects if r[3] <= VERTICAL_RULE * digit_height]
     while long:
         x, y, w, h = long.pop(0)
@@ -126,11 +125,11 @@ def join_columns(
             top, bottom = y + h, other[1]
             left, right = max(0, min(x, other[0]) - 1), max(x + w, other[0] + other[2]) + 1
             gap = binary[top:bottom, left:right] > 0
-            if bottom - top > COLUMN_GAP * digit_height or not gap.any(axis=1).all():
+            counts = np.count_nonzero(gap, axis=1)
+            rule_rows = counts <= thin + 1  # the others: a digit's stroke crossing the rule
+            if not counts.all() or rule_rows.mean() < 0.8:
                 break
-            if np.count_nonzero(gap, axis=1).max() > thin + 1:
-                break  # a stroke across the break: no rule's
-            sides[top:bottom, left:right][gap] = 255
+            sides[top:bottom, left:right][gap & rule_rows[:, None]] = 255
             long.remove(other)
             x, w, h = left + 1, right - left - 2, other[1] + other[3] - y
         out.append((x, y, w, h))
