@@ -128,6 +128,7 @@ class Candidates:
     angle: float
     scale: float
     dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
+    keystone: deskew.Keystone | None = None  # a page photographed at a slant, straightened
 
 
 def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
@@ -155,13 +156,19 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     binary = binarize.binarize(gray, window=window, method=binarization)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
     components.refuse_noise(binary)
-    angle = deskew.estimate_skew(binary)
+    # A page photographed at a slant has no one skew: it is turned by its middle's, then
+    # straightened (`deskew.Keystone`).
+    keystone = deskew.estimate_keystone(binary)
+    angle = deskew.estimate_skew(binary) if keystone is None else deskew.slope_degrees(keystone.tilt)
     outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
         outline = deskew.page_outline(binary.shape, angle)
     else:
         angle = 0.0
+    if keystone is not None:
+        keystone = replace(keystone, tilt=0.0)
+        binary = deskew.straighten(binary, keystone)
     measured = rough_glyph_height(binary)
     better = rereading_scale(binary.shape, dpi, scale, measured) if enlarge and measured else None
     if better is not None:
@@ -181,7 +188,9 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     found = glyphs.digit_sized(merged, height)
     small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]
     printed = strings.type_lines(found, rules.sides) if found else set()
-    return Candidates(binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots)
+    return Candidates(
+        binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots, keystone
+    )
 
 
 def glyph_boxes(found: list[glyphs.Glyph]) -> np.ndarray:
@@ -328,6 +337,8 @@ def box_on_page(
     """A box on the levelled page at work scale mapped back to the page as loaded (`shape`)."""
     rows, cols = shape[:2]
     turned_shape = (cols, rows) if rotation % 180 else (rows, cols)
+    if seen.keystone is not None:
+        box = deskew.unstraighten_box(box, seen.keystone)
     x, y, w, h = deskew.unrotate_box(box, seen.binary.shape, seen.angle)
     scaled = (round(x / seen.scale), round(y / seen.scale), round(w / seen.scale), round(h / seen.scale))
     return Box(*orientation.unturn_box(scaled, turned_shape, rotation))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -25,12 +27,18 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float
 
 def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
     """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
+    return measured_skew(binary, max_angle) or 0.0
+
+
+def measured_skew(binary: np.ndarray, max_angle: float = 10.0) -> float | None:
+    """`estimate_skew`, or None where the ink says nothing (too little of it, or no angle
+    sharpens its rows enough to be believed)."""
     factor = max(1, round(max(binary.shape) / 1200))
     small = shrink(binary, factor)
     _, inked = cv2.threshold(small, 64, 255, cv2.THRESH_BINARY)
     points = cv2.findNonZero(inked)  # row by row, as np.nonzero, in a third of its time
     if points is None or len(points) < 50:
-        return 0.0
+        return None
     xs, ys = points.reshape(-1, 2).T
     if len(xs) > MAX_SAMPLES:
         keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
@@ -43,7 +51,7 @@ def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
         candidates = np.arange(best - span, best + span + step / 2, step)
         best = float(max(candidates, key=lambda a: profile_sharpness(xs[::every], ys[::every], a)))
     if profile_sharpness(xs, ys, best) < (1 + GAIN_PER_DEGREE * abs(best)) * profile_sharpness(xs, ys, 0.0):
-        return 0.0
+        return None if abs(best) > 0.1 else 0.0
     return -best
 
 
@@ -82,3 +90,61 @@ def unrotate_box(
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(shape[1], x1), min(shape[0], y1)
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+# The skews of a page's top and bottom thirds differ by this many degrees or more: a page
+# photographed at a slant (its rules fan out); one skew levels the middle and leaves the rules
+# above and below tilted too far to be found as rules.
+KEYSTONE = 0.5
+
+
+@dataclass(frozen=True)
+class Keystone:
+    """A levelled page whose lines tilt the more the further they lie from its middle row: a
+    line `d` rows below the middle falls `tilt + spread * d` rows for each column to the right.
+    Reading it straightened, a point (x, y) of the straight page lies at (x, `source_row`)."""
+
+    tilt: float
+    spread: float
+    middle: tuple[float, float]  # x, y
+
+    def source_row(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        cx, cy = self.middle
+        return y + (self.tilt + self.spread * (y - cy)) * (x - cx)
+
+
+def estimate_keystone(binary: np.ndarray) -> Keystone | None:
+    """The page's keystone from its top and bottom thirds' skews, or None on a flat page (or
+    one whose thirds do not all speak, or whose middle third does not lie between the others:
+    one tilt and spread would not level it)."""
+    height, width = binary.shape
+    third = height // 3
+    top, middle, bottom = (measured_skew(binary[k * third : (k + 1) * third]) for k in range(3))
+    if top is None or bottom is None or middle is None or abs(top - bottom) < KEYSTONE:
+        return None
+    if not min(top, bottom) <= middle <= max(top, bottom):
+        return None
+    top_slope, bottom_slope = np.tan(np.deg2rad(top)), np.tan(np.deg2rad(bottom))
+    spread = (bottom_slope - top_slope) / (2 * third)  # the thirds' middles lie this far apart
+    return Keystone(float(np.tan(np.deg2rad(middle))), float(spread), (width / 2, height / 2))
+
+
+def slope_degrees(slope: float) -> float:
+    return float(np.rad2deg(np.arctan(slope)))
+
+
+def straighten(binary: np.ndarray, keystone: Keystone) -> np.ndarray:
+    """The page with every line level (`Keystone`), nearest pixels, paper beyond its edges."""
+    height, width = binary.shape
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    rows = keystone.source_row(xs, ys).astype(np.float32)
+    return cv2.remap(binary, xs, rows, cv2.INTER_NEAREST, borderValue=0)
+
+
+def unstraighten_box(box: tuple[int, int, int, int], keystone: Keystone) -> tuple[int, int, int, int]:
+    """A box on the straightened page mapped back to the levelled page (its axis-aligned hull)."""
+    x, y, w, h = box
+    xs = np.array([x, x + w, x, x + w], np.float64)
+    rows = keystone.source_row(xs, np.array([y, y, y + h, y + h], np.float64))
+    top, bottom = int(np.floor(rows.min())), int(np.ceil(rows.max()))
+    return x, top, w, bottom - top
