@@ -96,6 +96,7 @@ def unrotate_box(
 # photographed at a slant (its rules fan out); one skew levels the middle and leaves the rules
 # above and below tilted too far to be found as rules.
 KEYSTONE = 0.5
+KEYSTONE_ROWS = 300  # each third at least this tall: a snippet's thirds are a few strokes high
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def estimate_keystone(binary: np.ndarray) -> Keystone | None:
     one tilt and spread would not level it)."""
     height, width = binary.shape
     third = height // 3
+    if third < KEYSTONE_ROWS:
+        return None
     top, middle, bottom = (measured_skew(binary[k * third : (k + 1) * third]) for k in range(3))
     if top is None or bottom is None or middle is None or abs(top - bottom) < KEYSTONE:
         return None
