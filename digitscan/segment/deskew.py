@@ -33,18 +33,30 @@ def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
 def measured_skew(binary: np.ndarray, max_angle: float = 10.0) -> float | None:
     """`estimate_skew`, or None where the ink says nothing (too little of it, or no angle
     sharpens its rows enough to be believed)."""
+    points = ink_points(binary)
+    return None if points is None else skew_of(points[0], points[1], max_angle)
+
+
+def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The ink's points (x from the middle column, y) on the page reduced to about 1200
+    pixels (at most MAX_SAMPLES of them), and the reduction; None on a page without ink."""
     factor = max(1, round(max(binary.shape) / 1200))
     small = shrink(binary, factor)
     _, inked = cv2.threshold(small, 64, 255, cv2.THRESH_BINARY)
     points = cv2.findNonZero(inked)  # row by row, as np.nonzero, in a third of its time
-    if points is None or len(points) < 50:
+    if points is None:
         return None
     xs, ys = points.reshape(-1, 2).T
     if len(xs) > MAX_SAMPLES:
         keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
         xs, ys = xs[keep], ys[keep]
-    xs = xs.astype(np.float64) - small.shape[1] / 2
-    ys = ys.astype(np.float64)
+    return xs.astype(np.float64) - small.shape[1] / 2, ys.astype(np.float64), factor
+
+
+def skew_of(xs: np.ndarray, ys: np.ndarray, max_angle: float = 10.0) -> float | None:
+    """`measured_skew` of the ink points (`ink_points`)."""
+    if len(xs) < 50:
+        return None
     best = 0.0
     # The coarse search only has to land within half a degree: a quarter of the ink will do.
     for step, span, every in ((0.5, max_angle, 4), (0.1, 0.5, 1), (0.02, 0.1, 1)):
@@ -120,12 +132,16 @@ def estimate_keystone(binary: np.ndarray) -> Keystone | None:
     one tilt and spread would not level it)."""
     height, width = binary.shape
     third = height // 3
-    if third < KEYSTONE_ROWS:
+    points = ink_points(binary) if third >= KEYSTONE_ROWS else None
+    if points is None:
         return None
-    top, middle, bottom = (measured_skew(binary[k * third : (k + 1) * third]) for k in range(3))
-    if top is None or bottom is None or middle is None or abs(top - bottom) < KEYSTONE:
+    xs, ys, factor = points
+    band = np.minimum(ys // (third / factor), 2)  # the page's points once: a third each
+    top, bottom = skew_of(xs[band == 0], ys[band == 0]), skew_of(xs[band == 2], ys[band == 2])
+    if top is None or bottom is None or abs(top - bottom) < KEYSTONE:
         return None
-    if not min(top, bottom) <= middle <= max(top, bottom):
+    middle = skew_of(xs[band == 1], ys[band == 1])
+    if middle is None or not min(top, bottom) <= middle <= max(top, bottom):
         return None
     top_slope, bottom_slope = np.tan(np.deg2rad(top)), np.tan(np.deg2rad(bottom))
     spread = (bottom_slope - top_slope) / (2 * third)  # the thirds' middles lie this far apart
