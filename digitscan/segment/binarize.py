@@ -104,11 +104,13 @@ def ink_contrast(gray: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """How much darker the ink in a box (x, y, width, height) is than its paper: the 75th
     percentile of its grey levels (strokes cover far less of a string's box) less the 5th."""
     x, y, width, height = box
-    # Every other pixel each way: the same percentiles, in a quarter of the time.
-    region = gray[max(0, y) : y + height : 2, max(0, x) : x + width : 2]
+    # Every other pixel each way, from their histogram: the same percentiles, in a fraction of
+    # np.percentile's time on every pixel.
+    region = np.ascontiguousarray(gray[max(0, y) : y + height : 2, max(0, x) : x + width : 2])
     if region.size == 0:
         return 0.0
-    paper, ink = np.percentile(region, [75, 5])
+    share = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel()) / region.size
+    paper, ink = np.searchsorted(share, [0.75, 0.05])
     return float(paper - ink)
 
 

@@ -66,10 +66,11 @@ def across_column(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     )
 
 
-def chain(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
-    """Whether `b`, to the right of `a`, continues the same string."""
+def chain(a: Glyph, b: Glyph, sides: Sequence[Rect], columns: Sequence[Rect]) -> bool:
+    """Whether `b`, to the right of `a`, continues the same string (`columns`: the `sides`
+    long enough to be a column rule for some glyph of the page)."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
-    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall or across_column(a, b, sides):
+    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall or across_column(a, b, columns):
         return False
     gap = b.x - a.right
     if gap < -0.5 * short:
@@ -86,9 +87,11 @@ def written_small_after(a: Glyph, b: Glyph) -> bool:
 
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
+    shortest = min((g.height for g in glyphs), default=0)
+    columns = [side for side in sides if side[3] > COLUMN_RULE * shortest]  # looked at for every pair
     return linked_groups(
         glyphs,
-        lambda a, b: chain(a, b, sides),
+        lambda a, b: chain(a, b, sides, columns),
         lambda a: CELL_GAP * HEIGHT_RATIO * a.height,
         first=True,
         rows_apart=lambda a: SAME_LINE * HEIGHT_RATIO * a.height,  # farther: never `chain`ed
