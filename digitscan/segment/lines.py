@@ -101,8 +101,8 @@ def box_sides(
         box = (slice(y, y + h), slice(x, x + w))
         own = np.zeros((h, w), np.uint8)
         cv2.drawContours(own, [contour], -1, 255, cv2.FILLED, offset=(-x, -y))
-        own = cv2.bitwise_and(cv2.bitwise_and(own, candidates[box]), binary[box]) > 0
-        if long or np.median(np.count_nonzero(own, axis=1)) <= thin:  # corners aside
+        own = cv2.bitwise_and(own, candidates[box]) > 0
+        if long or np.count_nonzero(own) <= thin * h:
             sides[box][own] = 255
             side_rects.append((x, y, w, h))
     return sides, join_columns(binary, sides, side_rects, thin, digit_height)
@@ -124,12 +124,13 @@ def join_columns(
         for other in sorted((r for r in long if abs(r[0] - x) <= 2 and r[1] > y), key=lambda r: r[1]):
             top, bottom = y + h, other[1]
             left, right = max(0, min(x, other[0]) - 1), max(x + w, other[0] + other[2]) + 1
-            gap = binary[top:bottom, left:right] > 0
-            counts = np.count_nonzero(gap, axis=1)
-            rule_rows = counts <= thin + 1  # the others: a digit's stroke crossing the rule
-            if not counts.all() or rule_rows.mean() < 0.8:
-                break
-            sides[top:bottom, left:right][gap & rule_rows[:, None]] = 255
+            if bottom > top:
+                gap = binary[top:bottom, left:right] > 0
+                counts = np.count_nonzero(gap, axis=1)
+                rule_rows = counts <= thin + 1  # the others: a digit's stroke crossing the rule
+                if not counts.all() or rule_rows.mean() < 0.8:
+                    break
+                sides[top:bottom, left:right][gap & rule_rows[:, None]] = 255
             long.remove(other)
             x, w, h = left + 1, right - left - 2, other[1] + other[3] - y
         out.append((x, y, w, h))

@@ -12,13 +12,13 @@ import numpy as np
 
 from digitscan.segment.components import has_loop, pieces_at_least
 from digitscan.segment.glyphs import Glyph, linked_groups
-from digitscan.segment.lines import Rect
+from digitscan.segment.lines import VERTICAL_RULE, Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
 CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wide cells
-# A box side this many glyph heights long is a table's column rule, no comb's cell wall: what
-# stands either side of it is two fields, however close (a register's quantity and amount).
-COLUMN_RULE = 3.0
+# A box side VERTICAL_RULE glyph heights long (a side that long needs no rules at its ends) is
+# a table's column rule, no comb's cell wall: what stands either side of it is two fields,
+# however close (a register's quantity and amount).
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
 # ...except a glyph on the baseline of the one before it, down to WRITTEN_SMALL of its height
@@ -48,7 +48,7 @@ def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether a comb's cell wall (a box side shorter than a column rule) stands between `a`
     and `b` along their whole height: they sit in neighbouring cells of one comb."""
     top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
-    longest = COLUMN_RULE * max(a.height, b.height)
+    longest = VERTICAL_RULE * max(a.height, b.height)
     return any(
         a.right <= x and x + w <= b.x and y <= top and y + h >= bottom and h <= longest
         for x, y, w, h in sides
@@ -56,10 +56,10 @@ def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
 
 
 def across_column(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
-    """Whether a table's column rule (a box side COLUMN_RULE glyph heights long or more)
+    """Whether a table's column rule (a box side VERTICAL_RULE glyph heights long or more)
     stands between the middles of `a` and `b` beside them: a digit may touch or cross it."""
     top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
-    longest = COLUMN_RULE * max(a.height, b.height)
+    longest = VERTICAL_RULE * max(a.height, b.height)
     return any(
         a.x + a.width / 2 < x + w / 2 < b.x + b.width / 2 and y < bottom and y + h > top and h > longest
         for x, y, w, h in sides
@@ -88,7 +88,7 @@ def written_small_after(a: Glyph, b: Glyph) -> bool:
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
     shortest = min((g.height for g in glyphs), default=0)
-    columns = [side for side in sides if side[3] > COLUMN_RULE * shortest]  # looked at for every pair
+    columns = [side for side in sides if side[3] > VERTICAL_RULE * shortest]  # looked at for every pair
     return linked_groups(
         glyphs,
         lambda a, b: chain(a, b, sides, columns),
@@ -202,7 +202,7 @@ def string_region(
     left, right = min(g.x for g in members), max(g.right for g in members)
     height = float(np.median([g.height for g in members]))
     middle = (left + right) / 2
-    columns = [x + w / 2 for x, y, w, h in sides if h > COLUMN_RULE * height and y < bottom and y + h > top]
+    columns = [x + w / 2 for x, y, w, h in sides if h > VERTICAL_RULE * height and y < bottom and y + h > top]
     lowest = max((c for c in columns if c < middle), default=-np.inf)
     highest = min((c for c in columns if c > middle), default=np.inf)
     candidates = [
