@@ -26,7 +26,9 @@ from sources import validation_digits  # benchmarks/sources.py
 from digitscan.api import ScanOptions, load_readers
 from digitscan.errors import PageRefused
 from digitscan.evaluate import Field, fields_of, read_truth_fields, score_forms
+from digitscan.numbers import FAINT_SHARE
 from digitscan.pages import Page
+from digitscan.segment.binarize import ink_contrast
 from digitscan.synth import DigitSource, digit_ink, turn, write_truth
 
 A4_INCHES = (8.27, 11.69)
@@ -164,6 +166,7 @@ def main() -> None:
         source = DigitSource(images, labels, rng)
         truth: list[Field] = []
         rows: list[Field] = []
+        lightness: list[float] = []  # per row: its ink's contrast over its page's median (`faint`)
         for number in range(args.pages):
             dpi = (200, 300)[number % 2]
             image, entries = register_page(source, dpi, rng)
@@ -173,9 +176,13 @@ def main() -> None:
                 cv2.imwrite(str(args.save / file), image)
             truth.extend(Field(file, 1, *box, text) for box, text in entries)
             try:
-                rows.extend(fields_of(readers.read(Page(file, 1, image, dpi)), options.min_confidence))
+                read = fields_of(readers.read(Page(file, 1, image, dpi)), options.min_confidence)
             except PageRefused as refusal:
                 print(f"  {file} refused: {refusal}")
+                continue
+            contrasts = [ink_contrast(image, (row.x, row.y, row.width, row.height)) for row in read]
+            lightness.extend(np.array(contrasts) / max(1e-6, float(np.median(contrasts))) if read else [])
+            rows.extend(read)
         if args.save:
             write_truth(args.save / f"{name}-truth.csv", truth)
         score = score_forms(truth, rows)
@@ -185,6 +192,12 @@ def main() -> None:
             f"{name:<12} {score.fields} entries  exact {score.exact:7.2%}  digits {score.digit_accuracy:7.2%}"
             f"  accepted {score.accepted:7.2%}  wrong among accepted {score.wrong_among_accepted:6.2%}"
             f"  missed {score.missed}  spurious {score.spurious} ({unflagged} not flagged)"
+        )
+        entries = [lightness[i] for i in claimed]
+        light = sum(1 for i, share in enumerate(lightness) if i not in claimed and share < FAINT_SHARE)
+        print(
+            f"{'':<12} contrast over the page's typical string: entries {min(entries, default=0):.2f} and up;"
+            f" spurious strings under {FAINT_SHARE} (faint-ink): {light}"
         )
 
 

@@ -158,8 +158,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     components.refuse_noise(binary)
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).
-    keystone = deskew.estimate_keystone(binary)
-    angle = deskew.estimate_skew(binary) if keystone is None else deskew.slope_degrees(keystone.tilt)
+    angle, keystone = deskew.level(binary)
     outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
@@ -167,7 +166,6 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     else:
         angle = 0.0
     if keystone is not None:
-        keystone = replace(keystone, tilt=0.0)
         binary = deskew.straighten(binary, keystone)
     measured = rough_glyph_height(binary)
     better = rereading_scale(binary.shape, dpi, scale, measured) if enlarge and measured else None

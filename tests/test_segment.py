@@ -216,14 +216,15 @@ def test_rules_fanning_out_are_straightened_and_a_turned_page_is_only_turned():
         slope = 0.03 * (y - 750) / 750
         cv2.line(fanned, (0, round(y - slope * 600)), (1200, round(y + slope * 600)), 255, 2)
         cv2.line(level, (0, y), (1200, y), 255, 2)
-    keystone = deskew.estimate_keystone(fanned)
-    assert keystone is not None
+    angle, keystone = deskew.level(fanned)
+    assert keystone is not None and abs(angle) < 0.1  # fanned evenly: level in its middle already
     straight = deskew.straighten(fanned, keystone)
     assert all(abs(deskew.estimate_skew(straight[k * 500 : (k + 1) * 500])) <= 0.2 for k in range(3))
     # a box at the right end of the top rule maps back onto that rule as photographed
     top = deskew.unstraighten_box((1100, 160, 20, 2), keystone)[1]
     assert abs(top - (160 + 0.03 * (160 - 750) / 750 * 500)) <= 3
-    assert deskew.estimate_keystone(deskew.rotate(level, 2.0, fill=0)) is None  # merely turned
+    angle, keystone = deskew.level(deskew.rotate(level, 2.0, fill=0))
+    assert keystone is None and abs(angle - -2.0) <= 0.1  # merely turned
 
 
 def photographed(box: tuple[int, int, int, int], matrix: np.ndarray) -> tuple[int, int, int, int]:

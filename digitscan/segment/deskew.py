@@ -27,14 +27,8 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float
 
 def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
     """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
-    return measured_skew(binary, max_angle) or 0.0
-
-
-def measured_skew(binary: np.ndarray, max_angle: float = 10.0) -> float | None:
-    """`estimate_skew`, or None where the ink says nothing (too little of it, or no angle
-    sharpens its rows enough to be believed)."""
     points = ink_points(binary)
-    return None if points is None else skew_of(points[0], points[1], max_angle)
+    return (None if points is None else skew_of(points[0], points[1], max_angle)) or 0.0
 
 
 def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -54,7 +48,8 @@ def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
 
 
 def skew_of(xs: np.ndarray, ys: np.ndarray, max_angle: float = 10.0, sparse: int = 1) -> float | None:
-    """`measured_skew` of the ink points (`ink_points`), from every `sparse`-th of them."""
+    """`estimate_skew` of the ink points (`ink_points`), from every `sparse`-th of them; None
+    where they say nothing (too few, or no angle sharpens their rows enough to be believed)."""
     if len(xs) < 50:
         return None
     best = 0.0
@@ -113,30 +108,41 @@ KEYSTONE_ROWS = 300  # each third at least this tall: a snippet's thirds are a f
 
 @dataclass(frozen=True)
 class Keystone:
-    """A levelled page whose lines tilt the more the further they lie from its middle row: a
-    line `d` rows below the middle falls `tilt + spread * d` rows for each column to the right.
-    Reading it straightened, a point (x, y) of the straight page lies at (x, `source_row`)."""
+    """A page photographed at a slant, once turned level in its middle: a line `d` rows below
+    its middle row falls `spread * d` rows for each column to the right. Reading it
+    straightened, a point (x, y) of the straight page lies at (x, `source_row`)."""
 
-    tilt: float
     spread: float
     middle: tuple[float, float]  # x, y
 
     def source_row(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         cx, cy = self.middle
-        return y + (self.tilt + self.spread * (y - cy)) * (x - cx)
+        return y + self.spread * (y - cy) * (x - cx)
 
 
-def estimate_keystone(binary: np.ndarray) -> Keystone | None:
-    """The page's keystone from its top and bottom thirds' skews, or None on a flat page (or
-    one whose thirds do not all speak, or whose middle third does not lie between the others:
-    one tilt and spread would not level it)."""
-    height, width = binary.shape
-    third = height // 3
-    points = ink_points(binary) if third >= KEYSTONE_ROWS else None
+def level(binary: np.ndarray) -> tuple[float, Keystone | None]:
+    """Degrees to rotate the page by (`estimate_skew`) and, for a page photographed at a slant,
+    the keystone to straighten it by once turned (the angle is then its middle third's), from
+    the page's ink points, found once."""
+    points = ink_points(binary)
     if points is None:
-        return None
+        return 0.0, None
     xs, ys, factor = points
-    band = np.minimum(ys // (third / factor), 2)  # the page's points once: a third each
+    fanned = keystone_of(xs, ys, factor, binary.shape)
+    return fanned if fanned is not None else (skew_of(xs, ys) or 0.0, None)
+
+
+def keystone_of(
+    xs: np.ndarray, ys: np.ndarray, factor: int, shape: tuple[int, ...]
+) -> tuple[float, Keystone] | None:
+    """From the page's ink points, its middle third's skew and its keystone; None on a flat page
+    (or one whose thirds do not all speak, or whose middle third does not lie between the
+    others: one spread would not level it)."""
+    height, width = shape[:2]
+    third = height // 3
+    if third < KEYSTONE_ROWS:
+        return None
+    band = np.minimum(ys // (third / factor), 2)
     # Every other point: the test needs a third's skew to a tenth of a degree; the straightening
     # (rare) is measured on all of them.
     top, bottom = (skew_of(xs[band == k], ys[band == k], sparse=2) for k in (0, 2))
@@ -149,11 +155,7 @@ def estimate_keystone(binary: np.ndarray) -> Keystone | None:
         return None
     top_slope, bottom_slope = np.tan(np.deg2rad(top)), np.tan(np.deg2rad(bottom))
     spread = (bottom_slope - top_slope) / (2 * third)  # the thirds' middles lie this far apart
-    return Keystone(float(np.tan(np.deg2rad(middle))), float(spread), (width / 2, height / 2))
-
-
-def slope_degrees(slope: float) -> float:
-    return float(np.rad2deg(np.arctan(slope)))
+    return middle, Keystone(float(spread), (width / 2, height / 2))
 
 
 def straighten(binary: np.ndarray, keystone: Keystone) -> np.ndarray:
