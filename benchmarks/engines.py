@@ -96,10 +96,10 @@ def main() -> None:
             "| per reader, peak RSS | whole tree, peak RSS |"
         )
         print("|---|---|---|---|---|---|")
-        for name, (flags, marker) in engines.items():
-            one = timed_run(files[:1], flags, Path(tmp) / "one.csv", marker)
-            everything = timed_run(files, flags, Path(tmp) / "all.csv", marker)
-            rows[name] = (Path(tmp) / "all.csv").read_bytes()
+        for k, (name, (flags, marker)) in enumerate(engines.items()):
+            one = timed_run(files[:1], flags, Path(tmp) / f"one-{k}.csv", marker)
+            everything = timed_run(files, flags, Path(tmp) / f"all-{k}.csv", marker)
+            rows[name] = (Path(tmp) / f"all-{k}.csv").read_bytes()
             rate = (len(files) - 1) / max(1e-9, everything["seconds"] - one["seconds"])
             print(
                 f"| {name} | {one['seconds']:.1f} s | {everything['seconds']:.1f} s | {rate:.2f} "

@@ -279,6 +279,7 @@ def run_batch(
     errors_file: Path | str | None = None,
     wide: bool = False,
     engine: Engine | None = None,
+    overwrite: bool = False,
     on_start: Callable[[int], None] = lambda files: None,
     on_result: Callable[[FileResult], None] = lambda result: None,
     on_failure: Callable[[Failure], None] = lambda failure: None,
@@ -286,6 +287,8 @@ def run_batch(
     """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
     (None or '-': stdout), resuming a killed run if asked; save crops and the errors CSV.
     With `options.templates`, rows are fields (`wide`: one row per page, a column per field).
+    An output file that exists is refused (UsageError) unless the run resumes it or may
+    `overwrite` it.
 
     Returns the failures (also passed to `on_failure` as they happen) and the number of other
     files skipped. Interrupted, it closes what it wrote so `resume=True` can carry on.
@@ -318,6 +321,8 @@ def run_batch(
             check_storage_writable(option, url)
     local = {option: Path(path) for option, path in chosen.items() if not is_url(path)}
     refuse_inputs_as_outputs(local, inputs.files, [p for p in paths if not is_url(p) and Path(p).is_dir()])
+    if not (resume or overwrite):
+        refuse_replacing(chosen)
     if "--errors" in local:
         check_writable_file("--errors", local["--errors"])
     for option in ("--annotate", "--crops"):
@@ -369,6 +374,21 @@ def run_batch(
         write_errors(errors.local, failures)
         errors.publish()
     return failures, len(inputs.skipped)
+
+
+def refuse_replacing(outputs: dict[str, str]) -> None:
+    """Refuse to replace a file that exists: an earlier run's results or errors, the index.csv
+    of a crops folder a person corrected labels in. (Annotated pages are pictures of the
+    pages read, drawn again alike.)"""
+    for option, path in outputs.items():
+        if option == "--annotate":
+            continue
+        target = join(path, "index.csv") if option == "--crops" else path
+        if storage_exists(target) if is_url(target) else Path(target).exists():
+            raise UsageError(
+                f"{target}: exists; {option} never replaces it unasked: --resume continues the run "
+                "that wrote it, --overwrite replaces it"
+            )
 
 
 class Staged:

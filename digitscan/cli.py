@@ -430,6 +430,12 @@ def run(
             "--resume", help="Continue an interrupted run into the same --out, skipping done files."
         ),
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace an --out, --errors or --crops index.csv that exists (else refused)."
+        ),
+    ] = False,
     errors_file: Annotated[
         str | None, typer.Option("--errors", help="Write one CSV row per failed file here (a file or URL).")
     ] = None,
@@ -503,6 +509,7 @@ def run(
                 errors_file=errors_file,
                 wide=wide,
                 engine=Engine(engine.value, workers, ray_address),
+                overwrite=overwrite,
                 on_start=bar.start,
                 on_result=on_result,
                 on_failure=on_failure,

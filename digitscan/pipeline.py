@@ -390,8 +390,7 @@ def read_candidates(
         if not lines.touches_rule(seen.rules, mark.x, mark.y, mark.width, mark.height, reach)
     ]
     boxes = [page_box([found[i] for i in members]) for members in grouped]
-    gray = to_gray(page.image)
-    light = numbers.faint([binarize.ink_contrast(gray, (b.x, b.y, b.width, b.height)) for b in boxes])
+    light = faint_boxes(page.image, boxes)
     readings = []
     for index, (members, box, lacking, faint, line) in enumerate(
         zip(grouped, boxes, left_out, light, whole, strict=True), start=1
@@ -441,6 +440,18 @@ FIELD_MIN_MARK = 0.25  # of a field's height: a shorter mark is a rule's remnant
 FIELD_EDGE = 0.2  # of a field's height, its top and bottom bands: where its rules' remnants lie
 
 
+def faint_boxes(image: np.ndarray, boxes: Sequence[Box]) -> list[bool]:
+    """For each box on the page as loaded, whether its ink is far lighter than the others'
+    (`numbers.faint`): the reason `faint-ink`."""
+    gray = to_gray(image)
+    return numbers.faint([binarize.ink_contrast(gray, (b.x, b.y, b.width, b.height)) for b in boxes])
+
+
+def hull(boxes: Sequence[Box]) -> Box:
+    x, y = min(b.x for b in boxes), min(b.y for b in boxes)
+    return Box(x, y, max(b.x + b.width for b in boxes) - x, max(b.y + b.height for b in boxes) - y)
+
+
 def read_form(
     page: Page,
     templates: tuple[Template, ...],
@@ -468,6 +479,17 @@ def read_form(
             page, registration, template, spec, index, classifier, binarization, pair_reader, line_reader
         )
         for index, spec in enumerate(template.fields, start=1)
+    )
+    # Each field is read alone, so its ink is set beside the form's other fields here: a
+    # field far lighter than the others holds the other side's entries showing through, or pencil.
+    filled = [field for field in fields if field.digits]
+    light = faint_boxes(page.image, [hull([digit.box for digit in field.digits]) for field in filled])
+    faint_fields = {field.index for field, faint in zip(filled, light, strict=True) if faint}
+    fields = tuple(
+        replace(field, flags=(*field.flags, FAINT_INK))
+        if field.index in faint_fields and FAINT_INK not in field.flags
+        else field
+        for field in fields
     )
     rows, cols = page.image.shape[:2]
     return PageReading(

@@ -80,6 +80,31 @@ def test_out_naming_an_input_is_refused_and_the_input_kept(forms):
     assert target.read_bytes() == before
 
 
+def test_outputs_that_exist_are_kept_unless_resumed_or_overwritten(forms, tmp_path):
+    """An earlier run's results, its errors CSV and a crops folder whose index.csv a person
+    corrected are never replaced unasked: exit 2 before anything is read, the files as they were."""
+    out, errors, crops = tmp_path / "out.csv", tmp_path / "errors.csv", tmp_path / "crops"
+    crops.mkdir()
+    for option, path, target in (
+        ("--out", out, out),
+        ("--errors", errors, errors),
+        ("--crops", crops, crops / "index.csv"),
+    ):
+        target.write_text("kept\n", encoding="utf-8")
+        result = digitscan("run", str(forms), option, str(path), "-q")
+        assert result.returncode == 2, option
+        assert b"exists" in result.stderr and b"--overwrite" in result.stderr
+        assert target.read_text(encoding="utf-8") == "kept\n"
+        target.unlink()
+    assert digitscan("run", str(forms), "--out", str(out), "-q").returncode == 0
+    first = out.read_bytes()
+    assert digitscan("run", str(forms), "--out", str(out), "--resume", "-q").returncode == 0
+    assert out.read_bytes() == first  # every file done already: nothing added
+    out.write_text("old\n", encoding="utf-8")
+    assert digitscan("run", str(forms), "--out", str(out), "--overwrite", "-q").returncode == 0
+    assert out.read_bytes() == first
+
+
 def test_output_folders_inside_an_input_folder_are_refused(forms):
     result = digitscan("run", str(forms), "--annotate", str(forms / "pictures"), "-q")
     assert result.returncode == 2 and b"inside an input folder" in result.stderr

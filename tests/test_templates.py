@@ -382,3 +382,26 @@ def test_a_digit_too_small_for_its_box_is_not_dropped_silently(form, mnist, clas
         if s.field == field.name
     ]
     assert reading.text == "7" or INK_LEFT_OUT in reading.review_reasons(0.9)
+
+
+def test_a_field_far_lighter_than_the_forms_others_is_flagged_faint_ink(form, mnist, classifier) -> None:
+    """Each field is read alone, but show-through is told from the form's other fields: the
+    field written a third as dark as the others is flagged, they are not."""
+    from digitscan.containers import FAINT_INK
+    from digitscan.pages import Page
+    from digitscan.pipeline import read_form
+
+    path, reference, layout = form
+    plain = [f for f in layout if not f.cells]
+    assert len(plain) >= 3
+    dark = {plain[0].name: "4071", plain[1].name: "35", plain[2].name: "926"}
+    page = filled(reference, layout, mnist, dark)
+    for comb in (f for f in layout if f.cells and f.cells >= 4):
+        page = filled(page, [comb], mnist, {comb.name: "|".join("5813"[: comb.cells])})
+        dark[comb.name] = "5813"[: comb.cells]
+    light = filled(np.full_like(reference, 255), plain[3:4], mnist, {plain[3].name: "86"})
+    page = np.minimum(page, (255 - (255 - light.astype(np.float32)) / 3).astype(np.uint8))
+    reading = read_form(Page("faint.png", 1, page, DPI), (load_template(path),), classifier)
+    fields = {s.field: s for s in reading.strings}
+    assert FAINT_INK in fields[plain[3].name].flags
+    assert [name for name in dark if FAINT_INK in fields[name].flags] == []
