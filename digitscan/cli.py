@@ -660,12 +660,18 @@ def samples(
     ] = False,
     pages: Annotated[int, typer.Option(min=1, help="With --template: filled pages of the form.")] = 20,
     others: Annotated[int, typer.Option(min=0, help="With --template: pages of another form.")] = 4,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Write into a folder that holds files already.")
+    ] = False,
 ) -> None:
     """Compose synthetic form pages from MNIST test digits, with a truth file."""
     from digitscan.data import load_mnist
+    from digitscan.output import refuse_filled_folder
     from digitscan.synth import DEFAULT_FILES, generate_form_set, generate_samples, numbered
 
     try:
+        if not overwrite:
+            refuse_filled_folder(out_dir)
         mnist = load_mnist(data)
     except DigitscanError as error:
         raise fail(error) from None

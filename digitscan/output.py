@@ -396,6 +396,12 @@ def check_writable_file(option: str, path: Path) -> None:
         raise UsageError(f"{path}: cannot write here (permission denied)")
 
 
+def refuse_filled_folder(folder: Path) -> None:
+    """Refuse a folder that holds anything: files written into it would replace the user's."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(f"{folder}: holds files already; choose a new folder, or --overwrite to write in it")
+
+
 def check_writable_folder(option: str, folder: Path) -> None:
     """Create an output folder, or refuse it, before any page is read."""
     try:

@@ -131,3 +131,11 @@ def test_a_reader_that_stops_reading_ends_the_run_quietly() -> None:
     process.stdout.close()  # as `| head -1` does
     assert process.wait(timeout=120) == 0
     assert process.stderr.read() == b""
+
+
+def test_samples_never_write_into_a_folder_of_files(tmp_path):
+    (tmp_path / "truth.csv").write_text("mine\n")
+    result = digitscan("samples", str(tmp_path))
+    assert result.returncode == 2
+    assert "holds files already" in result.stderr and "--overwrite" in result.stderr
+    assert (tmp_path / "truth.csv").read_text() == "mine\n"
