@@ -106,6 +106,10 @@ def train(
             "their training parts are added, their validation parts scored each epoch."
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace a model file that exists (else refused, before training)."),
+    ] = False,
 ) -> None:
     """Train the digit classifier on augmented MNIST (with --real, real handwriting too) and
     generated non-digits; with --pairs the touching-pair reader, with --lines the string
@@ -128,6 +132,7 @@ def train(
         )
 
     from digitscan.inspect import read_corrected_crops
+    from digitscan.output import refuse_replacing_files
     from digitscan.training.train import oversampled
 
     if (pairs or lines) and (extra or base_model):
@@ -137,6 +142,8 @@ def train(
     if lines and real is None:
         raise fail(UsageError("--lines trains on ORAND-CAR-A's amounts too: give --real DATASETS"))
     try:
+        if not overwrite:
+            refuse_replacing_files([out_file.with_suffix(".keras"), out_file.with_suffix(".tflite")], "--out")
         mnist = subset(load_mnist(data), limit)
         sources = load_sources(real) if real and not lines else None  # train_lines loads its own
         if lines:

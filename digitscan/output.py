@@ -396,6 +396,13 @@ def check_writable_file(option: str, path: Path) -> None:
         raise UsageError(f"{path}: cannot write here (permission denied)")
 
 
+def refuse_replacing_files(paths: Iterable[Path], option: str) -> None:
+    """Refuse files that exist: what `option` would write over is the user's."""
+    for path in paths:
+        if path.exists():
+            raise UsageError(f"{path}: exists; {option} never replaces it unasked: --overwrite replaces it")
+
+
 def refuse_filled_folder(folder: Path) -> None:
     """Refuse a folder that holds anything: files written into it would replace the user's."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):

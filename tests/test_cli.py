@@ -139,3 +139,11 @@ def test_samples_never_write_into_a_folder_of_files(tmp_path):
     assert result.returncode == 2
     assert "holds files already" in result.stderr and "--overwrite" in result.stderr
     assert (tmp_path / "truth.csv").read_text() == "mine\n"
+
+
+def test_train_never_replaces_a_model_unasked(tmp_path):
+    model = tmp_path / "mine.keras"
+    model.write_bytes(b"weeks of training")
+    result = digitscan("train", "--out", str(model), "--data", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "exists" in result.stderr and "--overwrite" in result.stderr
+    assert model.read_bytes() == b"weeks of training"
