@@ -233,10 +233,12 @@ def score_run(
         review_tradeoff,
         score_forms,
     )
+    from digitscan.output import refuse_replacing_files
     from digitscan.report import form_table, tradeoff_table
 
     thresholds = sorted({*TRADEOFF_THRESHOLDS, min_confidence})
     try:
+        refuse_replacing_files([plot] if plot else [], "--plot", "choose another name")
         truth_fields, result_fields = read_fields(truth), read_fields(results)
         score = score_forms(truth_fields, result_fields)
         points = review_tradeoff(truth_fields, result_fields, thresholds)

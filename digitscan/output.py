@@ -396,11 +396,13 @@ def check_writable_file(option: str, path: Path) -> None:
         raise UsageError(f"{path}: cannot write here (permission denied)")
 
 
-def refuse_replacing_files(paths: Iterable[Path], option: str) -> None:
+def refuse_replacing_files(
+    paths: Iterable[Path], option: str, way_out: str = "--overwrite replaces it"
+) -> None:
     """Refuse files that exist: what `option` would write over is the user's."""
     for path in paths:
         if path.exists():
-            raise UsageError(f"{path}: exists; {option} never replaces it unasked: --overwrite replaces it")
+            raise UsageError(f"{path}: exists; {option} never replaces it unasked: {way_out}")
 
 
 def refuse_filled_folder(folder: Path) -> None:

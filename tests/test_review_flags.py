@@ -129,3 +129,7 @@ def test_evaluate_reports_and_plots_the_tradeoff(tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = runner.invoke(app, ["evaluate", "--truth", str(truth), str(results)])
     assert "wrong among accepted" in table.stdout and "0.9 (default)" in table.stdout
+    kept = results.read_bytes()
+    again = runner.invoke(app, ["evaluate", "--truth", str(truth), str(results), "--plot", str(results)])
+    assert again.exit_code == 2 and "exists" in again.output  # the results are no plot to write over
+    assert results.read_bytes() == kept
