@@ -38,7 +38,7 @@ from digitscan.output import (
     refuse_inputs_as_outputs,
     write_errors,
 )
-from digitscan.pages import Page, find_inputs, load_pages
+from digitscan.pages import Page, PageProblem, document_pages, find_inputs, load_pages
 from digitscan.pipeline import page_dpi, read_form, read_page
 from digitscan.register import detect_fields
 from digitscan.storage import check_writable as check_storage_writable
@@ -95,10 +95,13 @@ def load_readers(
 def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult:
     """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
     pages: list[PageReading] = []
-    refused: list[tuple[int, str]] = []  # pages that are no form: the file's other pages go on
+    refused: list[tuple[int, str]] = []  # pages no form or unreadable: the file's other pages go on
     number = None
     try:
-        for page in load_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
+        for page in document_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
+            if isinstance(page, PageProblem):
+                refused.append((page.number, page.reason))
+                continue
             number = page.number
             try:
                 reading = readers.read(page)

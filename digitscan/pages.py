@@ -36,6 +36,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class PageProblem:
+    """A page of a multi-page file that cannot be read (over the pixel limit, corrupt): the
+    file's other pages still are."""
+
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Inputs:
     """The files to read, in a deterministic order, and what was passed over."""
 
@@ -130,26 +139,31 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def decode_images(name: str, data: mmap.mmap | bytes, kind: str, max_pixels: int) -> Iterator[np.ndarray]:
+def decode_images(
+    name: str, data: mmap.mmap | bytes, kind: str, max_pixels: int
+) -> Iterator[np.ndarray | PageProblem]:
     """The pages of an image file, one at a time, each checked against the limit from its
-    header before it is decoded (every page of a TIFF, not only the first)."""
+    header before it is decoded. A page of a multi-page TIFF that is over the limit or cannot
+    be decoded is a PageProblem; the file's other pages are still decoded."""
     try:
         sizes = page_sizes(kind, data)
     except UnknownFormat as exc:
         raise InputFileError(name, str(exc)) from None
-    for width, height in sizes:
-        check_pixels(name, width, height, max_pixels)
     buffer = np.frombuffer(data, np.uint8)  # the mapped file itself, not a copy
     try:
-        for index in range(len(sizes)):
-            yield decode_page(name, buffer, kind, index, len(sizes), max_pixels)
+        for index, (width, height) in enumerate(sizes):
+            try:
+                check_pixels(name, width, height, max_pixels)
+                yield decode_page(name, buffer, kind, index, max_pixels)
+            except InputFileError as error:
+                if len(sizes) == 1:
+                    raise
+                yield PageProblem(index + 1, error.reason)
     finally:
         del buffer  # the map is closed only once no array looks into it
 
 
-def decode_page(
-    name: str, buffer: np.ndarray, kind: str, index: int, pages: int, max_pixels: int
-) -> np.ndarray:
+def decode_page(name: str, buffer: np.ndarray, kind: str, index: int, max_pixels: int) -> np.ndarray:
     try:
         if kind in (TIFF, BIGTIFF):
             ok, images = cv2.imdecodemulti(buffer, cv2.IMREAD_UNCHANGED, range=(index, index + 1))
@@ -161,8 +175,7 @@ def decode_page(
     except cv2.error as exc:
         raise InputFileError(name, f"cannot decode image ({str(exc).strip().splitlines()[-1]})") from None
     if image is None:
-        where = f" (page {index + 1})" if pages > 1 else ""
-        raise InputFileError(name, f"not a readable {kind}{where}: corrupt or truncated")
+        raise InputFileError(name, f"not a readable {kind}: corrupt or truncated")
     check_pixels(name, image.shape[1], image.shape[0], max_pixels)
     return image
 
@@ -190,7 +203,7 @@ def pdf_error(exc: Exception, encrypted: bool) -> str:
 
 def render_pdf(
     name: str, source: Path | bytes, encrypted: bool, dpi: float, max_pixels: int
-) -> Iterator[Page]:
+) -> Iterator[Page | PageProblem]:
     import pypdfium2 as pdfium
 
     try:
@@ -204,7 +217,13 @@ def render_pdf(
             page = document[index]
             width_pt, height_pt = page.get_size()
             scale = dpi / 72
-            check_pixels(name, round(width_pt * scale), round(height_pt * scale), max_pixels)
+            try:
+                check_pixels(name, round(width_pt * scale), round(height_pt * scale), max_pixels)
+            except InputFileError as error:
+                if len(document) == 1:
+                    raise
+                yield PageProblem(index + 1, error.reason)  # the other pages are still read
+                continue
             bitmap = page.render(scale=scale, grayscale=True)
             image = to_gray(np.array(bitmap.to_numpy(), copy=True))
             page.close()
@@ -250,7 +269,21 @@ def mapped(name: str, path: Path) -> Iterator[mmap.mmap]:
 def load_pages(name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Page]:
     """Yield the pages of one file, one at a time (multi-page TIFFs and PDFs too). What the
     file is comes from its first bytes, not its name; every page's size from its header.
-    `name` may be an object-storage URL (`storage`): its bytes are fetched, then the same."""
+    `name` may be an object-storage URL (`storage`): its bytes are fetched, then the same.
+    A page that cannot be read ends the file (InputFileError naming the page); to read its
+    other pages, use `document_pages`."""
+    for page in document_pages(name, dpi, max_pixels):
+        if isinstance(page, PageProblem):
+            raise InputFileError(name, f"page {page.number}: {page.reason}")
+        yield page
+
+
+def document_pages(
+    name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Iterator[Page | PageProblem]:
+    """`load_pages`, with each page of a multi-page file that cannot be read (over the pixel
+    limit, corrupt) as a PageProblem in its place, and the pages after it still read. What
+    leaves the whole file unread (not an image, truncated before its pages) is InputFileError."""
     if is_url(name):
         yield from pages_of(name, read_object(name), Path(name), dpi, max_pixels)
         return
@@ -258,7 +291,9 @@ def load_pages(name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MA
         yield from pages_of(name, data, Path(name), dpi, max_pixels)
 
 
-def pages_of(name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int) -> Iterator[Page]:
+def pages_of(
+    name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int
+) -> Iterator[Page | PageProblem]:
     try:
         kind = sniff(data[:32])
     except UnknownFormat as exc:
@@ -268,4 +303,4 @@ def pages_of(name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pix
         yield from render_pdf(name, data if isinstance(data, bytes) else path, encrypted, dpi, max_pixels)
         return
     for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
-        yield Page(name, number, to_gray(image))
+        yield image if isinstance(image, PageProblem) else Page(name, number, to_gray(image))

@@ -19,7 +19,7 @@ import pytest
 from digitscan.errors import InputFileError
 from digitscan.evaluate import read_fields
 from digitscan.output import OutputLock
-from digitscan.pages import Page, load_pages
+from digitscan.pages import Page, PageProblem, document_pages, load_pages
 from digitscan.pipeline import read_page
 from tests.conftest import ENV, REPO, blank_page, write_digits
 
@@ -202,8 +202,30 @@ def tiff_pages(sizes: list[tuple[int, int]], big: bool = False) -> bytes:
 def test_every_tiff_page_is_checked_before_decoding(tmp_path):
     bomb = tmp_path / "second-page-huge.tif"
     bomb.write_bytes(tiff_pages([(100, 100), (25000, 25000)]))
-    refused_with(bomb, "25000x25000 pixels is over the limit")
+    pages = list(document_pages(str(bomb)))
+    assert [p.number for p in pages if isinstance(p, PageProblem)] == [1, 2]  # no pixels; too big
+    assert "25000x25000 pixels is over the limit" in pages[1].reason
+    refused_with(bomb, "page 1: ")  # load_pages: the first page that cannot be read ends the file
     assert loading_peak_rss_mb(bomb) < 300
+
+
+def test_a_page_over_the_limit_does_not_lose_the_documents_other_pages(tmp_path, mnist):
+    import pypdfium2 as pdfium
+
+    from digitscan.synth import write_pdf
+
+    form = blank_page(1200, 1000)
+    write_digits(form, mnist, "512", 150, 300, 80)
+    write_pdf(tmp_path / "form.pdf", [form], 200)
+    document = pdfium.PdfDocument.new()
+    document.new_page(200 * 72, 200 * 72)  # a fold-out drawing: 60000 pixels a side at 300 dpi
+    document.import_pages(pdfium.PdfDocument(str(tmp_path / "form.pdf")))
+    document.save(str(tmp_path / "mixed.pdf"))
+    document.close()
+    result = digitscan("run", str(tmp_path / "mixed.pdf"), "-q")
+    assert result.returncode == 1
+    assert b",2,1,512," in result.stdout  # page 2 read
+    assert b"page 1 not read: 60000x60000 pixels is over the limit" in result.stderr
 
 
 def test_bigtiff_is_recognised_and_checked(tmp_path):
