@@ -565,15 +565,17 @@ def preview(
     """Show each string's crops (with --template, each field's) in the terminal beside what was read."""
     from digitscan.api import ScanOptions, load_readers
     from digitscan.inspect import preview_table
-    from digitscan.pages import load_pages
+    from digitscan.pages import PageProblem, document_pages
 
     try:
         options = ScanOptions(read_pairs=pairs, read_lines=lines, templates=tuple(template or ()))
         readers = load_readers(model, options)
         shown = 0
-        for loaded in load_pages(file, dpi=dpi):
+        for loaded in document_pages(file, dpi=dpi):
             if page is not None and loaded.number != page:
                 continue
+            if isinstance(loaded, PageProblem):
+                raise InputFileError(f"{file}, page {loaded.number}", loaded.reason)
             try:
                 reading = readers.read(loaded)
             except PageRefused as refused:

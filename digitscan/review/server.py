@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError
-from digitscan.pages import load_pages
+from digitscan.pages import Page, document_pages
 from digitscan.review.store import Conflict, Item, ReviewStore
 
 STATIC = Path(__file__).with_name("static")
@@ -51,8 +51,8 @@ class PageCache:
                 self.pages.move_to_end(key)
                 return self.pages[key]
         image = None
-        for loaded in load_pages(file, dpi=dpi or DEFAULT_DPI):
-            if loaded.number == page:
+        for loaded in document_pages(file, dpi=dpi or DEFAULT_DPI):  # past pages `run` could not read
+            if loaded.number == page and isinstance(loaded, Page):
                 image = loaded.image
                 break
         if image is None:
