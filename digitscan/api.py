@@ -36,6 +36,7 @@ from digitscan.output import (
     check_writable_file,
     check_writable_folder,
     refuse_inputs_as_outputs,
+    refuse_replacing_files,
     write_errors,
 )
 from digitscan.pages import Page, PageProblem, document_pages, find_inputs, load_pages
@@ -380,9 +381,9 @@ def run_batch(
 
 
 def refuse_replacing(outputs: dict[str, str]) -> None:
-    """Refuse to replace a file that exists: an earlier run's results or errors, the index.csv
-    of a crops folder a person corrected labels in. (Annotated pages are pictures of the
-    pages read, drawn again alike.)"""
+    """Refuse to replace what an earlier run computed: its results or errors, the rows of a
+    run that was killed (kept for --resume), the index.csv of a crops folder a person corrected
+    labels in. (Annotated pages are pictures of the pages read, drawn again alike.)"""
     for option, path in outputs.items():
         if option == "--annotate":
             continue
@@ -392,6 +393,14 @@ def refuse_replacing(outputs: dict[str, str]) -> None:
                 f"{target}: exists; {option} never replaces it unasked: --resume continues the run "
                 "that wrote it, --overwrite replaces it"
             )
+        if option == "--out":
+            local = staging_path(path) if is_url(path) else Path(path)
+            part = local.with_name(f".{local.name}.part")
+            if part.exists():
+                raise UsageError(
+                    f"{path}: a killed run's rows are kept in {part}: --resume continues that run, "
+                    "--overwrite starts afresh"
+                )
 
 
 class Staged:
@@ -418,8 +427,7 @@ def detect_template(image: str, out_file: Path, preview: Path | None = None) -> 
     page, write them as a template (`field_01`... in reading order, to rename) and, if asked,
     the page with the fields drawn. Neither output may exist already."""
     for option, path in (("--out", out_file), ("--preview", preview)):
-        if path is not None and path.exists():
-            raise UsageError(f"{path}: exists; {option} never overwrites a file, choose another name")
+        refuse_replacing_files([path] if path else [], option, "choose another name")
     if preview is not None and preview.suffix.lower() != ".png":
         raise UsageError(f"{preview}: --preview writes a PNG; name it .png")
     try:

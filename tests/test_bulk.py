@@ -211,6 +211,9 @@ def test_killed_run_resumes_to_the_same_result(batch, tmp_path):
     part = tmp_path / ".out.csv.part"
     with part.open("a") as torn:
         torn.write("page-99.png,1,1,12")  # a row cut off mid-write
+    afresh = digitscan("run", str(folder), "--out", str(out), "-q")
+    assert afresh.returncode == 2 and "killed run" in afresh.stderr  # its rows are not thrown away unasked
+    assert part.read_text().endswith("page-99.png,1,1,12")
     result = digitscan("run", str(folder), "--out", str(out), "--workers", "2", "--resume", "-q")
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == reference
