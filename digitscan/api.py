@@ -300,6 +300,8 @@ def run_batch(
     to_stdout = out_file in (None, "-")
     if resume and to_stdout:
         raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
+    if resume and overwrite:
+        raise UsageError("--resume continues what an earlier run wrote, --overwrite replaces it: give one")
     if wide and not (options.templates and output_format == "csv"):
         raise UsageError("--wide needs --template and CSV output: a column per field of the template")
     if engine is not None and engine.name == "ray":

@@ -100,6 +100,8 @@ def test_outputs_that_exist_are_kept_unless_resumed_or_overwritten(forms, tmp_pa
     first = out.read_bytes()
     assert digitscan("run", str(forms), "--out", str(out), "--resume", "-q").returncode == 0
     assert out.read_bytes() == first  # every file done already: nothing added
+    both = digitscan("run", str(forms), "--out", str(out), "--resume", "--overwrite", "-q")
+    assert both.returncode == 2 and b"give one" in both.stderr
     out.write_text("old\n", encoding="utf-8")
     assert digitscan("run", str(forms), "--out", str(out), "--overwrite", "-q").returncode == 0
     assert out.read_bytes() == first
