@@ -277,7 +277,7 @@ def test_template_detect_finds_the_generated_forms_fields(form_set, tmp_path) ->
         assert register.overlap(want.box, got.box) > 0.8 and register.overlap(got.box, want.box) > 0.8
         assert got.cells == want.cells
     again = run_cli("template", "detect", str(form_set / "reference.png"), "--out", str(out))
-    assert again.returncode == 2 and "never overwrites" in again.stderr
+    assert again.returncode == 2 and "exists" in again.stderr and "choose another name" in again.stderr
 
 
 def test_resume_and_annotate_with_a_template(form_set, tmp_path) -> None:
