@@ -123,7 +123,8 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
         return FileResult(source, tuple(pages), message, number)
     if refused:
         first, reason = refused[0]
-        more = f" (and {len(refused) - 1} more pages)" if len(refused) > 1 else ""
+        others = ", ".join(str(number) for number, _ in refused[1:])
+        more = f" (and page{'s' if len(refused) > 2 else ''} {others})" if others else ""
         return FileResult(source, tuple(pages), f"{source}: page {first} not read: {reason}{more}", first)
     return FileResult(source, tuple(pages))
 

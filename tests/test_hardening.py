@@ -207,6 +207,10 @@ def test_every_tiff_page_is_checked_before_decoding(tmp_path):
     pages = list(document_pages(str(bomb)))
     assert [p.number for p in pages if isinstance(p, PageProblem)] == [1, 2]  # no pixels; too big
     assert "25000x25000 pixels is over the limit" in pages[1].reason
+    result = digitscan("run", str(bomb), "-q")
+    assert (
+        result.returncode == 1 and b"page 1 not read: " in result.stderr and b"(and page 2)" in result.stderr
+    )
     refused_with(bomb, "page 1: ")  # load_pages: the first page that cannot be read ends the file
     assert loading_peak_rss_mb(bomb) < 300
 
