@@ -27,6 +27,9 @@ BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its li
 # At 0.5 the small zeros of ORAND's validation amounts went unflagged; at 0.35 no string of the
 # generated check pages is flagged.
 LEFT_OUT = 0.35
+# A run that reads as print may hold a handwritten number written against it (a unit or currency
+# printed right after the field: "352 EUR"): its marks this much taller than the print's are it.
+TALLER = 1.3
 
 
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
@@ -46,17 +49,40 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
     return float(np.median(readings)) < WEAK_RUN
 
 
+def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> list[int]:
+    """In a run that reads as print, the marks of a handwritten number written against the
+    print (a unit or a currency printed right after the field, a label right before it): one
+    block of consecutive marks, digits among them, all TALLER than the marks that read as no
+    digit; the rest, two marks at least, of one height to the pixel as type is. Empty when
+    there is none. (Handwriting is larger than a form's print; a number written smaller than
+    the print beside it stays with it. The small zeros of a cheque's "172.000", run together
+    in one stroke, read as no digit too, but are no line of type: they stay.)"""
+    rejected = [glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if not ok]
+    if not rejected:
+        return []
+    tall = [glyphs[i].height >= TALLER * float(np.median(rejected)) for i in run]
+    first, last = (tall.index(True), len(tall) - 1 - tall[::-1].index(True)) if any(tall) else (0, -1)
+    if last < first or not all(tall[first : last + 1]) or not any(is_digit[first : last + 1]):
+        return []
+    rest = np.array([glyphs[i].height for i, high in zip(run, tall, strict=True) if not high])
+    typeset = len(rest) >= 2 and np.abs(rest - np.median(rest)).max() <= max(1.0, 0.02 * np.median(rest))
+    return run[first : last + 1] if typeset else []
+
+
 def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:
     """The run as a digit string: empty for printed text, ends trimmed of marks that are not digits.
 
     A mark that is not a digit stays (as '?') inside the string, and at its ends too when it is
-    as tall as the digits: that is a digit that could not be read, not a dash or a speck.
+    as tall as the digits: that is a digit that could not be read, not a dash or a speck. Of a
+    run that reads as print, a handwritten number written against it (`handwritten_block`) is
+    kept; the print beside it flags it (`left_out_beside`).
     """
     is_digit = [labels[i].digit is not None for i in run]
     if not any(is_digit):
         return []
     if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
-        return []
+        block = handwritten_block(run, glyphs, is_digit)
+        return digit_part(block, glyphs, labels) if block else []
     digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
     first = is_digit.index(True)
     last = len(is_digit) - 1 - is_digit[::-1].index(True)
@@ -122,7 +148,11 @@ def left_out_beside(
     printed: set[int] = set()
     for run in runs:
         is_digit = [labels[i].digit is not None for i in run]
-        if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
+        if (
+            len(run) >= 3
+            and looks_printed(run, glyphs, labels, is_digit)
+            and not handwritten_block(run, glyphs, is_digit)
+        ):
             printed.update(run)
     loose = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
     flags = []

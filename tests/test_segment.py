@@ -563,3 +563,16 @@ def test_small_handwriting_on_a_300_dpi_page_is_read_at_a_larger_scale(classifie
     small = cv2.resize(page.image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
     read = set(texts(read_image(small, classifier, dpi=300)))
     assert {"57003", "7847300", "09803", "410286", "6795"} <= read
+
+
+def test_a_number_written_against_print_is_kept_and_flagged(mnist, classifier):
+    """A currency printed right after a field chains with the handwriting into one run that
+    reads as print; the number in it, taller than the print, is kept (flagged: ink beside it
+    is in no string), never dropped with the print."""
+    from digitscan.containers import INK_LEFT_OUT
+
+    page = blank_page(1200, 400)
+    boxes = write_digits(page, mnist, "352", 300, 200, 56, nth=0)
+    cv2.putText(page, "EUR", (boxes[-1][0] + boxes[-1][2] + 25, 196), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 30, 2)
+    (string,) = read_image(page, classifier).strings
+    assert string.text == "352" and INK_LEFT_OUT in string.review_reasons(0.9)
