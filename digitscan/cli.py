@@ -16,7 +16,6 @@ from digitscan.defaults import DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import (
     DigitscanError,
     ExitCode,
-    InputFileError,
     PageRefused,
     UsageError,
     needs_tensorflow,
@@ -570,22 +569,28 @@ def preview(
     try:
         options = ScanOptions(read_pairs=pairs, read_lines=lines, templates=tuple(template or ()))
         readers = load_readers(model, options)
-        shown = 0
+        shown, unread = 0, 0
         for loaded in document_pages(file, dpi=dpi):
             if page is not None and loaded.number != page:
                 continue
-            if isinstance(loaded, PageProblem):
-                raise InputFileError(f"{file}, page {loaded.number}", loaded.reason)
-            try:
-                reading = readers.read(loaded)
-            except PageRefused as refused:
-                raise InputFileError(f"{file}, page {loaded.number}", str(refused)) from None
+            problem = loaded.reason if isinstance(loaded, PageProblem) else None
+            if problem is None:
+                try:
+                    reading = readers.read(loaded)
+                except PageRefused as refused:
+                    problem = str(refused)
+            if problem is not None:  # as `run` does: one line, and the file's other pages still shown
+                err.print(f"[red]error:[/] {escape(f'{file}: page {loaded.number} not read: {problem}')}")
+                unread += 1
+                continue
             out.print(preview_table(reading, min_confidence, out.width, color=out.is_terminal))
             shown += 1
-        if page is not None and not shown:
+        if page is not None and not shown and not unread:
             raise UsageError(f"{file}: has no page {page}")
     except DigitscanError as error:
         raise fail(error) from None
+    if unread:
+        raise typer.Exit(int(ExitCode.SOME_FILES_FAILED))
 
 
 @app.command()

@@ -234,6 +234,8 @@ def test_a_page_over_the_limit_does_not_lose_the_documents_other_pages(tmp_path,
     assert b"page 1 not read: 60000x60000 pixels is over the limit" in result.stderr
     shown = digitscan("preview", str(tmp_path / "mixed.pdf"), "--page", "2")
     assert shown.returncode == 0 and b"512" in shown.stdout
+    every = digitscan("preview", str(tmp_path / "mixed.pdf"))  # page 1 named, page 2 still shown
+    assert every.returncode == 1 and b"512" in every.stdout and b"page 1 not read" in every.stderr
 
 
 def test_bigtiff_is_recognised_and_checked(tmp_path):
