@@ -49,7 +49,8 @@ def test_skew_is_measured_and_undone(mnist):
     for row, text in enumerate(["12345", "67890", "24680"]):
         write_digits(page, mnist, text, 200, 250 + row * 200, HEIGHT, nth=row * 5)
     turned = deskew.rotate(page, 6.0, fill=235)
-    angle = deskew.estimate_skew(ink(turned))
+    angle, keystone = deskew.level(ink(turned))
+    assert keystone is None
     assert angle == pytest.approx(-6.0, abs=0.3)
 
 
@@ -58,7 +59,7 @@ def test_page_of_a_few_short_numbers_stays_level(mnist):
     page = blank_page(900, 1400)
     for row, text in enumerate(["4", "17", "9", "30", "6", "52"]):
         write_digits(page, mnist, text, 150, 200 + row * 200, HEIGHT // 2, nth=row)
-    assert deskew.estimate_skew(ink(page)) == 0.0
+    assert deskew.level(ink(page)) == (0.0, None)
 
 
 def test_skewed_line_of_digits_stays_one_string_in_order(mnist, classifier):
@@ -219,7 +220,7 @@ def test_rules_fanning_out_are_straightened_and_a_turned_page_is_only_turned():
     angle, keystone = deskew.level(fanned)
     assert keystone is not None and abs(angle) < 0.1  # fanned evenly: level in its middle already
     straight = deskew.straighten(fanned, keystone)
-    assert all(abs(deskew.estimate_skew(straight[k * 500 : (k + 1) * 500])) <= 0.2 for k in range(3))
+    assert all(abs(deskew.level(straight[k * 500 : (k + 1) * 500])[0]) <= 0.2 for k in range(3))
     # a box at the right end of the top rule maps back onto that rule as photographed
     top = deskew.unstraighten_box((1100, 160, 20, 2), keystone)[1]
     assert abs(top - (160 + 0.03 * (160 - 750) / 750 * 500)) <= 3

@@ -25,12 +25,6 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float
     return float(np.dot(counts, counts))
 
 
-def estimate_skew(binary: np.ndarray, max_angle: float = 10.0) -> float:
-    """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level its lines."""
-    points = ink_points(binary)
-    return (None if points is None else skew_of(points[0], points[1], max_angle)) or 0.0
-
-
 def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
     """The ink's points (x from the middle column, y) on the page reduced to about 1200
     pixels (at most MAX_SAMPLES of them), and the reduction; None on a page without ink."""
@@ -48,8 +42,9 @@ def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
 
 
 def skew_of(xs: np.ndarray, ys: np.ndarray, max_angle: float = 10.0, sparse: int = 1) -> float | None:
-    """`estimate_skew` of the ink points (`ink_points`), from every `sparse`-th of them; None
-    where they say nothing (too few, or no angle sharpens their rows enough to be believed)."""
+    """Degrees to rotate the page by (counter-clockwise positive, as cv2) to level the lines of
+    its ink points (`ink_points`), from every `sparse`-th of them; None where they say nothing
+    (too few, or no angle sharpens their rows enough to be believed)."""
     if len(xs) < 50:
         return None
     best = 0.0
@@ -121,9 +116,9 @@ class Keystone:
 
 
 def level(binary: np.ndarray) -> tuple[float, Keystone | None]:
-    """Degrees to rotate the page by (`estimate_skew`) and, for a page photographed at a slant,
-    the keystone to straighten it by once turned (the angle is then its middle third's), from
-    the page's ink points, found once."""
+    """Degrees to rotate the page by (`skew_of`; 0 where its ink says nothing) and, for a page
+    photographed at a slant, the keystone to straighten it by once turned (the angle is then
+    its middle third's), from the page's ink points, found once."""
     points = ink_points(binary)
     if points is None:
         return 0.0, None
