@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.panel import Panel
@@ -103,6 +104,7 @@ class RunTally:
     needs_review: int = 0
     errors: int = 0
     skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)  # why strings need review
 
     def add(self, result: FileResult, min_confidence: float) -> None:
         self.files += 1
@@ -110,7 +112,17 @@ class RunTally:
         for reading in result.pages:
             self.strings += len(reading.strings)
             self.digits += sum(len(s.digits) for s in reading.strings)
-            self.needs_review += sum(s.needs_review(min_confidence) for s in reading.strings)
+            for string in reading.strings:
+                reasons = string.review_reasons(min_confidence)
+                self.needs_review += bool(reasons)
+                self.reasons.update(reasons)
+
+
+def needs_review_line(tally: RunTally) -> str:
+    """How many strings need review, and why: each reason with its count, commonest first (a
+    string may have several)."""
+    why = ", ".join(f"{reason} {count:,}" for reason, count in tally.reasons.most_common())
+    return f"{tally.needs_review:,}" + (f" ({why})" if why else "")
 
 
 def summary_panel(tally: RunTally, seconds: float) -> Panel:
@@ -124,7 +136,7 @@ def summary_panel(tally: RunTally, seconds: float) -> Panel:
         ("pages", f"{tally.pages:,}"),
         ("strings", f"{tally.strings:,}"),
         ("digits", f"{tally.digits:,}"),
-        ("needs review", f"{tally.needs_review:,}"),
+        ("needs review", needs_review_line(tally)),
         ("errors", f"[red]{tally.errors:,}[/]" if tally.errors else "0"),
         ("elapsed", f"{seconds:.1f} s ({rate:.2f} pages/s)"),
     ]

@@ -44,6 +44,23 @@ def test_each_kind_of_flag_has_its_reason():
     assert turned.review_reasons(0.9) == (ORIENTATION_UNSURE,) and turned.needs_review(0.9)
 
 
+def test_run_summary_counts_the_reasons_for_review():
+    from digitscan.containers import FileResult
+    from digitscan.report import RunTally, needs_review_line
+
+    strings = (
+        string((1, 0.99)),
+        string((1, 0.5)),
+        string((None, 0.5), flags=(ORIENTATION_UNSURE,)),
+        string((2, 0.7)),
+    )
+    tally = RunTally()
+    tally.add(FileResult("a.png", (PageReading("a.png", 1, 100, 50, 0.0, strings),)), 0.9)
+    assert tally.needs_review == 3
+    assert needs_review_line(tally) == "3 (low-confidence 3, unread-mark 1, orientation-unsure 1)"
+    assert needs_review_line(RunTally()) == "0"
+
+
 def test_faint_strings_are_told_from_the_pages_others():
     from digitscan.numbers import faint
 
