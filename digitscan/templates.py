@@ -155,7 +155,10 @@ def load_template(path: Path) -> Template:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the template ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+        raise UsageError(
+            f"{path}: not a template: templates are TOML ({exc}); "
+            "`digitscan template detect FORM.png` writes one to start from"
+        ) from None
     head = data.get("template")
     if not isinstance(head, dict):
         raise template_error(path, "[template]", "missing table")

@@ -94,6 +94,13 @@ def test_template_mistakes_are_usage_errors_naming_the_key(form, tmp_path, extra
         load_template(path)
 
 
+def test_a_file_that_is_no_toml_is_refused_saying_what_a_template_is(tmp_path) -> None:
+    path = tmp_path / "form.json"
+    path.write_text('{"fields": []}', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"templates are TOML.*template detect"):
+        load_template(path)
+
+
 def test_a_bad_template_exits_2_naming_the_key(form, tmp_path) -> None:
     _, reference, layout = form
     path = write_template(
