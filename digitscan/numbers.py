@@ -61,8 +61,10 @@ def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool])
     if not rejected:
         return []
     tall = [glyphs[i].height >= TALLER * float(np.median(rejected)) for i in run]
-    first, last = (tall.index(True), len(tall) - 1 - tall[::-1].index(True)) if any(tall) else (0, -1)
-    if last < first or not all(tall[first : last + 1]) or not any(is_digit[first : last + 1]):
+    if not any(tall):
+        return []
+    first, last = tall.index(True), len(tall) - 1 - tall[::-1].index(True)
+    if not all(tall[first : last + 1]) or not any(is_digit[first : last + 1]):
         return []
     rest = np.array([glyphs[i].height for i, high in zip(run, tall, strict=True) if not high])
     typeset = len(rest) >= 2 and np.abs(rest - np.median(rest)).max() <= max(1.0, 0.02 * np.median(rest))
