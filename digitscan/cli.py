@@ -105,6 +105,14 @@ def train(
             "their training parts are added, their validation parts scored each epoch."
         ),
     ] = None,
+    stage_pages: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also train on crops as the page stage cuts them: from N generated pages per "
+            "source and from ORAND-CAR-A's training amounts (the classifier; needs --real).",
+        ),
+    ] = 0,
     overwrite: Annotated[
         bool,
         typer.Option("--overwrite", help="Replace a model file that exists (else refused, before training)."),
@@ -132,6 +140,7 @@ def train(
 
     from digitscan.inspect import read_corrected_crops
     from digitscan.output import refuse_replacing_files
+    from digitscan.training.stage_crops import stage_training_crops
     from digitscan.training.train import oversampled
 
     if (pairs or lines) and (extra or base_model):
@@ -140,6 +149,8 @@ def train(
         )
     if lines and real is None:
         raise fail(UsageError("--lines trains on ORAND-CAR-A's amounts too: give --real DATASETS"))
+    if stage_pages and (real is None or pairs or lines):
+        raise fail(UsageError("--stage-pages is for the digit classifier and needs --real DATASETS"))
     try:
         if not overwrite:
             refuse_replacing_files([out_file.with_suffix(".keras"), out_file.with_suffix(".tflite")], "--out")
@@ -169,6 +180,11 @@ def train(
             )
         else:
             extra_crops = oversampled(*read_corrected_crops(extra), len(mnist.x_train)) if extra else None
+            stage = (
+                stage_training_crops((mnist.x_train, mnist.y_train), sources, real, stage_pages, seed)
+                if stage_pages
+                else None
+            )
             result = run_training(
                 mnist,
                 epochs,
@@ -179,6 +195,7 @@ def train(
                 base_model=base_model,
                 on_epoch=report,
                 real=sources,
+                stage=stage,
             )
     except DigitscanError as error:
         raise fail(error) from None

@@ -72,6 +72,12 @@ def test_train_reports_bad_data_path(tmp_path):
     assert "train-images-idx3-ubyte.gz: file not found" in result.output
 
 
+def test_stage_pages_needs_the_datasets(tmp_path):
+    out = str(tmp_path / "m.keras")
+    result = runner.invoke(app, ["train", "--data", str(tmp_path), "--out", out, "--stage-pages", "5"])
+    assert result.exit_code == 2 and "--stage-pages" in result.output and "--real" in result.output
+
+
 def test_evaluate_json_on_mnist(mnist):
     import json
 

@@ -132,12 +132,14 @@ def train(
     base_model: Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     real: list[DigitSet] | None = None,
+    stage: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainedModel:
     """Train for `epochs` and write `out` (.keras) and its LiteRT export (.tflite).
 
     `real` sources (`digitscan.sources`) add their training parts to every epoch and are
-    scored on their validation parts; `extra` holds (crops, labels) a user corrected, added to
-    every epoch; `base_model` starts from existing weights (fine-tuning) instead of from scratch.
+    scored on their validation parts; `stage` holds (crops, labels) cut by the page stage
+    (`training.stage_crops`) and `extra` those a user corrected, both added to every epoch;
+    `base_model` starts from existing weights (fine-tuning) instead of from scratch.
     """
     import keras
 
@@ -151,6 +153,8 @@ def train(
     real = real or []
     if real:
         extra = joined(real_training_digits(real), extra)
+    if stage is not None:
+        extra = joined(stage, extra)
     per_epoch = len(mnist.x_train) * (1 + nondigit_share) + (len(extra[1]) if extra is not None else 0)
     return fit_and_export(
         model,
