@@ -31,6 +31,7 @@ from digitscan.sources import (
     split,
 )
 from digitscan.synth import DigitSource, compose_page, random_style
+from digitscan.training.lines import holds
 from digitscan.training.train import REAL_REPEATS
 
 PAGE_DPIS = (200, 300)
@@ -50,11 +51,8 @@ def page_glyphs(gray: np.ndarray, dpi: float) -> list[tuple[Box, np.ndarray]]:
     ]
 
 
-def inside(box: Box, field: tuple[int, int, int, int]) -> bool:
-    """Whether the middle of `box` lies in `field` (x, y, width, height)."""
-    x, y, w, h = field
-    cx, cy = box.x + box.width / 2, box.y + box.height / 2
-    return x <= cx <= x + w and y <= cy <= y + h
+def middle(box: Box) -> tuple[float, float]:
+    return box.x + box.width / 2, box.y + box.height / 2
 
 
 def overlap(a: Box, b: tuple[int, int, int, int]) -> float:
@@ -84,7 +82,10 @@ def generated_page_crops(
             gray = cv2.imdecode(cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 0)
         found = page_glyphs(gray, dpi)
         for field, text in fields:
-            mine = sorted((item for item in found if inside(item[0], field)), key=lambda item: item[0].x)
+            area = Box(*field)
+            mine = sorted(
+                (item for item in found if holds(area, middle(item[0]))), key=lambda item: item[0].x
+            )
             if len(mine) == len(text):
                 crops.extend(crop for _, crop in mine)
                 digits.extend(int(d) for d in text)
