@@ -201,6 +201,13 @@ def handwritten_sample(seen: Candidates) -> np.ndarray:
     return handwritten[orientation.sample_indices(len(handwritten))]
 
 
+def text_lines(seen: Candidates) -> list[np.ndarray]:
+    """The boxes of the page's marks (small ones included: a line of type's lower-case letters)
+    line by line, for `orientation.baseline_excess`."""
+    marks = seen.glyphs + seen.small
+    return [glyph_boxes([marks[i] for i in run]) for run in strings.runs(marks, seen.rules.sides)]
+
+
 def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns: tuple[int, ...]) -> bool:
     """Whether the page's marks read clearly more surely turned by any of `quarter_turns`
     than as they are: what confirms a page whose marks stand above one another (a column of
@@ -251,8 +258,10 @@ def see_upright(
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
     probabilities = classify_crops(classifier, seen.crops)
     sample = handwritten_sample(seen)
-    upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
-    verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)
+    verdict = orientation.from_lines(orientation.baseline_excess(text_lines(seen)), len(sample))
+    if verdict is None:
+        upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
+        verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)
     if verdict.turn:
         rotation += verdict.turn
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
