@@ -201,11 +201,23 @@ def handwritten_sample(seen: Candidates) -> np.ndarray:
     return handwritten[orientation.sample_indices(len(handwritten))]
 
 
-def text_lines(seen: Candidates) -> list[np.ndarray]:
-    """The boxes of the page's marks (small ones included: a line of type's lower-case letters)
+def text_lines(marks: list[glyphs.Glyph], sides: Sequence[lines.Rect] = ()) -> list[np.ndarray]:
+    """The boxes of a page's `marks` (small ones included: a line of type's lower-case letters)
     line by line, for `orientation.baseline_excess`."""
-    marks = seen.glyphs + seen.small
-    return [glyph_boxes([marks[i] for i in run]) for run in strings.runs(marks, seen.rules.sides)]
+    return [glyph_boxes([marks[i] for i in run]) for run in strings.runs(marks, sides)]
+
+
+def quarter_turned(marks: list[glyphs.Glyph], rows: int) -> list[glyphs.Glyph]:
+    """The `marks` of a page `rows` high as they stand on it turned 90 degrees clockwise."""
+    return [glyphs.Glyph(rows - g.bottom, g.x, g.height, g.width, np.rot90(g.mask, -1)) for g in marks]
+
+
+def sideways_turn(seen: Candidates) -> int:
+    """How far to turn a sideways page clockwise: 270 degrees where its text lines, turned 90,
+    clearly stand upside down (`orientation.baseline_excess`); else 90, and the half-turn
+    test that follows settles it (a third reading of the page where it turns)."""
+    turned = quarter_turned(seen.glyphs + seen.small, seen.binary.shape[0])
+    return 270 if orientation.baseline_excess(text_lines(turned)) <= -orientation.LINES_DECIDE else 90
 
 
 def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns: tuple[int, ...]) -> bool:
@@ -254,11 +266,12 @@ def see_upright(
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
     if orientation.is_sideways(glyph_boxes(seen.glyphs)) and reads_better_turned(seen, classifier, (1, 3)):
-        rotation = 90
+        rotation = sideways_turn(seen)
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
     probabilities = classify_crops(classifier, seen.crops)
     sample = handwritten_sample(seen)
-    verdict = orientation.from_lines(orientation.baseline_excess(text_lines(seen)), len(sample))
+    excess = orientation.baseline_excess(text_lines(seen.glyphs + seen.small, seen.rules.sides))
+    verdict = orientation.from_lines(excess, len(sample))
     if verdict is None:
         upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)

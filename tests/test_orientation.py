@@ -11,7 +11,7 @@ import pytest
 from digitscan import orientation
 from digitscan.containers import ORIENTATION_UNSURE
 from digitscan.pages import Page, load_pages
-from digitscan.pipeline import read_page
+from digitscan.pipeline import find_candidates, glyph_boxes, page_dpi, read_page, sideways_turn
 from tests.conftest import REPO, write_digits
 
 
@@ -83,6 +83,16 @@ def test_slanted_type_beside_0s_1s_and_8s_reads_the_right_way_up(mnist, classifi
     assert [s.text for s in turned.strings] == [s.text for s in upright.strings]
     entries = [s.text for s in upright.strings if s.box.x >= 850]  # the names read as flagged junk
     assert entries == ["1081018", "081018", "81018"] * 2 + ["1081018", "081018"]
+
+
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_a_sideways_page_is_turned_once_by_its_text_lines(degrees):
+    # samples/form-04.png's printed labels say which way up it stands turned a quarter either
+    # way: it is turned straight to upright, not turned 90 and then half round (a third reading).
+    page = next(load_pages(str(REPO / "samples" / "form-04.png")))
+    seen = find_candidates(orientation.turn_image(page.image, degrees), page_dpi(page), "floored")
+    assert orientation.is_sideways(glyph_boxes(seen.glyphs))
+    assert sideways_turn(seen) == 360 - degrees
 
 
 @pytest.mark.parametrize("degrees", [90, 180, 270])
