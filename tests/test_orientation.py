@@ -48,14 +48,15 @@ def test_the_classifier_tells_upside_down_and_doubt():
 
 
 def test_text_lines_stand_on_their_baselines():
-    # "Kathy paid": capitals and ascenders over the lower-case letters, one descender (y), all
-    # on one baseline at y = 100, on a page 200 high.
+    # Lower-case letters and, as tall again, capitals and ascenders (tops at 75 and 60), one
+    # descender, all on one baseline at y = 100, on a page 200 high: four such lines have 36
+    # marks off their (median) top only and none off their bottom only.
     tops = [60, 75, 60, 60, 75, 75, 75, 75, 60, 60]
     line = np.array([(20 * i, top, 15, 100 - top + 15 * (i == 4)) for i, top in enumerate(tops)], float)
     upside_down = line.copy()
     upside_down[:, 1] = 200 - line[:, 1] - line[:, 3]
-    assert orientation.baseline_excess([line] * 4) >= orientation.LINES_DECIDE  # 20 against 4
-    assert orientation.baseline_excess([upside_down] * 4) <= -orientation.LINES_DECIDE
+    assert orientation.baseline_excess([line] * 4) == pytest.approx(6.0)  # 36 / sqrt(36)
+    assert orientation.baseline_excess([upside_down] * 4) == pytest.approx(-6.0)
     assert orientation.baseline_excess([line[:3]] * 4) == 0.0  # too few marks for a line's medians
     assert orientation.from_lines(orientation.LINES_DECIDE, 64) == orientation.Verdict(0, False)
     assert orientation.from_lines(-orientation.LINES_DECIDE, 64) == orientation.Verdict(180, False)
@@ -67,9 +68,9 @@ def test_text_lines_stand_on_their_baselines():
 @pytest.mark.parametrize("degrees", [0, 180])
 def test_slanted_type_beside_0s_1s_and_8s_reads_the_right_way_up(mnist, classifier, degrees):
     # 0, 1 and 8 read about as surely upside down as upright, and slanted type is not taken
-    # for type: the classifier cannot tell this page's way up (upright it reads better by
-    # -0.014, upside down by 0.031: it would read it turned and flag it upright); the type's
-    # baselines can.
+    # for type: the classifier cannot tell this page's way up (its margin upright -0.014,
+    # under UNSURE_WITHIN: flagged; upside down +0.031: read upside down, unflagged); the
+    # type's baselines can.
     image = np.full((2200, 1700), 255, np.uint8)
     names = ("Mary Brown of Bath", "John Smith, Hull", "Edith Clarke, Derby", "Kathy Lloyd, Ely")
     for row, name in enumerate(names * 2):
