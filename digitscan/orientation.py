@@ -3,15 +3,16 @@
 Sideways pages are told by geometry: digits and letters stand side by side along a text
 line, so a glyph's nearest neighbour lies beside it on an upright page and above or below it
 on a page turned a quarter; as a column of one-digit answers stands the same way, the
-classifier must also read the marks more surely turned a quarter (`pipeline`). Upside-down
-pages keep their lines horizontal; the classifier tells them apart by how sure it is: the
-right way up, a digit reads as a digit and a printed letter as "not a digit", both with
-probabilities near 1; upside down, both read as something in between (a turned 7 as a weak 2
-or L, a turned letter as a weak digit). Lines of type are left out: a form's titles would
-drown the handwriting. But first the page's text lines are asked (`baseline_excess`): type and
-handwriting stand on a baseline, whatever their letters, so they need no reading, and where
-they are clear (nearly every form with words on it) they decide; a page of 0s, 1s and 8s, or
-of slanted type, reads about as surely both ways up. The classifier decides where they are not.
+classifier must also read the marks more surely turned a quarter (`pipeline`). Which way up a
+page stands, and which quarter a sideways one turns, its text lines say first
+(`baseline_excess`): type and handwriting stand on a baseline, whatever their letters, so they
+need no reading, and where they are clear (nearly every form with words on it) they decide.
+Where they are not (handwriting alone, all capitals) the classifier tells upright from upside
+down by how sure it is: the right way up, a digit reads as a digit and a printed letter as
+"not a digit", both with probabilities near 1; upside down, both read as something in between
+(a turned 7 as a weak 2 or L, a turned letter as a weak digit). Lines of type are left out of
+that: a form's titles would drown the handwriting. A page of 0s, 1s and 8s, or of slanted
+type, reads about as surely both ways up; its lines do not.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ MIN_TO_TURN = 12  # a probability floor, so that a few odd marks cannot outweigh
 # (but for g j p q y) far more than their tops (capitals, b d f h k l t and figures over the
 # lower-case letters; a digit taller than the rest on the line it is written on). Upside down
 # the line's ragged edge is at the bottom. A mark is off a line's top (the median of its marks'
-# tops) or bottom when it is OFF_LINE of the line's height from it; a line needs LINE_MARKS
-# marks for its medians to mean anything.
+# tops) or bottom when it is OFF_LINE of the line's height from it: the ascenders of slanted
+# type rise a quarter of its line's height over its small letters (0.3 missed them), print's
+# overshoot and a scan's pixel steps are far less. A line needs LINE_MARKS marks for its
+# medians to mean anything.
 LINE_MARKS = 4
 OFF_LINE = 0.15
 # Marks off the top but on the bottom minus the other way round, in standard deviations of a
