@@ -1,7 +1,7 @@
 """Reading per source of handwriting, on validation data training never saw.
 
     python benchmarks/sources.py --data ../shared/datasets/mnist --real ../shared/datasets \
-        [--model M.tflite] [--min-confidence P] [--thresholds]
+        [--model M.tflite] [--min-confidence P] [--thresholds] [--copies N]
 
 For each source (MNIST test, and the validation parts of USPS, optdigits and ORAND-CAR-A's
 digits, writer- or image-disjoint from training: `digitscan.sources.split`):
@@ -10,7 +10,9 @@ digits, writer- or image-disjoint from training: `digitscan.sources.split`):
   the share accepted (confidence >= --min-confidence) and wrong among those accepted;
 - generated form pages (`digitscan.synth`, the samples/ layouts, seed 7) filled with that
   source's validation digits, read by the whole pipeline: fields exact, digit accuracy,
-  fields accepted (not flagged) and wrong among accepted;
+  fields accepted (not flagged) and wrong among accepted; `--copies N` writes the layouts N
+  times (fewer than 100 fields a source otherwise: one wrong field moves wrong-among-accepted
+  by 1-3 points; a source's digits are used again once they run out);
 - ORAND-CAR-A's validation amounts, the real cheque scans themselves, each read as one image.
 
 `--thresholds` adds, per set, accepted and wrong-among-accepted over --min-confidence values:
@@ -43,7 +45,7 @@ from digitscan.evaluate import (
 from digitscan.pages import Page, find_inputs
 from digitscan.pipeline import read_page
 from digitscan.sources import ORAND_FOLDER, load_image, load_sources, read_amounts, split
-from digitscan.synth import DEFAULT_FILES, generate_samples
+from digitscan.synth import DEFAULT_FILES, generate_samples, numbered
 
 PAGE_SEED = 7
 
@@ -78,8 +80,15 @@ def tradeoff_lines(truth: list[Field], rows: list[Field]) -> list[str]:
     ]
 
 
-def pages_of(images: np.ndarray, labels: np.ndarray, folder: Path, options: ScanOptions, model: Path | None):
-    truth = generate_samples(folder, images, labels, seed=PAGE_SEED, files=DEFAULT_FILES)
+def pages_of(
+    images: np.ndarray,
+    labels: np.ndarray,
+    folder: Path,
+    options: ScanOptions,
+    model: Path | None,
+    copies: int = 1,
+):
+    truth = generate_samples(folder, images, labels, seed=PAGE_SEED, files=numbered(DEFAULT_FILES, copies))
     rows = []
     for result in scan(list(find_inputs([str(folder)]).files), options, model=model):
         for page in result.pages:
@@ -129,6 +138,7 @@ def main() -> None:
     parser.add_argument("--min-confidence", type=float, default=ScanOptions().min_confidence)
     parser.add_argument("--thresholds", action="store_true", help="also the trade-off over thresholds")
     parser.add_argument("--no-lines", action="store_true", help="without the string reader")
+    parser.add_argument("--copies", type=int, default=1, help="generated pages: the layouts this many times")
     args = parser.parse_args()
     options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
     readers = load_readers(args.model, options)
@@ -141,11 +151,12 @@ def main() -> None:
     print("\nClassifier alone, validation digits")
     for name, (images, labels) in held_out.items():
         print(f"{name:<28} {classifier_alone(classifier, images, labels, args.min_confidence)}")
-    print(f"\nGenerated pages (samples/ layouts, seed {PAGE_SEED}) of each source's validation digits")
+    layouts = "samples/ layouts" + (f" x {args.copies}" if args.copies > 1 else "")
+    print(f"\nGenerated pages ({layouts}, seed {PAGE_SEED}) of each source's validation digits")
     trade = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, (images, labels) in held_out.items():
-            truth, rows = pages_of(images, labels, Path(scratch) / name, options, args.model)
+            truth, rows = pages_of(images, labels, Path(scratch) / name, options, args.model, args.copies)
             print(score_line(f"pages: {name}", truth, rows))
             trade[f"pages: {name}"] = (truth, rows)
     truth, rows = amounts(args.real, readers, args.min_confidence)
