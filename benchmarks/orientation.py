@@ -17,15 +17,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from registers import register_page  # benchmarks/registers.py
-from sources import validation_digits  # benchmarks/sources.py
+from registers import pen_sources, source_pages  # benchmarks/registers.py
 
 from digitscan.api import ScanOptions, load_readers
 from digitscan.containers import ORIENTATION_UNSURE, PageReading
 from digitscan.orientation import turn_image
-from digitscan.pages import Page, find_inputs, load_pages
-from digitscan.synth import DigitSource
+from digitscan.pages import find_inputs, load_pages
 
 HERE = Path(__file__).resolve().parent
 TURNS = (0, 90, 180, 270)
@@ -35,20 +32,6 @@ def rows_of(reading: PageReading) -> list[tuple[str, tuple[str, ...]]]:
     """What a page's rows say whichever way up it came: each string's text and flags but the
     orientation flag (its boxes are on the page as loaded, so they differ)."""
     return [(s.text, tuple(f for f in s.flags if f != ORIENTATION_UNSURE)) for s in reading.strings]
-
-
-def register_pages(data: Path, real: Path, count: int, seed: int) -> list[Page]:
-    held_out = validation_digits(data, real)
-    del held_out["orand-car-a"]  # digits cut from cheques: no pen entries (as registers.py)
-    pages = []
-    for name, (images, labels) in held_out.items():
-        rng = np.random.default_rng(seed)
-        source = DigitSource(images, labels, rng)
-        for number in range(count):
-            dpi = (200, 300)[number % 2]
-            image, _ = register_page(source, dpi, rng)
-            pages.append(Page(f"{name}-{number}.png", 1, image, dpi))
-    return pages
 
 
 def main() -> None:
@@ -66,7 +49,11 @@ def main() -> None:
     files = find_inputs([str(args.samples)]).files
     sets = {"samples/": [page for file in files for page in load_pages(file)]}
     if args.data and args.real:
-        sets["registers"] = register_pages(args.data, args.real, args.pages, args.seed)
+        sets["registers"] = [
+            page
+            for name, (images, labels) in pen_sources(args.data, args.real).items()
+            for page, _ in source_pages(name, images, labels, args.pages, args.seed)
+        ]
     for name, pages in sets.items():
         seconds = dict.fromkeys(TURNS, 0.0)
         upright_rows = []

@@ -17,6 +17,7 @@ many of those were not flagged.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -145,6 +146,26 @@ def register_page(
     return turn(np.clip(page, 0, 255).astype(np.uint8), entries, rng.uniform(-1.5, 1.5))
 
 
+def pen_sources(data: Path, real: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The validation digits (`sources.validation_digits`) of the sources written with a pen."""
+    held_out = validation_digits(data, real)
+    del held_out["orand-car-a"]  # digits cut from cheques: no pen entries
+    return held_out
+
+
+def source_pages(
+    name: str, images: np.ndarray, labels: np.ndarray, count: int, seed: int
+) -> Iterator[tuple[Page, list[tuple[tuple[int, int, int, int], str]]]]:
+    """`count` register pages written with one source's digits (200 and 300 dpi in turn), each
+    as a Page that says its dpi, with its entries' boxes and texts."""
+    rng = np.random.default_rng(seed)
+    source = DigitSource(images, labels, rng)
+    for number in range(count):
+        dpi = (200, 300)[number % 2]
+        image, entries = register_page(source, dpi, rng)
+        yield Page(f"{name}-{number}.png", 1, image, dpi), entries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,24 +180,18 @@ def main() -> None:
     args = parser.parse_args()
     options = ScanOptions()
     readers = load_readers(None, options)
-    held_out = validation_digits(args.data, args.real)
-    del held_out["orand-car-a"]  # digits cut from cheques: no pen entries
-    for name, (images, labels) in held_out.items():
-        rng = np.random.default_rng(args.seed)
-        source = DigitSource(images, labels, rng)
+    for name, (images, labels) in pen_sources(args.data, args.real).items():
         truth: list[Field] = []
         rows: list[Field] = []
         lightness: list[float] = []  # per row: its ink's contrast over its page's median (`faint`)
-        for number in range(args.pages):
-            dpi = (200, 300)[number % 2]
-            image, entries = register_page(source, dpi, rng)
-            file = f"{name}-{number}.png"
+        for page, entries in source_pages(name, images, labels, args.pages, args.seed):
+            file, image = page.source, page.image
             if args.save:
                 args.save.mkdir(parents=True, exist_ok=True)
                 cv2.imwrite(str(args.save / file), image)
             truth.extend(Field(file, 1, *box, text) for box, text in entries)
             try:
-                read = fields_of(readers.read(Page(file, 1, image, dpi)), options.min_confidence)
+                read = fields_of(readers.read(page), options.min_confidence)
             except PageRefused as refusal:
                 print(f"  {file} refused: {refusal}")
                 continue
