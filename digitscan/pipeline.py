@@ -32,7 +32,7 @@ from digitscan.containers import (
 from digitscan.errors import CrowdedPage, PageRefused
 from digitscan.normalize import LinePlacement, to_line, to_mnist
 from digitscan.pages import Page, to_gray
-from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
+from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
 from digitscan.templates import FieldSpec, Template
 from digitscan.validate import failed_checks
 
@@ -128,6 +128,7 @@ class Candidates:
     angle: float
     scale: float
     dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
+    gray: np.ndarray  # the page before it was levelled (`deskew.levelled_region`), at the work scale
     keystone: deskew.Keystone | None = None  # a page photographed at a slant, straightened
 
 
@@ -187,7 +188,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]
     printed = strings.type_lines(found, rules.sides) if found else set()
     return Candidates(
-        binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots, keystone
+        binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots, gray, keystone
     )
 
 
@@ -404,7 +405,11 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    left_out = numbers.left_out_beside(found, labels, grouped, found_strings.runs, seen.small)
+    unread = numbers.left_out_beside(found, labels, grouped, found_strings.runs, seen.small)
+    left_out = [
+        lacking or faint_beside(seen, [found[i] for i in members])
+        for lacking, members in zip(unread, grouped, strict=True)
+    ]
     reach = max(2, seen.rules.thickness)
     punctuation = [
         mark
@@ -414,13 +419,13 @@ def read_candidates(
     boxes = [page_box([found[i] for i in members]) for members in grouped]
     light = faint_boxes(page.image, boxes)
     readings = []
-    for index, (members, box, lacking, faint, line) in enumerate(
+    for index, (members, box, lacking, pale, line) in enumerate(
         zip(grouped, boxes, left_out, light, whole, strict=True), start=1
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         marks = [found[i] for i in members]
         separators = punctuation
-        reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if faint else ()))
+        reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if pale else ()))
         if line is not None:
             reading, seconds, placement, (mask, left, top) = line
             confidences = [
@@ -455,6 +460,42 @@ def read_candidates(
     return PageReading(
         page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation, dpi=page.dpi
     )
+
+
+BAND_MARGIN = 0.15  # of the digit height, above and below a string: its line's band
+# Digit heights before and after a string looked at for faint marks: twice `numbers.BESIDE`,
+# since a faint digit's thinner strokes (a 2's tail reaching for the next digit) fall apart
+# even at the string's own contrast, and what is left of it can stand that far off.
+FAINT_BESIDE = 2.0
+
+
+def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
+    """Whether a mark of digit size, too faint for the page's threshold, lies beside or inside
+    the `string` on its line (`faint.faint_marks`): the string may lack a digit. Looked for at
+    half the work scale (a quarter of the time; such a mark is a third of a digit high, 10
+    pixels or more there)."""
+    height = float(np.median([g.height for g in string]))
+    rows, cols = seen.binary.shape
+    left = max(0, int(min(g.x for g in string) - FAINT_BESIDE * height))
+    right = min(cols, int(max(g.right for g in string) + FAINT_BESIDE * height))
+    top = max(0, int(min(g.y for g in string) - BAND_MARGIN * height))
+    bottom = min(rows, int(max(g.bottom for g in string) + BAND_MARGIN * height))
+    box = (left, top, right - left, bottom - top)
+    region = deskew.levelled_region(seen.gray, seen.angle, seen.keystone, box, step=2)
+    string_ink = np.zeros((bottom - top, right - left), bool)
+    for g in string:
+        string_ink[g.y - top : g.bottom - top, g.x - left : g.right - left] |= g.mask
+    around = (slice(top, bottom, 2), slice(left, right, 2))
+    reach = max(1, seen.rules.thickness // 2)
+    rules = cv2.dilate(
+        cv2.bitwise_or(seen.rules.horizontal[around], seen.rules.vertical[around]),
+        np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
+    )
+    page_ink = seen.binary[around] > 0
+    marks = faint.faint_marks(
+        region, string_ink[::2, ::2], page_ink, rules > 0, height / 2, numbers.LEFT_OUT * height / 2
+    )
+    return bool(marks)
 
 
 FIELD_MARGIN = 0.15  # of a field's height, read around its box: ink overrunning the box stays whole

@@ -6,7 +6,7 @@ import pytest
 
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
-from digitscan.segment import binarize, components, deskew, glyphs, lines, resample, strings
+from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
 from tests.conftest import REPO, blank_page, digit_of, write_digits
 
 HEIGHT = 80
@@ -226,6 +226,43 @@ def test_rules_fanning_out_are_straightened_and_a_turned_page_is_only_turned():
     assert abs(top - (160 + 0.03 * (160 - 750) / 750 * 500)) <= 3
     angle, keystone = deskew.level(deskew.rotate(level, 2.0, fill=0))
     assert keystone is None and abs(angle - -2.0) <= 0.1  # merely turned
+
+
+def test_a_levelled_region_is_the_levelled_page_there():
+    """`deskew.levelled_region` levels one region of the grey page, not all of it: the same
+    pixels as the whole page turned (and straightened), away from the page's edges."""
+    gray = np.random.default_rng(3).integers(0, 256, (600, 500)).astype(np.uint8)
+    gray = cv2.GaussianBlur(gray, (0, 0), 3)  # smooth: bilinear sampling agrees to a grey level
+    box = (120, 200, 90, 40)
+    x, y, w, h = box
+    levelled = deskew.rotate(gray, -3.5, fill=255)
+    region = deskew.levelled_region(gray, -3.5, None, box)
+    assert region.shape == (h, w)
+    assert np.abs(region.astype(int) - levelled[y : y + h, x : x + w]).max() <= 1
+    keystone = deskew.Keystone(0.00002, (250.0, 300.0))
+    straight = deskew.straighten(levelled, keystone)  # nearest pixels, where the region is bilinear
+    region = deskew.levelled_region(gray, -3.5, keystone, box)
+    assert np.abs(region.astype(int) - straight[y : y + h, x : x + w]).mean() < 2
+
+
+def test_faint_marks_are_pale_digits_not_lines_glyphs_or_the_string_itself():
+    """`faint.faint_marks` in a string's band (digits 40 px high, rows 6-46): of what is darker
+    than half the string's contrast, only the pale mark of digit size counts."""
+    region = np.full((52, 300), 220, np.uint8)
+    string_ink = np.zeros(region.shape, bool)
+    string_ink[6:46, 20:26] = string_ink[6:46, 60:66] = True  # two strokes of the string, ink 60
+    region[string_ink] = 60
+    cv2.circle(region, (150, 26), 14, 130, 4)  # a pale 0, under the page's threshold
+    region[10:, 200:202] = 120  # a comb's divider too light to be a rule, from its bottom rule up
+    region[:, 240:250] = 120  # a column rule across the band, above and below the digits
+    region[10:40, 270:290] = 60  # a glyph of the page (thresholded): judged as a glyph
+    page_ink = np.zeros(region.shape, bool)
+    page_ink[string_ink] = page_ink[10:40, 270:290] = True
+    rules = np.zeros(region.shape, bool)
+    marks = faint.faint_marks(region, string_ink, page_ink, rules, 40.0, 14.0)
+    assert marks == [(134, 10, 33, 33)]
+    rules[:, 130:170] = True  # where a rule is, nothing is a mark
+    assert faint.faint_marks(region, string_ink, page_ink, rules, 40.0, 14.0) == []
 
 
 def photographed(box: tuple[int, int, int, int], matrix: np.ndarray) -> tuple[int, int, int, int]:

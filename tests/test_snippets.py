@@ -93,6 +93,45 @@ def test_a_digit_sized_mark_left_out_flags_its_string(mnist, classifier):
     assert INK_LEFT_OUT in reading.strings[0].review_reasons(0.5)
 
 
+def pale_digit_between(mnist, strong: float, pale: float, blur: float) -> np.ndarray:
+    """`48`, a `3` and `21` in a row: the strings' ink `strong` times MNIST's, the 3's `pale`
+    times it and blurred by `blur` pixels (a pen running dry, scanned soft)."""
+    ink, three = np.full((400, 900), 230, np.uint8), np.full((400, 900), 230, np.uint8)
+    boxes = write_digits(ink, mnist, "48", 200, 250, 60, gap=0.3)
+    (box,) = write_digits(three, mnist, "3", boxes[-1][0] + boxes[-1][2] + 18, 250, 60, nth=2)
+    write_digits(ink, mnist, "21", box[0] + box[2] + 18, 250, 60, nth=3)
+    darker = (230 - ink.astype(np.float32)) * strong
+    pale_ink = 230 - three.astype(np.float32)
+    darker += (cv2.GaussianBlur(pale_ink, (0, 0), blur) if blur else pale_ink) * pale
+    return np.clip(230 - darker, 0, 255).astype(np.uint8)
+
+
+def test_a_digit_too_faint_for_the_threshold_flags_its_string(mnist, classifier):
+    """A digit paler than its neighbours, at a third of their contrast and scanned soft,
+    leaves no ink above the page's threshold: `4821` was read, surely, where `48321` is
+    written. Looked at again at the string's own contrast, it is there: flagged."""
+    image = pale_digit_between(mnist, strong=0.35, pale=0.35, blur=4)
+    (string,) = read_image(image, classifier).strings
+    assert string.text == "4821" and INK_LEFT_OUT in string.review_reasons(0.5)
+    # written as dark and sharp as the others, the 3 is read, and nothing is left out
+    (string,) = read_image(pale_digit_between(mnist, strong=0.35, pale=0.35, blur=0), classifier).strings
+    assert string.text == "48321" and not string.review_reasons(0.5)
+
+
+def test_show_through_beside_a_string_is_no_ink_left_out(mnist, classifier):
+    """The other side's entries showing through, mirrored and diffused by the paper at an eighth
+    of the writing's darkness, are not a digit the string lacks."""
+    page = np.full((400, 900), 230, np.uint8)
+    boxes = write_digits(page, mnist, "4821", 200, 250, 60, gap=0.3)
+    through = np.full_like(page, 230)
+    start = boxes[-1][0] + boxes[-1][2] + 20
+    end = write_digits(through, mnist, "905", start, 260, 60, nth=7)[-1]
+    through[:, start : end[0] + end[2]] = np.fliplr(through[:, start : end[0] + end[2]])  # mirrored
+    shade = cv2.GaussianBlur(230 - through.astype(np.float32), (0, 0), 1.2) * 0.12
+    (string,) = read_image(np.clip(page - shade, 0, 255).astype(np.uint8), classifier).strings
+    assert string.text == "4821" and not string.review_reasons(0.5)
+
+
 def test_a_string_far_lighter_than_the_others_is_flagged_faint_ink(mnist, classifier):
     """The other side of a register's leaf showing through reads as digits, some surely; a
     string a third as dark as the page's others is flagged, the others are not."""

@@ -161,6 +161,29 @@ def straighten(binary: np.ndarray, keystone: Keystone) -> np.ndarray:
     return cv2.remap(binary, xs, rows, cv2.INTER_NEAREST, borderValue=0)
 
 
+def levelled_region(
+    gray: np.ndarray,
+    angle: float,
+    keystone: Keystone | None,
+    box: tuple[int, int, int, int],
+    step: int = 1,
+) -> np.ndarray:
+    """The pixels `rotate` by `angle` (then `straighten` by `keystone`) would put in `box`
+    (x, y, width, height) of the levelled page, every `step`-th each way, taken from `gray` as
+    it was before: one region's worth of the grey page levelled, not the whole page's.
+    Bilinear; beyond the page, its nearest edge."""
+    x, y, width, height = box
+    xs, ys = np.meshgrid(
+        np.arange(x, x + width, step, dtype=np.float32), np.arange(y, y + height, step, dtype=np.float32)
+    )
+    if keystone is not None:
+        ys = keystone.source_row(xs, ys).astype(np.float32)
+    inverse = cv2.invertAffineTransform(rotation_matrix(gray.shape, angle))
+    source_x = (inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]).astype(np.float32)
+    source_y = (inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]).astype(np.float32)
+    return cv2.remap(gray, source_x, source_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def unstraighten_box(box: tuple[int, int, int, int], keystone: Keystone) -> tuple[int, int, int, int]:
     """A box on the straightened page mapped back to the levelled page (its axis-aligned hull)."""
     x, y, w, h = box

@@ -1,0 +1,65 @@
+"""Marks too faint for the page's threshold, beside a string: a digit written with less ink.
+
+The page is thresholded once, for all its ink (`binarize`); a digit much paler than its
+neighbours (a pen running dry, a lighter press, a blurred scan) can fall under that floor and
+leave only specks, too small to be read or to count as ink left out (`numbers.left_out_beside`):
+its string is then read without it, surely, and a dropped digit is a wrong value. So the grey
+pixels around each string are looked at again, at the string's own contrast.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Darker than the paper by this share of the string's own ink's contrast: a mark of the
+# string's kind. Show-through from a register leaf's other side is a third as dark as the
+# writing, and stays out.
+FAINT_SHARE = 0.5
+STRONG_SHARE = 0.5  # a mark this much of whose pixels are thresholded ink is a glyph, judged as such
+PAPER_SHARE = 0.75  # of a string's surroundings at least, lighter than its paper level: mostly paper
+CLEAR_OF_STRING = 0.08  # of the digit height: the blurred fringe of the string's own strokes
+# Of the digit height: narrower is a printed line (a comb's divider too light to be found as a
+# rule: 1-2 pixels at half the work scale); a digit written with a pen is wider, even a 1.
+LINE_WIDTH = 0.15
+
+
+def faint_marks(
+    region: np.ndarray,
+    string_ink: np.ndarray,
+    page_ink: np.ndarray,
+    rules: np.ndarray,
+    digit_height: float,
+    min_height: float,
+) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, width, height in `region`) of the marks at least `min_height` tall in a
+    string's grey surroundings (`region`, uint8: its line's band, a little above and below its
+    digits) that are darker than the paper by FAINT_SHARE of the string's contrast, outside its
+    strokes (`string_ink`, bool) and the rules (`rules`, bool), mostly not thresholded ink
+    (`page_ink`, bool: glyphs are judged as glyphs), and neither a thin line (LINE_WIDTH) nor
+    reaching both above and below the string's strokes (a column rule too light to be found as
+    a rule; a digit of the line does not)."""
+    if not string_ink.any():
+        return []
+    levels = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel())
+    paper = float(np.searchsorted(levels, PAPER_SHARE * region.size))
+    ink = float(np.median(region[string_ink]))
+    if paper - ink <= 0:
+        return []
+    darker = region < paper - FAINT_SHARE * (paper - ink)
+    reach = max(1, round(CLEAR_OF_STRING * digit_height))
+    kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    ours = cv2.dilate(string_ink.astype(np.uint8), kernel) > 0
+    candidates = (darker & ~ours & ~rules).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    rows = np.flatnonzero(string_ink.any(axis=1))
+    strong = np.bincount(labels[page_ink], minlength=count)
+    return [
+        (int(x), int(y), int(w), int(h))
+        for label, (x, y, w, h, area) in enumerate(stats)
+        if label > 0
+        and h >= min_height
+        and w >= LINE_WIDTH * digit_height
+        and strong[label] < STRONG_SHARE * area
+        and not (y < rows[0] and y + h > rows[-1] + 1)
+    ]
