@@ -486,14 +486,19 @@ def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
     for g in string:
         string_ink[g.y - top : g.bottom - top, g.x - left : g.right - left] |= g.mask
     around = (slice(top, bottom, 2), slice(left, right, 2))
-    reach = max(1, seen.rules.thickness // 2)
-    rules = cv2.dilate(
-        cv2.bitwise_or(seen.rules.horizontal[around], seen.rules.vertical[around]),
+    # the rules' grey edges, those of rules just outside the band included
+    reach = max(2, seen.rules.thickness)
+    above, before = min(top, reach), min(left, reach)
+    near = (slice(top - above, bottom + reach), slice(left - before, right + reach))
+    ruled = cv2.dilate(
+        cv2.bitwise_or(seen.rules.horizontal[near], seen.rules.vertical[near]),
         np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
     )
+    rules = ruled[above : above + bottom - top : 2, before : before + right - left : 2] > 0
     page_ink = seen.binary[around] > 0
+    boxes = [((g.x - left) // 2, (g.y - top) // 2, (g.width + 1) // 2, (g.height + 1) // 2) for g in string]
     marks = faint.faint_marks(
-        region, string_ink[::2, ::2], page_ink, rules > 0, height / 2, numbers.LEFT_OUT * height / 2
+        region, string_ink[::2, ::2], boxes, page_ink, rules, height / 2, numbers.LEFT_OUT * height / 2
     )
     return bool(marks)
 

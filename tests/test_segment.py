@@ -259,10 +259,15 @@ def test_faint_marks_are_pale_digits_not_lines_glyphs_or_the_string_itself():
     page_ink = np.zeros(region.shape, bool)
     page_ink[string_ink] = page_ink[10:40, 270:290] = True
     rules = np.zeros(region.shape, bool)
-    marks = faint.faint_marks(region, string_ink, page_ink, rules, 40.0, 14.0)
+    boxes = [(20, 6, 6, 40), (60, 6, 6, 40)]
+    marks = faint.faint_marks(region, string_ink, boxes, page_ink, rules, 40.0, 14.0)
     assert marks == [(134, 10, 33, 33)]
+    # in a glyph's box of the string, such ink is that glyph's own, paler than the threshold
+    assert (
+        faint.faint_marks(region, string_ink, [*boxes, (130, 5, 40, 42)], page_ink, rules, 40.0, 14.0) == []
+    )
     rules[:, 130:170] = True  # where a rule is, nothing is a mark
-    assert faint.faint_marks(region, string_ink, page_ink, rules, 40.0, 14.0) == []
+    assert faint.faint_marks(region, string_ink, boxes, page_ink, rules, 40.0, 14.0) == []
 
 
 def photographed(box: tuple[int, int, int, int], matrix: np.ndarray) -> tuple[int, int, int, int]:

@@ -9,6 +9,8 @@ pixels around each string are looked at again, at the string's own contrast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -19,6 +21,7 @@ FAINT_SHARE = 0.5
 STRONG_SHARE = 0.5  # a mark this much of whose pixels are thresholded ink is a glyph, judged as such
 PAPER_SHARE = 0.75  # of a string's surroundings at least, lighter than its paper level: mostly paper
 CLEAR_OF_STRING = 0.08  # of the digit height: the blurred fringe of the string's own strokes
+OWN_PART = 0.3  # of a mark's box over a glyph's box of the string: that glyph's paler part
 # Of the digit height: narrower is a printed line (a comb's divider too light to be found as a
 # rule: 1-2 pixels at half the work scale); a digit written with a pen is wider, even a 1.
 LINE_WIDTH = 0.15
@@ -27,6 +30,7 @@ LINE_WIDTH = 0.15
 def faint_marks(
     region: np.ndarray,
     string_ink: np.ndarray,
+    string_boxes: Sequence[tuple[int, int, int, int]],
     page_ink: np.ndarray,
     rules: np.ndarray,
     digit_height: float,
@@ -35,7 +39,9 @@ def faint_marks(
     """Boxes (x, y, width, height in `region`) of the marks at least `min_height` tall in a
     string's grey surroundings (`region`, uint8: its line's band, a little above and below its
     digits) that are darker than the paper by FAINT_SHARE of the string's contrast, outside its
-    strokes (`string_ink`, bool) and the rules (`rules`, bool), mostly not thresholded ink
+    strokes (`string_ink`, bool), not over its glyphs' boxes (`string_boxes`, x, y, width,
+    height: a glyph's own pale parts, which the threshold left out, spread around it), outside
+    the rules (`rules`, bool), mostly not thresholded ink
     (`page_ink`, bool: glyphs are judged as glyphs), and neither a thin line (LINE_WIDTH) nor
     reaching both above and below the string's strokes (a column rule too light to be found as
     a rule; a digit of the line does not)."""
@@ -62,4 +68,12 @@ def faint_marks(
         and w >= LINE_WIDTH * digit_height
         and strong[label] < STRONG_SHARE * area
         and not (y < rows[0] and y + h > rows[-1] + 1)
+        and not any(overlap((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
     ]
+
+
+def overlap(one: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> int:
+    """The area two boxes (x, y, width, height) share."""
+    across = min(one[0] + one[2], other[0] + other[2]) - max(one[0], other[0])
+    down = min(one[1] + one[3], other[1] + other[3]) - max(one[1], other[1])
+    return max(0, across) * max(0, down)
