@@ -253,8 +253,9 @@ def test_faint_marks_are_pale_digits_not_lines_glyphs_or_the_string_itself():
     string_ink[6:46, 20:26] = string_ink[6:46, 60:66] = True  # two strokes of the string, ink 60
     region[string_ink] = 60
     cv2.circle(region, (150, 26), 14, 130, 4)  # a pale 0, under the page's threshold
-    region[10:, 200:202] = 120  # a comb's divider too light to be a rule, from its bottom rule up
-    region[:, 240:250] = 120  # a column rule across the band, above and below the digits
+    region[8:44, 200:202] = 120  # a comb's divider too light to be found as a rule
+    region[:, 240:250] = 120  # a column rule across the band
+    region[:20, 100:120] = 110  # show-through from the line above, reaching into the band
     region[10:40, 270:290] = 60  # a glyph of the page (thresholded): judged as a glyph
     page_ink = np.zeros(region.shape, bool)
     page_ink[string_ink] = page_ink[10:40, 270:290] = True

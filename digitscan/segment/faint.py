@@ -38,13 +38,14 @@ def faint_marks(
 ) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, width, height in `region`) of the marks at least `min_height` tall in a
     string's grey surroundings (`region`, uint8: its line's band, a little above and below its
-    digits) that are darker than the paper by FAINT_SHARE of the string's contrast, outside its
-    strokes (`string_ink`, bool), not over its glyphs' boxes (`string_boxes`, x, y, width,
-    height: a glyph's own pale parts, which the threshold left out, spread around it), outside
-    the rules (`rules`, bool), mostly not thresholded ink
-    (`page_ink`, bool: glyphs are judged as glyphs), and neither a thin line (LINE_WIDTH) nor
-    reaching both above and below the string's strokes (a column rule too light to be found as
-    a rule; a digit of the line does not)."""
+    digits) that are darker than the paper by FAINT_SHARE of the string's contrast, and are
+    none of: the string's own strokes (`string_ink`, bool) or mostly over one of its glyphs'
+    boxes (`string_boxes`, x, y, width, height: a glyph's paler parts, which the threshold left
+    out, spread around it); the rules (`rules`, bool); mostly thresholded ink (`page_ink`,
+    bool: glyphs are judged as glyphs); a line thinner than LINE_WIDTH (a comb's divider too
+    light to be found as a rule); ink reaching the band's top or bottom edge (of the lines
+    above and below, a leaf's other side showing through there, a rule across the band: the
+    band reaches further than the string's digits, a digit of its line does not)."""
     if not string_ink.any():
         return []
     levels = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel())
@@ -58,7 +59,6 @@ def faint_marks(
     ours = cv2.dilate(string_ink.astype(np.uint8), kernel) > 0
     candidates = (darker & ~ours & ~rules).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
-    rows = np.flatnonzero(string_ink.any(axis=1))
     strong = np.bincount(labels[page_ink], minlength=count)
     return [
         (int(x), int(y), int(w), int(h))
@@ -67,7 +67,8 @@ def faint_marks(
         and h >= min_height
         and w >= LINE_WIDTH * digit_height
         and strong[label] < STRONG_SHARE * area
-        and not (y < rows[0] and y + h > rows[-1] + 1)
+        and y > 0
+        and y + h < region.shape[0]
         and not any(overlap((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
     ]
 
