@@ -472,8 +472,8 @@ FAINT_BESIDE = 2.0
 def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
     """Whether a mark of digit size, too faint for the page's threshold, lies beside or inside
     the `string` on its line (`faint.faint_marks`): the string may lack a digit. Looked for at
-    half the work scale (a quarter of the time; such a mark is a third of a digit high, 10
-    pixels or more there)."""
+    half the work scale: a quarter of the time, and such a mark (a third of a digit high) is
+    still 7 pixels or more there."""
     height = float(np.median([g.height for g in string]))
     rows, cols = seen.binary.shape
     left = max(0, int(min(g.x for g in string) - FAINT_BESIDE * height))

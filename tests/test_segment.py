@@ -239,6 +239,7 @@ def test_a_levelled_region_is_the_levelled_page_there():
     region = deskew.levelled_region(gray, -3.5, None, box)
     assert region.shape == (h, w)
     assert np.abs(region.astype(int) - levelled[y : y + h, x : x + w]).max() <= 1
+    assert np.array_equal(deskew.levelled_region(gray, -3.5, None, box, step=2), region[::2, ::2])
     keystone = deskew.Keystone(0.00002, (250.0, 300.0))
     straight = deskew.straighten(levelled, keystone)  # nearest pixels, where the region is bilinear
     region = deskew.levelled_region(gray, -3.5, keystone, box)

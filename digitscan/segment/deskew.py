@@ -173,12 +173,21 @@ def levelled_region(
     it was before: one region's worth of the grey page levelled, not the whole page's.
     Bilinear; beyond the page, its nearest edge."""
     x, y, width, height = box
+    inverse = cv2.invertAffineTransform(rotation_matrix(gray.shape, angle))
+    if keystone is None:  # one affine map from the region's pixels to the page's
+        sampled = inverse @ np.array([[step, 0, x], [0, step, y], [0, 0, 1]], np.float64)
+        size = (len(range(0, width, step)), len(range(0, height, step)))
+        return cv2.warpAffine(
+            gray,
+            sampled,
+            size,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
     xs, ys = np.meshgrid(
         np.arange(x, x + width, step, dtype=np.float32), np.arange(y, y + height, step, dtype=np.float32)
     )
-    if keystone is not None:
-        ys = keystone.source_row(xs, ys).astype(np.float32)
-    inverse = cv2.invertAffineTransform(rotation_matrix(gray.shape, angle))
+    ys = keystone.source_row(xs, ys).astype(np.float32)
     source_x = (inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]).astype(np.float32)
     source_y = (inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]).astype(np.float32)
     return cv2.remap(gray, source_x, source_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -15,11 +15,12 @@ import cv2
 import numpy as np
 
 # Darker than the paper by this share of the string's own ink's contrast: a mark of the
-# string's kind. Show-through from a register leaf's other side is a third as dark as the
-# writing, and stays out.
+# string's kind. A register leaf's other side showing through (a fifth as dark as the writing
+# or less: `benchmarks/registers.py`) stays out beside strings as dark as the page's others;
+# beside a string itself pale it can come in: a string flagged for nothing, not a digit lost.
 FAINT_SHARE = 0.5
 STRONG_SHARE = 0.5  # a mark this much of whose pixels are thresholded ink is a glyph, judged as such
-PAPER_SHARE = 0.75  # of a string's surroundings at least, lighter than its paper level: mostly paper
+PAPER_SHARE = 0.75  # the grey level this share of the surroundings is at or under: paper (most of it is)
 CLEAR_OF_STRING = 0.08  # of the digit height: the blurred fringe of the string's own strokes
 OWN_PART = 0.3  # of a mark's box over a glyph's box of the string: that glyph's paler part
 # Of the digit height: narrower is a printed line (a comb's divider too light to be found as a
