@@ -7,8 +7,8 @@ shifted up to 0.2 inch, turned up to 3 degrees, scaled +-3%, mild perspective) w
 another layout mixed in, then reads every page in one process, once with the template and once
 without. Reports pages registered and refused, and for the written fields (empty ones apart)
 fields exact, digit accuracy, fields accepted and wrong among accepted, each way; empty fields
-read as empty; strings outside the fields; and pages/s each way (the ratio is the cost of
-registration against reading the whole page).
+read as empty (and how many of those flagged); strings outside the fields; and pages/s each
+way (the ratio is the cost of registration against reading the whole page).
 """
 
 from __future__ import annotations
@@ -67,11 +67,13 @@ def main() -> None:
         f"registered: {sum(name in form_files for name in registered)} of the form's {len(form_files)}; "
         f"pages of the other layout registered: {sum(name not in form_files for name in registered)}"
     )
-    read_as = {(Path(r.source).name, s.field): s.text for r in with_template for s in r.strings}
-    empty_right = sum(read_as.get((t.file, names[(t.file, t.x, t.y)])) == "" for t in empty)
+    read_as = {(Path(r.source).name, s.field): s for r in with_template for s in r.strings}
+    empty_read = [read_as.get((t.file, names[(t.file, t.x, t.y)])) for t in empty]
+    empty_right = [field for field in empty_read if field is not None and field.text == ""]
+    flagged = sum(bool(field.flags) for field in empty_right)
     print(
         f"written fields: {len(written)}; empty fields: {len(empty)}, "
-        f"read as empty with the template: {empty_right}"
+        f"read as empty with the template: {len(empty_right)} ({flagged} of them flagged)"
     )
     print(
         "| reading | fields exact | digit accuracy | accepted | wrong among accepted "

@@ -617,7 +617,9 @@ def read_field(
     kept = [(string, digits) for string, digits in kept if digits]
     digits = [digit for _, digits in kept for digit in digits]
     flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
-    if small_marks and INK_LEFT_OUT not in flags:
+    if (
+        small_marks or (not digits and pale_inside(snippet.image, box, margin))
+    ) and INK_LEFT_OUT not in flags:
         flags.append(INK_LEFT_OUT)
     inner = Box(margin, margin, box.width, box.height)
     if any(string not in inside and register.overlap(string.box, inner) > 0.3 for string in reading.strings):
@@ -637,6 +639,15 @@ def read_field(
 
     placed = tuple(Digit(on_page(d.box), d.label, d.crop) for d in digits)
     return DigitString(index, registration.box_on_page(box), placed, tuple(flags), spec.name)
+
+
+def pale_inside(snippet: np.ndarray, box: Box, margin: int) -> bool:
+    """Whether the inside of a field read as empty (its box in `snippet`, `margin` from its
+    edges), clear of the FIELD_EDGE bands where its rules' remnants lie, holds a mark a quarter
+    of its height or taller that is too pale for the page's threshold (`faint.pale_marks`)."""
+    edge = round(FIELD_EDGE * box.height)
+    inside = snippet[margin + edge : margin + box.height - edge, margin + edge : margin + box.width - edge]
+    return inside.size > 0 and bool(faint.pale_marks(to_gray(inside), FIELD_MIN_MARK * box.height))
 
 
 DIVIDER_BAND = 0.06  # of a comb's cell, each side of a divider: a rule's width and the registration's error

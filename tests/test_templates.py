@@ -412,3 +412,23 @@ def test_a_field_far_lighter_than_the_forms_others_is_flagged_faint_ink(form, mn
     fields = {s.field: s for s in reading.strings}
     assert FAINT_INK in fields[plain[3].name].flags
     assert [name for name in dark if FAINT_INK in fields[name].flags] == []
+
+
+def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, classifier) -> None:
+    """Pencil pressed lightly, at 0.15 of the ink's darkness, is under the page's threshold:
+    the field read as empty, unflagged, as if nothing were written. A mark a quarter of the box
+    high or taller, darker than its paper by a tenth, flags it; the empty fields stay unflagged."""
+    from digitscan.containers import INK_LEFT_OUT
+    from digitscan.pages import Page
+    from digitscan.pipeline import read_form
+
+    path, reference, layout = form
+    plain = [f for f in layout if not f.cells]
+    page = filled(reference, layout, mnist, {plain[0].name: "4071"})
+    pale = filled(np.full_like(reference, 255), plain[3:4], mnist, {plain[3].name: "86"})
+    page = np.minimum(page, (255 - (255 - pale.astype(np.float32)) * 0.15).astype(np.uint8))
+    reading = read_form(Page("pale.png", 1, page, DPI), (load_template(path),), classifier)
+    fields = {s.field: s for s in reading.strings}
+    assert fields[plain[3].name].text == "" and fields[plain[3].name].flags == (INK_LEFT_OUT,)
+    assert fields[plain[0].name].text == "4071"
+    assert [name for name, field in fields.items() if field.flags] == [plain[3].name]

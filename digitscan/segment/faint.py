@@ -49,8 +49,7 @@ def faint_marks(
     band reaches further than the string's digits, a digit of its line does not)."""
     if not string_ink.any():
         return []
-    levels = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel())
-    paper = float(np.searchsorted(levels, PAPER_SHARE * region.size))
+    paper = paper_level(region)
     ink = float(np.median(region[string_ink]))
     if paper - ink <= 0:
         return []
@@ -72,6 +71,28 @@ def faint_marks(
         and y + h < region.shape[0]
         and not any(overlap((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
     ]
+
+
+# Darker than the paper by this share of its level: writing too pale for the page's threshold
+# (0.18 of the paper: `binarize.FAINT_THRESHOLD`) yet clearly more than a scan's grain, once
+# smoothed over 3x3 pixels.
+PALE_DARKER = 0.1
+
+
+def pale_marks(region: np.ndarray, min_height: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, width, height) of the marks at least `min_height` tall in the grey inside
+    of a field read as empty (`region`, uint8; clear of its rules), darker than its paper by
+    PALE_DARKER of the paper's level: a field written too pale to be read is not empty."""
+    paper = paper_level(region)
+    darker = cv2.GaussianBlur(region, (3, 3), 0) < (1 - PALE_DARKER) * paper
+    _, _, stats, _ = cv2.connectedComponentsWithStats(darker.astype(np.uint8), connectivity=8)
+    return [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:] if h >= min_height]
+
+
+def paper_level(region: np.ndarray) -> float:
+    """The grey level PAPER_SHARE of `region` (uint8) is at or under: its paper, where most of it is."""
+    levels = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel())
+    return float(np.searchsorted(levels, PAPER_SHARE * region.size))
 
 
 def overlap(one: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> int:
