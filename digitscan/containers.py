@@ -30,7 +30,7 @@ class Digit:
 UNREAD_MARK = "unread-mark"  # a '?' in the text: a mark no reader could read as a digit
 LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidence
 ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
-INK_LEFT_OUT = "ink-left-out"  # a digit-sized mark beside or inside the string is in no string
+INK_LEFT_OUT = "ink-left-out"  # digit-sized ink (pale too) beside or inside the string is in no string
 FAINT_INK = "faint-ink"  # far lighter than the page's other strings: the other side showing through?
 READERS_DISAGREE = "readers-disagree"  # the string reader read the string otherwise (recognize)
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
