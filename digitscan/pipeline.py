@@ -128,7 +128,7 @@ class Candidates:
     angle: float
     scale: float
     dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
-    gray: np.ndarray  # the page before it was levelled (`deskew.levelled_region`), at the work scale
+    gray: np.ndarray  # the page as thresholded, before levelling (`deskew.levelled_region`)
     keystone: deskew.Keystone | None = None  # a page photographed at a slant, straightened
 
 
@@ -467,25 +467,26 @@ BAND_MARGIN = 0.15  # of the digit height, above and below a string: its line's 
 # since a faint digit's thinner strokes (a 2's tail reaching for the next digit) fall apart
 # even at the string's own contrast, and what is left of it can stand that far off.
 FAINT_BESIDE = 2.0
+FAINT_STEP = 2  # pixels of the work scale a pixel of the faint marks' search
 
 
 def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
     """Whether a mark of digit size, too faint for the page's threshold, lies beside or inside
     the `string` on its line (`faint.faint_marks`): the string may lack a digit. Looked for at
-    half the work scale: a quarter of the time, and such a mark (a third of a digit high) is
-    still 7 pixels or more there."""
+    half the work scale (FAINT_STEP): a quarter of the time, and such a mark (a third of a
+    digit high) is still 7 pixels or more there."""
     height = float(np.median([g.height for g in string]))
     rows, cols = seen.binary.shape
     left = max(0, int(min(g.x for g in string) - FAINT_BESIDE * height))
     right = min(cols, int(max(g.right for g in string) + FAINT_BESIDE * height))
     top = max(0, int(min(g.y for g in string) - BAND_MARGIN * height))
     bottom = min(rows, int(max(g.bottom for g in string) + BAND_MARGIN * height))
+    step = FAINT_STEP
     box = (left, top, right - left, bottom - top)
-    region = deskew.levelled_region(seen.gray, seen.angle, seen.keystone, box, step=2)
+    region = deskew.levelled_region(seen.gray, seen.angle, seen.keystone, box, step)
     string_ink = np.zeros((bottom - top, right - left), bool)
     for g in string:
         string_ink[g.y - top : g.bottom - top, g.x - left : g.right - left] |= g.mask
-    around = (slice(top, bottom, 2), slice(left, right, 2))
     # the rules' grey edges, those of rules just outside the band included
     reach = max(2, seen.rules.thickness)
     above, before = min(top, reach), min(left, reach)
@@ -494,11 +495,19 @@ def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
         cv2.bitwise_or(seen.rules.horizontal[near], seen.rules.vertical[near]),
         np.ones((2 * reach + 1, 2 * reach + 1), np.uint8),
     )
-    rules = ruled[above : above + bottom - top : 2, before : before + right - left : 2] > 0
-    page_ink = seen.binary[around] > 0
-    boxes = [((g.x - left) // 2, (g.y - top) // 2, (g.width + 1) // 2, (g.height + 1) // 2) for g in string]
+    rules = ruled[above : above + bottom - top : step, before : before + right - left : step] > 0
+    page_ink = seen.binary[top:bottom:step, left:right:step] > 0
+    boxes = [
+        ((g.x - left) // step, (g.y - top) // step, -(-g.width // step), -(-g.height // step)) for g in string
+    ]
     marks = faint.faint_marks(
-        region, string_ink[::2, ::2], boxes, page_ink, rules, height / 2, numbers.LEFT_OUT * height / 2
+        region,
+        string_ink[::step, ::step],
+        boxes,
+        page_ink,
+        rules,
+        height / step,
+        numbers.LEFT_OUT * height / step,
     )
     return bool(marks)
 
