@@ -269,16 +269,21 @@ def see_upright(
     if orientation.is_sideways(glyph_boxes(seen.glyphs)) and reads_better_turned(seen, classifier, (1, 3)):
         rotation = sideways_turn(seen)
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
-    probabilities = classify_crops(classifier, seen.crops)
     sample = handwritten_sample(seen)
     excess = orientation.baseline_excess(text_lines(seen.glyphs + seen.small, seen.rules.sides))
     verdict = orientation.from_lines(excess, len(sample))
+    # The marks are read only once the text lines have had their say: a page they find upside
+    # down is turned and found again before any of its marks is read the wrong way up.
+    probabilities = None
     if verdict is None:
+        probabilities = classify_crops(classifier, seen.crops)
         upside_down = classify_crops(classifier, np.rot90(seen.crops[sample], 2, axes=(1, 2)).copy())
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down)
     if verdict.turn:
         rotation += verdict.turn
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
+        probabilities = None
+    if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
     return seen, probabilities, rotation, (ORIENTATION_UNSURE,) if verdict.unsure else ()
 
