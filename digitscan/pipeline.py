@@ -632,7 +632,8 @@ def read_field(
     digits = [digit for _, digits in kept for digit in digits]
     flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
     if (
-        small_marks or (not digits and pale_inside(snippet.image, box, margin))
+        small_marks
+        or (not digits and pale_inside(snippet.image, blank_field(template, spec, margin), box, margin))
     ) and INK_LEFT_OUT not in flags:
         flags.append(INK_LEFT_OUT)
     inner = Box(margin, margin, box.width, box.height)
@@ -655,13 +656,33 @@ def read_field(
     return DigitString(index, registration.box_on_page(box), placed, tuple(flags), spec.name)
 
 
-def pale_inside(snippet: np.ndarray, box: Box, margin: int) -> bool:
+def pale_inside(snippet: np.ndarray, blank: np.ndarray, box: Box, margin: int) -> bool:
     """Whether the inside of a field read as empty (its box in `snippet`, `margin` from its
     edges), clear of the FIELD_EDGE bands where its rules' remnants lie, holds a mark a quarter
-    of its height or taller that is too pale for the page's threshold (`faint.pale_marks`)."""
+    of its height or taller that is too pale for the page's threshold (`faint.pale_marks`) and
+    is not on the template's reference there (`blank`, cut alike: a hint printed in grey in the
+    box, or the reference's own writing where it is a filled form)."""
     edge = round(FIELD_EDGE * box.height)
-    inside = snippet[margin + edge : margin + box.height - edge, margin + edge : margin + box.width - edge]
-    return inside.size > 0 and bool(faint.pale_marks(to_gray(inside), FIELD_MIN_MARK * box.height))
+    inside = (
+        slice(margin + edge, margin + box.height - edge),
+        slice(margin + edge, margin + box.width - edge),
+    )
+    least = FIELD_MIN_MARK * box.height
+    marks = faint.pale_marks(to_gray(snippet[inside]), least) if snippet[inside].size else []
+    printed = faint.pale_marks(to_gray(blank[inside]), least) if marks else []
+    return any(all(faint.overlap(mark, hint) == 0 for hint in printed) for mark in marks)
+
+
+def blank_field(template: Template, spec: FieldSpec, margin: int) -> np.ndarray:
+    """The template's reference under a field's box and `margin` around it (its edge pixels
+    beyond the reference), its comb's dividers painted over as a page's are (`clear_dividers`)."""
+    box = spec.box
+    shift = np.array([[1, 0, margin - box.x], [0, 1, margin - box.y]], np.float64)
+    size = (box.width + 2 * margin, box.height + 2 * margin)
+    blank = cv2.warpAffine(template.reference, shift, size, borderMode=cv2.BORDER_REPLICATE)
+    if spec.cells:
+        clear_dividers(blank, spec.cells, box, margin)
+    return blank
 
 
 DIVIDER_BAND = 0.06  # of a comb's cell, each side of a divider: a rule's width and the registration's error

@@ -414,16 +414,21 @@ def test_a_field_far_lighter_than_the_forms_others_is_flagged_faint_ink(form, mn
     assert [name for name in dark if FAINT_INK in fields[name].flags] == []
 
 
-def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, classifier) -> None:
+def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, classifier, tmp_path) -> None:
     """Pencil pressed lightly, at 0.15 of the ink's darkness, is under the page's threshold:
     the field read as empty, unflagged, as if nothing were written. A mark a quarter of the box
-    high or taller, darker than its paper by a tenth, flags it; the empty fields stay unflagged."""
+    high or taller, darker than its paper by a tenth, flags it; the empty fields stay unflagged,
+    one with a hint printed in light grey in its box (on the reference too) among them."""
     from digitscan.containers import INK_LEFT_OUT
     from digitscan.pages import Page
     from digitscan.pipeline import read_form
 
-    path, reference, layout = form
+    _, reference, layout = form
     plain = [f for f in layout if not f.cells]
+    x, y, w, h = plain[4].box
+    reference = reference.copy()
+    cv2.putText(reference, "00", (x + w // 4, y + 3 * h // 4), cv2.FONT_HERSHEY_SIMPLEX, h / 40, 215, 2)
+    path = write_template(tmp_path, reference, layout)
     page = filled(reference, layout, mnist, {plain[0].name: "4071"})
     pale = filled(np.full_like(reference, 255), plain[3:4], mnist, {plain[3].name: "86"})
     page = np.minimum(page, (255 - (255 - pale.astype(np.float32)) * 0.15).astype(np.uint8))
