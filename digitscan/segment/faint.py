@@ -4,7 +4,9 @@ The page is thresholded once, for all its ink (`binarize`); a digit much paler t
 neighbours (a pen running dry, a lighter press, a blurred scan) can fall under that floor and
 leave only specks, too small to be read or to count as ink left out (`numbers.left_out_beside`):
 its string is then read without it, surely, and a dropped digit is a wrong value. So the grey
-pixels around each string are looked at again, at the string's own contrast.
+pixels around each string are looked at again, at the string's own contrast (`faint_marks`).
+A template's field read as empty is looked at again too (`pale_marks`): written too pale to
+be read, it is not empty.
 """
 
 from __future__ import annotations
