@@ -437,3 +437,19 @@ def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, clas
     assert fields[plain[3].name].text == "" and fields[plain[3].name].flags == (INK_LEFT_OUT,)
     assert fields[plain[0].name].text == "4071"
     assert [name for name, field in fields.items() if field.flags] == [plain[3].name]
+
+
+def test_the_stubs_of_a_combs_ticks_do_not_flag_an_empty_field(form, mnist, classifier) -> None:
+    """A comb's ticks are painted over inside it, but their stubs across its floor, a pixel
+    wide and a few high, reach into the box where registration is a few pixels off: taken for
+    a string reaching into the box, they flagged the empty comb `ink-left-out`."""
+    from digitscan.pages import Page
+    from digitscan.pipeline import read_form
+
+    path, reference, layout = form
+    page = filled(reference, layout, mnist, {layout[0].name: "4071"})
+    rng = np.random.default_rng(701)
+    scan = cv2.warpPerspective(page, scan_distortion(page.shape, rng, DPI), page.shape[::-1], borderValue=235)
+    scan = np.clip(scan + rng.normal(0, 6, scan.shape), 0, 255).astype(np.uint8)
+    reading = read_form(Page("grain.png", 1, scan, DPI), (load_template(path),), classifier)
+    assert [s.field for s in reading.strings[1:] if s.flags] == []
