@@ -11,6 +11,7 @@ import numpy as np
 from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
 from digitscan.containers import LOW_CONFIDENCE, PageReading
 from digitscan.errors import InputFileError, UsageError
+from digitscan.segment.components import shared_area
 
 
 @dataclass(frozen=True)
@@ -187,11 +188,8 @@ def same_file(result: str, truth: str) -> bool:
 
 def overlap(a: Field, b: Field) -> float:
     """Intersection over the smaller box's area."""
-    w = min(a.x + a.width, b.x + b.width) - max(a.x, b.x)
-    h = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
-    if w <= 0 or h <= 0:
-        return 0.0
-    return w * h / max(1, min(a.width * a.height, b.width * b.height))
+    both = shared_area((a.x, a.y, a.width, a.height), (b.x, b.y, b.width, b.height))
+    return both / max(1, min(a.width * a.height, b.width * b.height))
 
 
 def edit_distance(a: str, b: str) -> int:

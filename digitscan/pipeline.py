@@ -632,8 +632,7 @@ def read_field(
     digits = [digit for _, digits in kept for digit in digits]
     flags = list(dict.fromkeys(flag for string, _ in kept for flag in string.flags))
     if (
-        small_marks
-        or (not digits and pale_inside(snippet.image, blank_field(template, spec, margin), box, margin))
+        small_marks or (not digits and pale_inside(snippet.image, template, spec, margin))
     ) and INK_LEFT_OUT not in flags:
         flags.append(INK_LEFT_OUT)
     inner = Box(margin, margin, box.width, box.height)
@@ -670,12 +669,14 @@ def read_field(
     return DigitString(index, registration.box_on_page(box), placed, tuple(flags), spec.name)
 
 
-def pale_inside(snippet: np.ndarray, blank: np.ndarray, box: Box, margin: int) -> bool:
+def pale_inside(snippet: np.ndarray, template: Template, spec: FieldSpec, margin: int) -> bool:
     """Whether the inside of a field read as empty (its box in `snippet`, `margin` from its
     edges), clear of the FIELD_EDGE bands where its rules' remnants lie, holds a mark a quarter
     of its height or taller that is too pale for the page's threshold (`faint.pale_marks`) and
-    is not on the template's reference there (`blank`, cut alike: a hint printed in grey in the
-    box, or the reference's own writing where it is a filled form)."""
+    is not on the template's reference there (`blank_field`, looked at only where there are
+    such marks: a hint printed in grey in the box, or the reference's own writing where it is
+    a filled form)."""
+    box = spec.box
     edge = round(FIELD_EDGE * box.height)
     inside = (
         slice(margin + edge, margin + box.height - edge),
@@ -683,8 +684,10 @@ def pale_inside(snippet: np.ndarray, blank: np.ndarray, box: Box, margin: int) -
     )
     least = FIELD_MIN_MARK * box.height
     marks = faint.pale_marks(to_gray(snippet[inside]), least) if snippet[inside].size else []
-    printed = faint.pale_marks(to_gray(blank[inside]), least) if marks else []
-    return any(all(faint.overlap(mark, hint) == 0 for hint in printed) for mark in marks)
+    if not marks:
+        return False
+    printed = faint.pale_marks(to_gray(blank_field(template, spec, margin)[inside]), least)
+    return any(all(components.shared_area(mark, hint) == 0 for hint in printed) for mark in marks)
 
 
 def blank_field(template: Template, spec: FieldSpec, margin: int) -> np.ndarray:

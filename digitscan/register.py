@@ -15,7 +15,7 @@ import numpy as np
 
 from digitscan.containers import Box
 from digitscan.errors import PageRefused
-from digitscan.segment import binarize, lines
+from digitscan.segment import binarize, components, lines
 
 REGISTER_DPI = 100  # features of print (letters, box corners) are a few pixels wide here
 FEATURES = 2500
@@ -242,9 +242,8 @@ def grown(box: Box, by: int) -> Box:
 
 def overlap(a: Box, b: Box) -> float:
     """The share of `a` that `b` covers."""
-    w = min(a.x + a.width, b.x + b.width) - max(a.x, b.x)
-    h = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
-    return max(0, w) * max(0, h) / max(1, a.width * a.height)
+    both = components.shared_area((a.x, a.y, a.width, a.height), (b.x, b.y, b.width, b.height))
+    return both / max(1, a.width * a.height)
 
 
 def detect_fields(gray: np.ndarray, dpi: float) -> list[FoundField]:

@@ -14,6 +14,13 @@ import numpy as np
 from digitscan.errors import CrowdedPage, PageRefused
 
 
+def shared_area(one: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> int:
+    """The area two boxes (x, y, width, height) have in common."""
+    across = min(one[0] + one[2], other[0] + other[2]) - max(one[0], other[0])
+    down = min(one[1] + one[3], other[1] + other[3]) - max(one[1], other[1])
+    return max(0, across) * max(0, down)
+
+
 def outer_contours(binary: np.ndarray) -> list[np.ndarray]:
     """One outer contour per 8-connected component of the ink: in RETR_CCOMP a component inside
     another's hole is again an outer contour (parent -1)."""

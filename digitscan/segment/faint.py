@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from digitscan.segment.components import shared_area
+
 # Darker than the paper by this share of the string's own ink's contrast: a mark of the
 # string's kind. A register leaf's other side showing through (a fifth as dark as the writing
 # or less: `benchmarks/registers.py`) stays out beside strings as dark as the page's others;
@@ -71,7 +73,7 @@ def faint_marks(
         and strong[label] < STRONG_SHARE * area
         and y > 0
         and y + h < region.shape[0]
-        and not any(overlap((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
+        and not any(shared_area((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
     ]
 
 
@@ -95,10 +97,3 @@ def paper_level(region: np.ndarray) -> float:
     """The grey level PAPER_SHARE of `region` (uint8) is at or under: its paper, where most of it is."""
     levels = np.cumsum(cv2.calcHist([region], [0], None, [256], [0, 256]).ravel())
     return float(np.searchsorted(levels, PAPER_SHARE * region.size))
-
-
-def overlap(one: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> int:
-    """The area two boxes (x, y, width, height) share."""
-    across = min(one[0] + one[2], other[0] + other[2]) - max(one[0], other[0])
-    down = min(one[1] + one[3], other[1] + other[3]) - max(one[1], other[1])
-    return max(0, across) * max(0, down)

@@ -20,6 +20,7 @@ import numpy as np
 from digitscan.containers import Box
 from digitscan.pages import Page
 from digitscan.pipeline import box_on_page, find_candidates, page_dpi
+from digitscan.segment.components import shared_area
 from digitscan.sources import (
     ORAND_FOLDER,
     SPLIT_SEED,
@@ -57,13 +58,8 @@ def middle(box: Box) -> tuple[float, float]:
 
 def overlap(a: Box, b: tuple[int, int, int, int]) -> float:
     """Intersection over union of two boxes."""
-    x, y, w, h = b
-    across = min(a.x + a.width, x + w) - max(a.x, x)
-    down = min(a.y + a.height, y + h) - max(a.y, y)
-    if across <= 0 or down <= 0:
-        return 0.0
-    both = across * down
-    return both / (a.width * a.height + w * h - both)
+    both = shared_area((a.x, a.y, a.width, a.height), b)
+    return both / (a.width * a.height + b[2] * b[3] - both) if both else 0.0
 
 
 def generated_page_crops(
