@@ -285,7 +285,8 @@ def see_upright(
         probabilities = None
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
-    return seen, probabilities, rotation, (ORIENTATION_UNSURE,) if verdict.unsure else ()
+    on_end = one_field(seen) and orientation.stands_on_end(glyph_boxes(seen.glyphs), seen.height)
+    return seen, probabilities, rotation, (ORIENTATION_UNSURE,) if verdict.unsure or on_end else ()
 
 
 @dataclass(frozen=True)

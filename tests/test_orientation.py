@@ -40,11 +40,22 @@ def test_the_classifier_tells_upside_down_and_doubt():
     assert (verdict.turn, verdict.unsure) == (0, False)
     assert orientation.upright_or_upside_down(vague, sure).turn == 180
     assert orientation.upright_or_upside_down(sure, sure).unsure
-    # A snippet of a few marks is never turned on so little evidence, only flagged when it
-    # looks turned; a near tie is the rule for a few marks, not a doubt worth a look.
+    # A snippet of a few marks is never turned on so little evidence, only flagged unless it
+    # reads surer upright: a tie is how 0s, 1s and 8s read turned ("12000" as "00021").
     few = orientation.upright_or_upside_down(vague[:4], sure[:4])
     assert (few.turn, few.unsure) == (0, True)
-    assert not orientation.upright_or_upside_down(sure[:4], sure[:4]).unsure
+    assert orientation.upright_or_upside_down(sure[:4], sure[:4]).unsure
+    assert not orientation.upright_or_upside_down(sure[:4], vague[:4]).unsure
+
+
+def test_a_snippet_whose_glyphs_stand_on_end_is_on_its_side():
+    row = np.array([(0, 0, 20, 30), (24, 2, 18, 30), (46, 0, 20, 31), (70, 3, 15, 28)], float)
+    assert not orientation.stands_on_end(row, 30)
+    column = row[:, [1, 0, 3, 2]]  # the same turned a quarter: glyphs wider than high, one above another
+    assert orientation.stands_on_end(column, 20)
+    assert not orientation.stands_on_end(column[:1], 20)  # one glyph says nothing
+    label_over_number = np.vstack([row + np.array([0, 40, 0, 0]), [(30, 0, 12, 14), (44, 0, 12, 14)]])
+    assert not orientation.stands_on_end(label_over_number, 30)  # spread across more than down
 
 
 def test_text_lines_stand_on_their_baselines():

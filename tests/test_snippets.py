@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import FAINT_INK, INK_LEFT_OUT
+from digitscan.containers import FAINT_INK, INK_LEFT_OUT, ORIENTATION_UNSURE
+from digitscan.orientation import turn_image
 from digitscan.pages import Page
 from digitscan.pipeline import page_dpi, read_image
 from tests.conftest import write_digits
@@ -215,3 +216,23 @@ def test_a_dates_slashes_are_punctuation_never_accepted_digits(mnist, classifier
         assert right or string.flags, (written, string.text, string.raw)
         read_right += right
     assert read_right >= 2  # the shipped readers: 2 of these 4 (the others flagged)
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize(
+    ("name", "truth", "degrees"),
+    [
+        ("a_car_000785.jpg", "12000", 180),  # read "00021", accepted, when ties were no doubt
+        ("a_car_000453.jpg", "15000", 180),  # "00051"
+        ("a_car_000609.jpg", "5012", 90),  # its digits stacked into one "8"
+        ("a_car_000912.jpg", "15000", 270),  # "8"
+    ],
+)
+def test_a_turned_snippet_is_flagged_not_read_as_garbage(classifier, name, truth, degrees):
+    """Too few marks to turn a snippet on: upright it reads as written, unflagged; turned it
+    is flagged `orientation-unsure`, whatever it reads."""
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    (upright,) = read_image(image, classifier).strings
+    assert upright.text == truth and ORIENTATION_UNSURE not in upright.flags
+    turned = read_image(turn_image(image, degrees), classifier).strings
+    assert turned and all(ORIENTATION_UNSURE in s.flags for s in turned)
