@@ -97,18 +97,25 @@ def pages_of(
     return truth, rows
 
 
-def amounts(real: Path, readers: Readers, min_confidence: float) -> tuple[list[Field], list[Field]]:
-    """ORAND-CAR-A validation amounts, each image read whole; truth boxes are whole images."""
+def validation_amounts(real: Path) -> list[tuple[Page, str]]:
+    """ORAND-CAR-A's validation amounts (`digitscan.sources.split`): each real cheque scan as a
+    page of its own, with the amount written on it."""
     folder = real / ORAND_FOLDER
     held_out_groups = set(split(load_sources(real)[2])[1].groups.tolist())
+    return [
+        (Page(amount.file, 1, load_image(folder / amount.file)), amount.text)
+        for group, amount in enumerate(read_amounts(folder))
+        if group in held_out_groups
+    ]
+
+
+def amounts(real: Path, readers: Readers, min_confidence: float) -> tuple[list[Field], list[Field]]:
+    """ORAND-CAR-A validation amounts, each image read whole; truth boxes are whole images."""
     truth, rows = [], []
-    for group, amount in enumerate(read_amounts(folder)):
-        if group not in held_out_groups:
-            continue
-        image = load_image(folder / amount.file)
-        truth.append(Field(amount.file, 1, 0, 0, image.shape[1], image.shape[0], amount.text))
+    for page, text in validation_amounts(real):
+        truth.append(Field(page.source, 1, 0, 0, page.image.shape[1], page.image.shape[0], text))
         reading = read_page(
-            Page(amount.file, 1, image),
+            page,
             readers.classifier,
             pair_reader=readers.pair_reader,
             line_reader=readers.line_reader,

@@ -70,7 +70,9 @@ def page_dpi(page: Page, binarization: str = "floored") -> float:
         binary = binarize.binarize(page.image, window=max(15, shortest // 2 | 1), method=binarization)
         height = rough_glyph_height(binary)
         if height and shortest < glyphs.SNIPPET * height:
-            return height / TYPICAL_DIGIT_INCHES
+            # Marks taller than the snippet's short side: it stands on end (turned a quarter),
+            # its digits run together down its length; the short side is the line's height.
+            return min(height, shortest) / TYPICAL_DIGIT_INCHES
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
 
 

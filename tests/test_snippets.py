@@ -226,11 +226,12 @@ def test_a_dates_slashes_are_punctuation_never_accepted_digits(mnist, classifier
         ("a_car_000453.jpg", "15000", 180),  # "00051"
         ("a_car_000609.jpg", "5012", 90),  # its digits stacked into one "8"
         ("a_car_000912.jpg", "15000", 270),  # "8"
+        ("a_car_000968.jpg", "17288", 90),  # nothing: its resolution taken from its length
     ],
 )
 def test_a_turned_snippet_is_flagged_not_read_as_garbage(classifier, name, truth, degrees):
     """Too few marks to turn a snippet on: upright it reads as written, unflagged; turned it
-    is flagged `orientation-unsure`, whatever it reads."""
+    gives its row, flagged `orientation-unsure`, whatever it reads."""
     image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
     (upright,) = read_image(image, classifier).strings
     assert upright.text == truth and ORIENTATION_UNSURE not in upright.flags
