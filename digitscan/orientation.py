@@ -36,10 +36,12 @@ STACKED = 0.5  # glyph heights down a snippet's glyphs spread, at least, to stan
 UNSURE_WITHIN = 0.02
 FLOOR = 0.02
 # A page is turned upside down on the evidence of at least this many handwritten marks; with
-# fewer (a snippet of one field) it is read as it comes, and flagged unless it read surer
-# upright: a few marks of 0, 1, 6, 8 and 9 read as surely upside down ("12000" as "00021"),
-# and 3% of ORAND-CAR-A's training amounts turned half round were read so and accepted when
-# only a snippet that read surer upside down by UNSURE_WITHIN was flagged.
+# fewer (a snippet of one field, a page of a few numbers) it is read as it comes, and flagged
+# unless it reads surer as it is than turned any other way: a few marks of 0, 1, 6, 8 and 9
+# read as surely upside down ("12000" as "00021"), and 3% of ORAND-CAR-A's training amounts
+# turned half round were read so and accepted when only a snippet that read surer upside down
+# by UNSURE_WITHIN was flagged; a page of two numbers turned a quarter reads its digits one by
+# one, too few to tell sideways by, and its 0s as 0s.
 MIN_TO_TURN = 12  # a probability floor, so that a few odd marks cannot outweigh the rest
 # Latin type and handwriting stand on a baseline: a text line's marks share their bottoms
 # (but for g j p q y) far more than their tops (capitals, b d f h k l t and figures over the
@@ -143,13 +145,17 @@ def required_margin(marks: int) -> float:
     return UNSURE_WITHIN * float(np.sqrt(MAX_SAMPLE / max(1, marks)))
 
 
-def upright_or_upside_down(upright: np.ndarray, upside_down: np.ndarray) -> Verdict:
-    """From the classifier's probabilities for the same crops read both ways up."""
+def upright_or_upside_down(
+    upright: np.ndarray, upside_down: np.ndarray, quarter_turned: Sequence[np.ndarray] = ()
+) -> Verdict:
+    """From the classifier's probabilities for the same crops read both ways up (and, for a
+    page of too few marks to turn on, `quarter_turned`: read turned a quarter either way)."""
     if len(upright) == 0:
         return Verdict(0, False)
     margin = certainty(upright) - certainty(upside_down)
     if len(upright) < MIN_TO_TURN:  # a field snippet, a near-empty page: too few marks to act on
-        return Verdict(0, margin <= 0)
+        turned = max([certainty(upside_down), *(certainty(crops) for crops in quarter_turned)])
+        return Verdict(0, certainty(upright) <= turned)
     turn = margin < -required_margin(len(upright))
     looks_turned = margin < -UNSURE_WITHIN and not turn  # but on too few marks to act on
     return Verdict(180 if turn else 0, abs(margin) <= UNSURE_WITHIN or looks_turned)

@@ -126,6 +126,21 @@ def test_a_turned_page_reads_as_upright(classifier, degrees):
         assert np.allclose(box, tuple(string.box.__dict__.values()), atol=3)
 
 
+@pytest.mark.parametrize("nth", [0, 10, 20])
+def test_a_page_of_two_numbers_turned_is_flagged_not_read_as_garbage(mnist, classifier, nth):
+    # Six marks: too few to turn a page on, and turned a quarter its digits stand apart, 0s
+    # reading as 0s ("38" and "4071" turned 270 were read "0" and "0", accepted).
+    page = np.full((2200, 1700), 235, np.uint8)
+    write_digits(page, mnist, "38", 300, 400, 70, nth=nth)
+    write_digits(page, mnist, "4071", 300, 700, 70, nth=nth + 1)
+    upright = read_page(Page("p.png", 1, page, 200), classifier)
+    assert [s.text for s in upright.strings] == ["38", "4071"]
+    assert not any(ORIENTATION_UNSURE in s.flags for s in upright.strings)
+    for degrees in (90, 180, 270):
+        turned = read_page(Page("p.png", 1, orientation.turn_image(page, degrees), 200), classifier)
+        assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
+
+
 def with_exif_orientation(jpeg: bytes, orientation_tag: int) -> bytes:
     """A JPEG with an APP1 EXIF segment holding only the Orientation tag (0x0112)."""
     ifd = (1).to_bytes(2, "little") + (0x0112).to_bytes(2, "little") + (3).to_bytes(2, "little")
