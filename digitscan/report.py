@@ -105,17 +105,32 @@ class RunTally:
     errors: int = 0
     skipped: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # why strings need review
+    no_string: list[str] = field(default_factory=list)  # pages on which nothing was read
 
     def add(self, result: FileResult, min_confidence: float) -> None:
         self.files += 1
         self.pages += len(result.pages)
         for reading in result.pages:
+            if not reading.strings:
+                self.no_string.append(reading.source + (f" page {reading.page}" if reading.page > 1 else ""))
             self.strings += len(reading.strings)
             self.digits += sum(len(s.digits) for s in reading.strings)
             for string in reading.strings:
                 reasons = string.review_reasons(min_confidence)
                 self.needs_review += bool(reasons)
                 self.reasons.update(reasons)
+
+
+SHOWN_EMPTY = 3  # pages with no string named in the summary
+
+
+def pages_line(tally: RunTally) -> str:
+    """How many pages, and those on which nothing was read (a blank back, or a field image
+    whose number was missed: no row says so)."""
+    if not tally.no_string:
+        return f"{tally.pages:,}"
+    named = ", ".join(tally.no_string[:SHOWN_EMPTY]) + (", ..." if len(tally.no_string) > SHOWN_EMPTY else "")
+    return f"{tally.pages:,} ({len(tally.no_string):,} with no string: {named})"
 
 
 def needs_review_line(tally: RunTally) -> str:
@@ -133,7 +148,7 @@ def summary_panel(tally: RunTally, seconds: float) -> Panel:
             "files",
             f"{tally.files:,}" + (f" ({tally.skipped:,} other files skipped)" if tally.skipped else ""),
         ),
-        ("pages", f"{tally.pages:,}"),
+        ("pages", pages_line(tally)),
         ("strings", f"{tally.strings:,}"),
         ("digits", f"{tally.digits:,}"),
         ("needs review", needs_review_line(tally)),

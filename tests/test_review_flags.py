@@ -61,6 +61,21 @@ def test_run_summary_counts_the_reasons_for_review():
     assert needs_review_line(RunTally()) == "0"
 
 
+def test_run_summary_names_the_pages_with_no_string():
+    from digitscan.containers import FileResult
+    from digitscan.report import RunTally, pages_line
+
+    tally = RunTally()
+    tally.add(FileResult("a.png", (PageReading("a.png", 1, 100, 50, 0.0, (string((1, 0.99)),)),)), 0.9)
+    assert pages_line(tally) == "1"
+    blank = [PageReading("b.pdf", page, 100, 50, 0.0, ()) for page in (1, 2)]
+    tally.add(FileResult("b.pdf", tuple(blank)), 0.9)
+    assert pages_line(tally) == "3 (2 with no string: b.pdf, b.pdf page 2)"
+    for name in "cde":
+        tally.add(FileResult(f"{name}.png", (PageReading(f"{name}.png", 1, 100, 50, 0.0, ()),)), 0.9)
+    assert pages_line(tally) == "6 (5 with no string: b.pdf, b.pdf page 2, c.png, ...)"
+
+
 def test_faint_strings_are_told_from_the_pages_others():
     from digitscan.numbers import faint
 
