@@ -68,7 +68,7 @@ def page_dpi(page: Page, binarization: str = "floored") -> float:
     shortest = min(page.image.shape[:2])
     if shortest <= SNIPPET_MAX_SIDE:
         binary = binarize.binarize(page.image, window=max(15, shortest // 2 | 1), method=binarization)
-        height = rough_glyph_height(binary)
+        height = rough_glyph_height(binary) or full_glyph_height(binary)
         if height and shortest < glyphs.SNIPPET * height:
             # Marks taller than the snippet's short side: it stands on end (turned a quarter),
             # its digits run together down its length; the short side is the line's height.
@@ -105,6 +105,15 @@ def to_work_scale(gray: np.ndarray, scale: float) -> np.ndarray:
     if size == (gray.shape[1], gray.shape[0]):
         return gray
     return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+
+
+def full_glyph_height(binary: np.ndarray) -> float:
+    """Typical glyph height at full resolution: for a snippet whose handwriting, under about
+    24 px, is too short at half resolution to count as glyphs (`typical_height` asks for 6 px):
+    ORAND-CAR-A's amounts at half their size were read as Letter pages at 9 dpi, their
+    cheques' hatching as marks."""
+    boxes = components.boxes_of(binary)
+    return glyphs.typical_height(boxes[:, 3], boxes[:, 2])
 
 
 def rough_glyph_height(binary: np.ndarray) -> float:

@@ -237,3 +237,16 @@ def test_a_turned_snippet_is_flagged_not_read_as_garbage(classifier, name, truth
     assert upright.text == truth and ORIENTATION_UNSURE not in upright.flags
     turned = read_image(turn_image(image, degrees), classifier).strings
     assert turned and all(ORIENTATION_UNSURE in s.flags for s in turned)
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+def test_a_snippet_22px_high_takes_its_resolution_from_its_ink(classifier):
+    """`15506` on a hatched cheque at half its size: at half resolution its digits were too short
+    to count and it was read as a Letter page at 9 dpi, the hatching as marks: "1", accepted."""
+    image = cv2.imread(str(ORAND / "images" / "a_car_001034.jpg"), cv2.IMREAD_GRAYSCALE)
+    small = cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    assert small.shape[0] == 22
+    assert 40 < page_dpi(Page("s", 1, small)) < 100
+    (string,) = read_image(small, classifier).strings
+    assert string.box.width > 0.6 * small.shape[1]  # the whole amount, not a speck of hatching
+    assert string.needs_review(0.9)
