@@ -1,7 +1,7 @@
 """Reading per source of handwriting, on validation data training never saw.
 
     python benchmarks/sources.py --data ../shared/datasets/mnist --real ../shared/datasets \
-        [--model M.tflite] [--min-confidence P] [--thresholds] [--copies N]
+        [--model M.tflite] [--min-confidence P] [--thresholds] [--copies N] [--amount-scales S ...]
 
 For each source (MNIST test, and the validation parts of USPS, optdigits and ORAND-CAR-A's
 digits, writer- or image-disjoint from training: `digitscan.sources.split`):
@@ -13,7 +13,9 @@ digits, writer- or image-disjoint from training: `digitscan.sources.split`):
   fields accepted (not flagged) and wrong among accepted; `--copies N` writes the layouts N
   times (fewer than 100 fields a source otherwise: one wrong field moves wrong-among-accepted
   by 1-3 points; a source's digits are used again once they run out);
-- ORAND-CAR-A's validation amounts, the real cheque scans themselves, each read as one image.
+- ORAND-CAR-A's validation amounts, the real cheque scans themselves, each read as one image
+  (36-93 px high, half of them under 54; `--amount-scales` reads them again resized, as
+  snippets of other sizes).
 
 `--thresholds` adds, per set, accepted and wrong-among-accepted over --min-confidence values:
 what the default is chosen from (at most 0.5% of accepted fields wrong).
@@ -23,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from digitscan.api import Readers, ScanOptions, load_readers, scan
@@ -109,10 +113,17 @@ def validation_amounts(real: Path) -> list[tuple[Page, str]]:
     ]
 
 
-def amounts(real: Path, readers: Readers, min_confidence: float) -> tuple[list[Field], list[Field]]:
-    """ORAND-CAR-A validation amounts, each image read whole; truth boxes are whole images."""
+def amounts(
+    real: Path, readers: Readers, min_confidence: float, scale: float = 1.0
+) -> tuple[list[Field], list[Field]]:
+    """ORAND-CAR-A validation amounts, each image read whole (resized by `scale`: a snippet of
+    another size); truth boxes are whole images."""
     truth, rows = [], []
     for page, text in validation_amounts(real):
+        if scale != 1.0:
+            method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+            resized = cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=method)
+            page = replace(page, image=resized)
         truth.append(Field(page.source, 1, 0, 0, page.image.shape[1], page.image.shape[0], text))
         reading = read_page(
             page,
@@ -146,6 +157,14 @@ def main() -> None:
     parser.add_argument("--thresholds", action="store_true", help="also the trade-off over thresholds")
     parser.add_argument("--no-lines", action="store_true", help="without the string reader")
     parser.add_argument("--copies", type=int, default=1, help="generated pages: the layouts this many times")
+    parser.add_argument(
+        "--amount-scales",
+        type=float,
+        nargs="+",
+        default=(),
+        metavar="S",
+        help="also the amounts resized by each S (snippets 30-80 px high and beyond)",
+    )
     args = parser.parse_args()
     options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
     readers = load_readers(args.model, options)
@@ -170,6 +189,9 @@ def main() -> None:
     print("\nReal cheque amounts (ORAND-CAR-A validation images, each read whole)")
     print(score_line("amounts: orand-car-a", truth, rows))
     trade["amounts: orand-car-a"] = (truth, rows)
+    for scale in args.amount_scales:
+        resized = amounts(args.real, readers, args.min_confidence, scale)
+        print(score_line(f"amounts at {scale:g} of their size", *resized))
     if args.thresholds:
         print("\nThe trade-off over --min-confidence")
         for name, (truth, rows) in trade.items():
