@@ -168,6 +168,8 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     binary = binarize.binarize(gray, window=window, method=binarization)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
     components.refuse_noise(binary)
+    if min(binary.shape) <= SNIPPET_MAX_SIDE:  # a snippet's walls, before they sway the skew
+        binary = lines.without_edge_walls(binary)
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).
     angle, keystone = deskew.level(binary)

@@ -250,3 +250,25 @@ def test_a_snippet_22px_high_takes_its_resolution_from_its_ink(classifier):
     (string,) = read_image(small, classifier).strings
     assert string.box.width > 0.6 * small.shape[1]  # the whole amount, not a speck of hatching
     assert string.needs_review(0.9)
+
+
+def test_a_snippets_walls_are_no_digits():
+    from digitscan.segment.lines import without_edge_walls
+
+    snippet = np.zeros((40, 120), np.uint8)
+    snippet[:, :2] = snippet[:, 118:] = 255  # the cell's sides, or the scan's edge
+    cv2.line(snippet, (20, 4), (14, 36), 255, 3)  # a handwritten 1
+    cv2.circle(snippet, (50, 20), 14, 255, 3)  # a 0
+    left = without_edge_walls(snippet)
+    assert not left[:, :4].any() and not left[:, 116:].any()
+    assert np.array_equal(left[:, 4:116], snippet[:, 4:116])
+    upright_one = np.zeros((40, 60), np.uint8)
+    upright_one[:, :4] = 255  # a straight 1 at the end, touching both edges, a pen's width wide
+    cv2.circle(upright_one, (30, 20), 14, 255, 3)
+    assert np.array_equal(without_edge_walls(upright_one), upright_one)
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+def test_the_edge_of_a_scan_is_no_1(classifier):
+    image = cv2.imread(str(ORAND / "images" / "a_car_000255.jpg"), cv2.IMREAD_GRAYSCALE)
+    assert [s.text for s in read_image(image, classifier).strings] == ["6808"]  # was 16808

@@ -176,6 +176,37 @@ def rule_regions(rules: Rules, margin: int) -> list[tuple[slice, slice, bool]]:
     return regions
 
 
+WALL_SHARE = 0.9  # of a wall's ink in one straight vertical run
+WALL_WIDTH = 0.06  # of the snippet's height, the widest a wall is (a pen's 1 is wider)
+
+
+def without_edge_walls(binary: np.ndarray) -> np.ndarray:
+    """A snippet of one field without the walls at its ends: the sides of the cell it was cut
+    from, or the edge of a scan, where no rule along its top or bottom makes them a box's sides
+    (`box_sides`). A wall is the ink nearest the snippet's left or right edge, runs from its top
+    row to its bottom row, is all (WALL_SHARE) one straight vertical run and thinner than a pen
+    stroke (WALL_WIDTH): ORAND-CAR-A's `6808` came as `16808`, the scan's edge read as a 1, and a
+    field cut with its cell's sides read as a 1 before and after its number. Looked for before
+    the snippet is levelled: the cut is square to the image, its writing may not be."""
+    rows = binary.shape[0]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 2:  # a wall and nothing else is no field with walls
+        return binary
+    straight = opened(binary, 1, max(3, rows - 2)) > 0
+    inked = np.flatnonzero(binary.any(axis=0))
+    out = binary
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        at_end = x <= inked[0] or x + w - 1 >= inked[-1]
+        if not (at_end and y <= 1 and y + h >= rows - 1 and w <= max(2, WALL_WIDTH * rows)):
+            continue
+        own = labels[y : y + h, x : x + w] == label
+        if np.count_nonzero(straight[y : y + h, x : x + w] & own) >= WALL_SHARE * area:
+            out = out.copy() if out is binary else out
+            out[y : y + h, x : x + w][own] = 0
+    return out
+
+
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     """The page's ink without its rules, strokes that cross them kept whole.
 
