@@ -116,8 +116,8 @@ def stands_on_end(boxes: np.ndarray, height: float) -> bool:
     """Whether the glyphs (x, y, w, h rows) of a snippet of one field stand above one another:
     their centres spread more down than across, and by more than STACKED glyph heights. A
     field is written along one line, so such a snippet is on its side (too few glyphs for
-    `is_sideways`: ORAND-CAR-A's 1,080 amounts turned a quarter either way stood so in 1,661
-    of the 1,694 with two glyphs or more, upright or upside down in none of 2,070)."""
+    `is_sideways`: ORAND-CAR-A's 1,080 amounts turned a quarter either way stood so in 1,352
+    of the 1,416 with two glyphs or more, upright or upside down in none of 2,070)."""
     if len(boxes) < 2:
         return False
     centres = boxes[:, :2] + boxes[:, 2:4] / 2.0

@@ -194,7 +194,7 @@ def without_edge_walls(binary: np.ndarray) -> np.ndarray:
         return binary
     straight = opened(binary, 1, max(3, rows - 2)) > 0
     inked = np.flatnonzero(binary.any(axis=0))
-    out = binary
+    walls = []
     for label in range(1, count):
         x, y, w, h, area = stats[label]
         at_end = x <= inked[0] or x + w - 1 >= inked[-1]
@@ -202,9 +202,10 @@ def without_edge_walls(binary: np.ndarray) -> np.ndarray:
             continue
         own = labels[y : y + h, x : x + w] == label
         if np.count_nonzero(straight[y : y + h, x : x + w] & own) >= WALL_SHARE * area:
-            out = out.copy() if out is binary else out
-            out[y : y + h, x : x + w][own] = 0
-    return out
+            walls.append(label)
+    if not walls:
+        return binary
+    return np.where(np.isin(labels, walls), 0, binary).astype(binary.dtype)
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
