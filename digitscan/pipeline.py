@@ -323,6 +323,7 @@ class FoundStrings:
     runs: list[list[int]]
     members: list[list[int]]
     beside: list[glyphs.Glyph]
+    maybe_two: set[int]  # glyphs read as one 1 that may be two touching (`touching.maybe_two_ones`)
 
 
 def find_strings(
@@ -358,7 +359,12 @@ def find_strings(
     in_strings = {i for members in grouped for i in members}
     printed = {seen.glyphs[i] for i in seen.printed}  # by identity: parting renumbers the glyphs
     loose = [g for i, g in enumerate(found) if i not in in_strings and g not in printed]
-    return FoundStrings(found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small])
+    two = (
+        touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, printed)
+        if pair_reader
+        else set()
+    )
+    return FoundStrings(found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two)
 
 
 def string_regions(
@@ -453,6 +459,8 @@ def read_candidates(
         marks = [found[i] for i in members]
         separators = punctuation
         reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if pale else ()))
+        # the pair reader reads two digits where the classifier reads one 1
+        disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:
             reading, seconds, placement, (mask, left, top) = line
             confidences = [
@@ -471,8 +479,9 @@ def read_candidates(
                         marks, reading.text, reading.probabilities, seconds, strict=True
                     )
                 )
-            if verdict.disagree:
-                reasons = (*reasons, READERS_DISAGREE)
+            disagree = disagree or verdict.disagree
+        if disagree:
+            reasons = (*reasons, READERS_DISAGREE)
         text = "".join(digit.label.text for digit in digits)
         raw = strings.with_separators(marks, text, separators)
         readings.append(

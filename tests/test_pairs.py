@@ -13,6 +13,7 @@ from digitscan.classify import (
     classify_crops,
     load_pair_reader,
 )
+from digitscan.containers import READERS_DISAGREE
 from digitscan.data import Mnist
 from digitscan.normalize import PAIR_FIELD, to_pair
 from digitscan.pipeline import read_image
@@ -190,3 +191,24 @@ def test_a_pair_no_cut_parts_is_read_on_the_page(mnist, classifier):
     assert [s.text for s in reading.strings] == ["2468", "794"]
     nine, four = reading.strings[1].digits[1:]
     assert nine.box.x < four.box.x and min(nine.label.confidence, four.label.confidence) >= 0.9
+
+
+@pytest.mark.parametrize(("nth", "gap"), [(7, -0.15), (10, -0.2)])
+def test_two_touching_1s_read_as_one_are_flagged(mnist, classifier, nth, gap):
+    """Too narrow to be tried as a pair and read as one 1: a digit dropped. The pair reader,
+    asked about such 1s, reads two digits, and the string is flagged."""
+    page = blank_page()
+    write_digits(page, mnist, "5", 200, 400, 80, nth=nth)
+    boxes = write_digits(page, mnist, "11", 300, 400, 80, gap=gap, nth=nth)
+    write_digits(page, mnist, "4", boxes[-1][0] + boxes[-1][2] + 30, 400, 80, nth=nth)
+    (string,) = read_image(page, classifier, pair_reader=load_pair_reader()).strings
+    assert string.text == "514" and READERS_DISAGREE in string.flags
+
+
+def test_single_1s_are_not_taken_for_two(mnist, classifier):
+    page = blank_page(1600, 2400)
+    for k in range(20):
+        write_digits(page, mnist, "5141", 200 + 700 * (k % 2), 200 + 110 * (k // 2), 80, nth=k * 3)
+    reading = read_image(page, classifier, pair_reader=load_pair_reader())
+    assert len(reading.strings) == 20
+    assert not any(READERS_DISAGREE in s.flags for s in reading.strings)
