@@ -272,3 +272,13 @@ def test_a_snippets_walls_are_no_digits():
 def test_the_edge_of_a_scan_is_no_1(classifier):
     image = cv2.imread(str(ORAND / "images" / "a_car_000255.jpg"), cv2.IMREAD_GRAYSCALE)
     assert [s.text for s in read_image(image, classifier).strings] == ["6808"]  # was 16808
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_a_snippet_on_its_side_is_read_turned_back_and_flagged(classifier, degrees):
+    image = cv2.imread(str(ORAND / "images" / "a_car_000609.jpg"), cv2.IMREAD_GRAYSCALE)
+    reading = read_image(turn_image(image, degrees), classifier)
+    assert (reading.rotation + degrees) % 360 == 0
+    (string,) = reading.strings
+    assert string.text == "5012" and ORIENTATION_UNSURE in string.flags
