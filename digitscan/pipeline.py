@@ -253,6 +253,8 @@ def quarter_reading_surer(seen: Candidates, classifier: Classifier) -> int:
     """Which quarter turn clockwise (90 or 270 degrees) a page on its side reads surer at, by
     its marks' crops turned each way (np.rot90 turns counter-clockwise)."""
     sample = seen.crops[handwritten_sample(seen)]
+    if len(sample) == 0:  # all its marks set in type: nothing to tell by; flagged either way
+        return 90
     clockwise, counter = (
         orientation.certainty(classify_crops(classifier, np.rot90(sample, k, axes=(1, 2)).copy()))
         for k in (3, 1)
