@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from registers import pen_sources, source_pages  # benchmarks/registers.py
 from sources import validation_amounts  # benchmarks/sources.py
+from touching import INK, PAPER  # benchmarks/touching.py: the same paper and ink
 
 from digitscan.api import ScanOptions, load_readers
 from digitscan.containers import ORIENTATION_UNSURE, PageReading
@@ -36,7 +37,6 @@ from digitscan.synth import side_by_side
 
 HERE = Path(__file__).resolve().parent
 TURNS = (0, 90, 180, 270)
-PAPER, INK = 235, 30  # the few-numbers pages' grey levels
 
 
 def rows_of(reading: PageReading) -> list[tuple[str, tuple[str, ...]]]:

@@ -120,8 +120,7 @@ def rough_glyph_height(binary: np.ndarray) -> float:
     """Typical glyph height, measured at half resolution: only the rules' kernel sizes need it."""
     half = resample.shrink(binary, 2)
     _, solid = cv2.threshold(half, 0, 255, cv2.THRESH_BINARY)  # any ink in the 2x2 block
-    boxes = components.boxes_of(solid)
-    return 2 * glyphs.typical_height(boxes[:, 3], boxes[:, 2])
+    return 2 * full_glyph_height(solid)
 
 
 @dataclass(frozen=True)
@@ -234,6 +233,11 @@ def sideways_turn(seen: Candidates) -> int:
     return 270 if orientation.baseline_excess(text_lines(turned)) <= -orientation.LINES_DECIDE else 90
 
 
+def read_turned(classifier: Classifier, crops: np.ndarray, quarter_turns: int) -> np.ndarray:
+    """The classifier's probabilities for `crops` turned counter-clockwise `quarter_turns` times."""
+    return classify_crops(classifier, np.rot90(crops, quarter_turns, axes=(1, 2)).copy())
+
+
 def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns: tuple[int, ...]) -> bool:
     """Whether the page's marks read clearly more surely turned by any of `quarter_turns`
     than as they are: what confirms a page whose marks stand above one another (a column of
@@ -242,23 +246,17 @@ def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns:
     if len(sample) < orientation.MIN_TO_TURN:
         return False
     as_they_are = orientation.certainty(classify_crops(classifier, seen.crops[sample]))
-    turned = [
-        orientation.certainty(classify_crops(classifier, np.rot90(seen.crops[sample], k, axes=(1, 2)).copy()))
-        for k in quarter_turns
-    ]
+    turned = [orientation.certainty(read_turned(classifier, seen.crops[sample], k)) for k in quarter_turns]
     return max(turned) > as_they_are + orientation.required_margin(len(sample))
 
 
 def quarter_reading_surer(seen: Candidates, classifier: Classifier) -> int:
     """Which quarter turn clockwise (90 or 270 degrees) a page on its side reads surer at, by
-    its marks' crops turned each way (np.rot90 turns counter-clockwise)."""
+    its marks' crops turned each way (`read_turned` turns counter-clockwise)."""
     sample = seen.crops[handwritten_sample(seen)]
     if len(sample) == 0:  # all its marks set in type: nothing to tell by; flagged either way
         return 90
-    clockwise, counter = (
-        orientation.certainty(classify_crops(classifier, np.rot90(sample, k, axes=(1, 2)).copy()))
-        for k in (3, 1)
-    )
+    clockwise, counter = (orientation.certainty(read_turned(classifier, sample, k)) for k in (3, 1))
     return 90 if clockwise >= counter else 270
 
 
@@ -315,9 +313,7 @@ def see_upright(
         # flagged so, all read right).
         few = len(sample) < orientation.MIN_TO_TURN and not one_field(seen)
         turns = (2, 1, 3) if few else (2,)
-        upside_down, *quarter_turned = (
-            classify_crops(classifier, np.rot90(seen.crops[sample], k, axes=(1, 2)).copy()) for k in turns
-        )
+        upside_down, *quarter_turned = (read_turned(classifier, seen.crops[sample], k) for k in turns)
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down, quarter_turned)
     if verdict.turn:
         rotation += verdict.turn

@@ -95,6 +95,9 @@ def tradeoff_table(points: list[TradeoffPoint], current: float) -> Table:
     return table
 
 
+SHOWN_EMPTY = 3  # pages with no string named in the summary
+
+
 @dataclass
 class RunTally:
     files: int = 0
@@ -105,14 +108,19 @@ class RunTally:
     errors: int = 0
     skipped: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # why strings need review
-    no_string: list[str] = field(default_factory=list)  # pages on which nothing was read
+    no_string: int = 0  # pages on which nothing was read
+    no_string_named: list[str] = field(default_factory=list)  # the first SHOWN_EMPTY of them
 
     def add(self, result: FileResult, min_confidence: float) -> None:
         self.files += 1
         self.pages += len(result.pages)
         for reading in result.pages:
             if not reading.strings:
-                self.no_string.append(reading.source + (f" page {reading.page}" if reading.page > 1 else ""))
+                self.no_string += 1
+                if len(self.no_string_named) < SHOWN_EMPTY:
+                    self.no_string_named.append(
+                        reading.source + (f" page {reading.page}" if reading.page > 1 else "")
+                    )
             self.strings += len(reading.strings)
             self.digits += sum(len(s.digits) for s in reading.strings)
             for string in reading.strings:
@@ -121,16 +129,13 @@ class RunTally:
                 self.reasons.update(reasons)
 
 
-SHOWN_EMPTY = 3  # pages with no string named in the summary
-
-
 def pages_line(tally: RunTally) -> str:
     """How many pages, and those on which nothing was read (a blank back, or a field image
     whose number was missed: no row says so)."""
     if not tally.no_string:
         return f"{tally.pages:,}"
-    named = ", ".join(tally.no_string[:SHOWN_EMPTY]) + (", ..." if len(tally.no_string) > SHOWN_EMPTY else "")
-    return f"{tally.pages:,} ({len(tally.no_string):,} with no string: {named})"
+    named = ", ".join(tally.no_string_named) + (", ..." if tally.no_string > SHOWN_EMPTY else "")
+    return f"{tally.pages:,} ({tally.no_string:,} with no string: {named})"
 
 
 def needs_review_line(tally: RunTally) -> str:

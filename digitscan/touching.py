@@ -145,11 +145,12 @@ def maybe_two_ones(
 ) -> set[int]:
     """Glyphs read as one 1 that the pair reader reads as two digits with PAIR_CONFIDENT:
     two 1s touching, too narrow (NARROW to WIDE heights wide) to be tried as pairs or cut, and
-    read as one 1 surely, so a digit would be dropped unflagged (touching MNIST 11s: the pair
-    reader read 78% of them so, the classifier 46% as one 1 at 0.9 or more; of single 1s that
-    wide it read 1 of MNIST's 507, none of USPS's or optdigits' and 8 of ORAND-CAR-A's 118 as a
-    pair). They are not read as two: the whole 1 is sure of itself, and wrongly parted a single
-    1 would be a digit added; the string is flagged."""
+    read as one 1 surely, so a digit would be dropped unflagged (of synthetic touching MNIST
+    11s, the pair reader read 78% as 11 with PAIR_CONFIDENT, the classifier 46% as one 1 at 0.9
+    or more; of single 1s 0.4 heights wide or more it read 1 of MNIST's 507, none of USPS's 6
+    or optdigits' 31 and 8 of ORAND-CAR-A's 118 as a pair so surely). They are not read as
+    two: the whole 1 is sure of itself, and a single 1 wrongly parted would be a digit added;
+    the string is flagged."""
     narrow_ones = [
         i
         for i, glyph in enumerate(glyphs)
