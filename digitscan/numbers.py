@@ -9,7 +9,7 @@ ends up in no string flags the strings beside it (`left_out_beside`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -141,13 +141,15 @@ def left_out_beside(
     strings: list[list[int]],
     runs: list[list[int]],
     small: Sequence[Glyph] = (),
+    typeset: Collection[int] = (),
 ) -> list[bool]:
     """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
     its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
     a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
-    judged printed text) does not count, nor do dots, commas and dashes (lower than that)."""
+    judged printed text, and the glyphs of lines of type known before reading, `typeset`) does
+    not count, nor do dots, commas and dashes (lower than that)."""
     members = {i for string in strings for i in string}
-    printed: set[int] = set()
+    printed = set(typeset)
     for run in runs:
         is_digit = [labels[i].digit is not None for i in run]
         if (

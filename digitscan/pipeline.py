@@ -338,6 +338,7 @@ class FoundStrings:
     members: list[list[int]]
     beside: list[glyphs.Glyph]
     maybe_two: set[int]  # glyphs read as one 1 that may be two touching (`touching.maybe_two_ones`)
+    typeset: set[int]  # glyphs in lines of type (`Candidates.printed`), renumbered as `glyphs`
 
 
 def find_strings(
@@ -372,13 +373,16 @@ def find_strings(
     # zeros of a cheque's "1.000", too short to chain with the 1): the string reader sees them.
     in_strings = {i for members in grouped for i in members}
     printed = {seen.glyphs[i] for i in seen.printed}  # by identity: parting renumbers the glyphs
-    loose = [g for i, g in enumerate(found) if i not in in_strings and g not in printed]
+    typeset = {i for i, g in enumerate(found) if g in printed}
+    loose = [g for i, g in enumerate(found) if i not in in_strings and i not in typeset]
     two = (
         touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, printed)
         if pair_reader
         else set()
     )
-    return FoundStrings(found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two)
+    return FoundStrings(
+        found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two, typeset
+    )
 
 
 def string_regions(
@@ -452,7 +456,9 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    unread = numbers.left_out_beside(found, labels, grouped, found_strings.runs, seen.small)
+    unread = numbers.left_out_beside(
+        found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset
+    )
     left_out = [
         lacking or faint_beside(seen, [found[i] for i in members])
         for lacking, members in zip(unread, grouped, strict=True)

@@ -26,6 +26,10 @@ HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this fa
 # tall as the 9 (ORAND-CAR-A)
 BASELINE = 0.25  # of the taller glyph: bottoms this close share a baseline
 UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height are set in type
+# ...or of two heights on one line, the second this share of the first (a font's small letters
+# are 0.45-0.8 of its capitals): digits standing on a rule, of two heights a pixel apart
+# each, are not.
+SMALL_LETTERS = (0.4, 0.8)
 # Punctuation between digits (`with_separators`): a mark whose middle lies in a digit's box
 # farther than EDGE of its width from its sides is a piece of that digit (a dot may touch the box
 # of a slanted digit beside it); a dash is at least DASH of the digits' height long (shorter
@@ -99,14 +103,30 @@ def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
 
 
 def set_in_type(run: list[int], glyphs: list[Glyph]) -> bool:
-    """Five or more marks nearly all of one height to the pixel: capitals or figures of one
-    font are, handwritten digits never are."""
+    """Five or more marks nearly all of one height to the pixel (capitals or figures of one
+    font), or of two such heights standing on one line to the pixel (mixed case: capitals and
+    ascenders, small letters, `SMALL_LETTERS`; descenders hang from the small letters' top
+    line): handwritten digits never are."""
     if len(run) < 5:
         return False
     heights = np.array([glyphs[i].height for i in run])
     mode = np.bincount(heights).argmax()
     tolerance = max(1.0, 0.02 * mode)
-    return bool(np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE)
+    typeset = np.abs(heights - mode) <= tolerance
+    if np.mean(typeset) >= UNIFORM_SHARE:
+        return True
+    rest = heights[~typeset]
+    second = np.bincount(rest).argmax()
+    low, high = sorted((mode, second))
+    if not SMALL_LETTERS[0] * high <= low <= SMALL_LETTERS[1] * high:
+        return False
+    typeset |= np.abs(heights - second) <= max(1.0, 0.02 * second)
+    # On the baseline, or hanging from the small letters' top line below it (g, p, y).
+    bottoms = np.array([glyphs[i].bottom for i in run])
+    tops = np.array([glyphs[i].y for i in run])
+    baseline = np.median(bottoms)
+    on_line = (np.abs(bottoms - baseline) <= tolerance) | (np.abs(tops - (baseline - low)) <= tolerance)
+    return bool(np.mean(typeset & on_line) >= UNIFORM_SHARE)
 
 
 def type_lines(glyphs: list[Glyph], sides: Sequence[Rect] = ()) -> set[int]:
