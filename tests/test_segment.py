@@ -409,6 +409,23 @@ def test_mixed_case_type_is_two_heights_on_one_line():
     # Heights of many sizes on one line: not type either.
     ruled = marks_standing([45, 40, 33, 37, 42, 35, 44, 31, 38], [160] * 9)
     assert not strings.set_in_type(list(range(len(ruled))), ruled)
+    # Digits standing on a rule (their bottoms cut level with it), one written small: no type.
+    small_one = marks_standing([45, 44, 46, 32, 45, 44], [160] * 6)
+    assert not strings.set_in_type(list(range(len(small_one))), small_one)
+
+
+@pytest.mark.parametrize("words", ["Account number", "Name and address", "Signature", "Amount paid"])
+def test_words_of_a_real_typeface_are_type(words):
+    """A font's round letters overshoot its flat ones and its t is short of its l: a level of
+    type is a few pixels deep (DejaVu Sans, as matplotlib ships it)."""
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf", 40)
+    image = Image.new("L", (1400, 300), 255)
+    ImageDraw.Draw(image).text((100, 100), words, font=font, fill=30)
+    found, _, _ = glyphs.find_glyphs(ink(np.array(image)))
+    assert len(strings.type_lines(found)) == len(found) >= 5
 
 
 def test_lines_of_type_are_told_from_handwriting_before_reading(mnist):

@@ -26,10 +26,11 @@ HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this fa
 # tall as the 9 (ORAND-CAR-A)
 BASELINE = 0.25  # of the taller glyph: bottoms this close share a baseline
 UNIFORM_SHARE = 0.9  # runs of 5 or more with this share of marks of one height are set in type
-# ...or of two heights on one line, the second this share of the first (a font's small letters
-# are 0.45-0.8 of its capitals): digits standing on a rule, of two heights a pixel apart
-# each, are not.
+# ...or of two heights on one line, each within LEVEL of its own, the lower this share of the
+# higher (a font's small letters are 0.45-0.8 of its capitals): digits standing on a rule, all
+# of about one height, are not.
 SMALL_LETTERS = (0.4, 0.8)
+LEVEL = 0.05
 # Punctuation between digits (`with_separators`): a mark whose middle lies in a digit's box
 # farther than EDGE of its width from its sides is a piece of that digit (a dot may touch the box
 # of a slanted digit beside it); a dash is at least DASH of the digits' height long (shorter
@@ -104,29 +105,55 @@ def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
 
 def set_in_type(run: list[int], glyphs: list[Glyph]) -> bool:
     """Five or more marks nearly all of one height to the pixel (capitals or figures of one
-    font), or of two such heights standing on one line to the pixel (mixed case: capitals and
-    ascenders, small letters, `SMALL_LETTERS`; descenders hang from the small letters' top
-    line): handwritten digits never are."""
+    font), or of two heights (`type_levels`) standing on one line to the pixel (mixed case:
+    capitals and ascenders, small letters; descenders hang from the small letters' top line):
+    handwritten digits never are."""
     if len(run) < 5:
         return False
     heights = np.array([glyphs[i].height for i in run])
     mode = np.bincount(heights).argmax()
     tolerance = max(1.0, 0.02 * mode)
-    typeset = np.abs(heights - mode) <= tolerance
-    if np.mean(typeset) >= UNIFORM_SHARE:
+    if np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE:
         return True
-    rest = heights[~typeset]
-    second = np.bincount(rest).argmax()
-    low, high = sorted((mode, second))
-    if not SMALL_LETTERS[0] * high <= low <= SMALL_LETTERS[1] * high:
+    levels = type_levels(heights)
+    if levels is None:
         return False
-    typeset |= np.abs(heights - second) <= max(1.0, 0.02 * second)
-    # On the baseline, or hanging from the small letters' top line below it (g, p, y).
+    low, typeset = levels
+    # On the baseline, or hanging below it from the small letters' top line (g, p, y: their
+    # height is no level).
     bottoms = np.array([glyphs[i].bottom for i in run])
     tops = np.array([glyphs[i].y for i in run])
     baseline = np.median(bottoms)
-    on_line = (np.abs(bottoms - baseline) <= tolerance) | (np.abs(tops - (baseline - low)) <= tolerance)
-    return bool(np.mean(typeset & on_line) >= UNIFORM_SHARE)
+    on_line = np.abs(bottoms - baseline) <= tolerance
+    hanging = (np.abs(tops - (baseline - low)) <= max(1.0, LEVEL * low)) & (bottoms > baseline + tolerance)
+    return bool(np.mean((typeset & on_line) | hanging) >= UNIFORM_SHARE)
+
+
+def type_levels(heights: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """The small letters' height and which of `heights` lie on one of a font's two levels, each
+    within LEVEL of it (round letters overshoot the flat ones, a t is short of an l), the lower
+    `SMALL_LETTERS` of the higher, two marks on each at least (one small digit among
+    handwritten ones is no level); None where the heights hold no such two levels."""
+
+    def within(values: np.ndarray, level: float) -> np.ndarray:
+        return np.abs(values - level) <= max(1.0, LEVEL * level)
+
+    def likeliest(among: np.ndarray) -> float:
+        levels = np.arange(among.min(), among.max() + 1)
+        return float(levels[np.argmax([np.count_nonzero(within(among, level)) for level in levels])])
+
+    first = likeliest(heights)
+    rest = heights[~within(heights, first)]
+    if len(rest) == 0:
+        return None
+    second = likeliest(rest)
+    low, high = sorted((first, second))
+    if (
+        np.count_nonzero(within(rest, second)) < 2
+        or not SMALL_LETTERS[0] * high <= low <= SMALL_LETTERS[1] * high
+    ):
+        return None
+    return low, within(heights, first) | within(heights, second)
 
 
 def type_lines(glyphs: list[Glyph], sides: Sequence[Rect] = ()) -> set[int]:
