@@ -676,3 +676,14 @@ def test_a_name_in_type_beside_a_number_gives_no_string(mnist, classifier):
     cv2.putText(page, "Mary Ashby", (start, 250), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6, 30, 2, cv2.LINE_AA)
     (string,) = read_image(page, classifier).strings
     assert string.text == "352" and string.flags == ()
+
+
+def test_a_number_written_lower_beside_another_is_not_a_skew(mnist, classifier):
+    """On a page of two numbers, the second written lower down beside the first, turning the
+    page 10 degrees lines them up into one row: both level lines were tilted, and read as
+    one number, accepted (`deskew.sharpness_apart`)."""
+    page = blank_page(1400, 500)
+    boxes = write_digits(page, mnist, "49", 200, 150, 56, nth=3)
+    write_digits(page, mnist, "3969", boxes[-1][0] + boxes[-1][2] + 60, 200, 56, nth=4)
+    reading = read_image(page, classifier)
+    assert reading.skew == 0.0 and texts(reading) == ["49", "3969"]
