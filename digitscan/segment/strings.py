@@ -139,8 +139,9 @@ def type_levels(heights: np.ndarray) -> tuple[float, np.ndarray] | None:
         return np.abs(values - level) <= max(1.0, LEVEL * level)
 
     def likeliest(among: np.ndarray) -> float:
-        levels = np.arange(among.min(), among.max() + 1)
-        return float(levels[np.argmax([np.count_nonzero(within(among, level)) for level in levels])])
+        levels = np.arange(among.min(), among.max() + 1, dtype=float)
+        near = np.abs(among[None, :] - levels[:, None]) <= np.maximum(1.0, LEVEL * levels)[:, None]
+        return float(levels[np.argmax(near.sum(axis=1))])
 
     first = likeliest(heights)
     rest = heights[~within(heights, first)]
