@@ -15,7 +15,7 @@ import numpy as np
 
 from digitscan.classify import Label
 from digitscan.segment.glyphs import Glyph
-from digitscan.segment.strings import reading_order, set_in_type, typeset_marks
+from digitscan.segment.strings import reading_order, set_in_type
 
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
 WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
@@ -53,15 +53,10 @@ def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool])
     """In a run that reads as print, the marks of a handwritten number written against the
     print (a unit or a currency printed right after the field, a label right before it): one
     block of consecutive marks, digits among them, all TALLER than the marks that read as no
-    digit; the rest, two marks at least, of one height to the pixel as type is. Or, in a run
-    set in type, the marks off its heights and lines at its start or end, digits among them
-    (`off_type_end`: a register's entry written close against the name beside it). Empty
-    when there is none. (Handwriting is larger than a form's print; a number written smaller
-    than the print beside it stays with it. The small zeros of a cheque's "172.000", run
-    together in one stroke, read as no digit too, but are no line of type: they stay.)"""
-    off_type = off_type_end(run, glyphs, is_digit)
-    if off_type:
-        return off_type
+    digit; the rest, two marks at least, of one height to the pixel as type is. Empty when
+    there is none. (Handwriting is larger than a form's print; a number written smaller than
+    the print beside it stays with it. The small zeros of a cheque's "172.000", run together
+    in one stroke, read as no digit too, but are no line of type: they stay.)"""
     rejected = [glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if not ok]
     if not rejected:
         return []
@@ -74,21 +69,6 @@ def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool])
     rest = np.array([glyphs[i].height for i, high in zip(run, tall, strict=True) if not high])
     typeset = len(rest) >= 2 and np.abs(rest - np.median(rest)).max() <= max(1.0, 0.02 * np.median(rest))
     return run[first : last + 1] if typeset else []
-
-
-def off_type_end(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> list[int]:
-    """The marks of a run set in type that are off its heights or lines, where they stand
-    together at its start or its end with a digit among them; empty otherwise."""
-    typeset = typeset_marks(run, glyphs)
-    if typeset is None or typeset.all():
-        return []
-    off = np.flatnonzero(~typeset)
-    first, last = int(off[0]), int(off[-1])
-    together = last - first + 1 == len(off)
-    at_an_end = first == 0 or last == len(run) - 1
-    if not (together and at_an_end and any(is_digit[first : last + 1])):
-        return []
-    return run[first : last + 1]
 
 
 def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list[int]:

@@ -689,19 +689,6 @@ def test_a_number_written_lower_beside_another_is_not_a_skew(mnist, classifier):
     assert reading.skew == 0.0 and texts(reading) == ["49", "3969"]
 
 
-def test_a_number_written_against_a_line_of_type_is_kept():
-    """A run set in type keeps the marks off its lines at its end that read as digits: a
-    register's entry written close against the name beside it is no part of the name."""
-    from digitscan import numbers
-
-    heights = [45, 33, 33, 34, 33, 32, 44, 33, 34, 50]
-    marks = marks_standing(heights, [160, 161, 161, 161, 161, 160, 160, 160, 161, 172])
-    run = list(range(len(marks)))
-    assert strings.set_in_type(run, marks)
-    assert numbers.off_type_end(run, marks, [False] * 9 + [True]) == [9]
-    assert numbers.off_type_end(run, marks, [False] * 10) == []  # no digit: nothing to keep
-
-
 def test_a_digit_chained_with_pale_marks_is_not_dropped_for_their_size():
     """A string's height is its marks' median; a digit written over the other side's writing
     showing through chains with its pale fragments, and the string was dropped as print."""

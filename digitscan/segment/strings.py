@@ -107,25 +107,17 @@ def set_in_type(run: list[int], glyphs: list[Glyph]) -> bool:
     """Five or more marks nearly all of one height to the pixel (capitals or figures of one
     font), or of two heights (`type_levels`) standing on one line to the pixel (mixed case:
     capitals and ascenders, small letters; descenders hang from the small letters' top line):
-    handwritten digits never are (`typeset_marks`)."""
-    return typeset_marks(run, glyphs) is not None
-
-
-def typeset_marks(run: list[int], glyphs: list[Glyph]) -> np.ndarray | None:
-    """Which marks of a run `set_in_type` are its type (the rest, a tenth at most, are off its
-    heights or lines: punctuation, or a number written against the print); None where the run
-    is not set in type."""
+    handwritten digits never are."""
     if len(run) < 5:
-        return None
+        return False
     heights = np.array([glyphs[i].height for i in run])
     mode = np.bincount(heights).argmax()
     tolerance = max(1.0, 0.02 * mode)
-    typeset = np.abs(heights - mode) <= tolerance
-    if np.mean(typeset) >= UNIFORM_SHARE:
-        return typeset
+    if np.mean(np.abs(heights - mode) <= tolerance) >= UNIFORM_SHARE:
+        return True
     levels = type_levels(heights)
     if levels is None:
-        return None
+        return False
     low, typeset = levels
     # On the baseline, or hanging below it from the small letters' top line (g, p, y: their
     # height is no level).
@@ -134,8 +126,7 @@ def typeset_marks(run: list[int], glyphs: list[Glyph]) -> np.ndarray | None:
     baseline = np.median(bottoms)
     on_line = np.abs(bottoms - baseline) <= tolerance
     hanging = (np.abs(tops - (baseline - low)) <= max(1.0, LEVEL * low)) & (bottoms > baseline + tolerance)
-    typeset = (typeset & on_line) | hanging
-    return typeset if np.mean(typeset) >= UNIFORM_SHARE else None
+    return bool(np.mean((typeset & on_line) | hanging) >= UNIFORM_SHARE)
 
 
 def type_levels(heights: np.ndarray) -> tuple[float, np.ndarray] | None:
