@@ -376,7 +376,7 @@ def find_strings(
     typeset = {i for i, g in enumerate(found) if g in printed}
     loose = [g for i, g in enumerate(found) if i not in in_strings and i not in typeset]
     two = (
-        touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, printed)
+        touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, typeset)
         if pair_reader
         else set()
     )

@@ -141,7 +141,7 @@ def maybe_two_ones(
     probabilities: np.ndarray,
     height: float,
     pair_reader: Classifier,
-    printed: Collection[Glyph] = (),
+    typeset: Collection[int] = (),
 ) -> set[int]:
     """Glyphs read as one 1 that the pair reader reads as two digits with PAIR_CONFIDENT:
     two 1s touching, too narrow (NARROW to WIDE heights wide) to be tried as pairs or cut, and
@@ -150,11 +150,11 @@ def maybe_two_ones(
     or more; of single 1s 0.4 heights wide or more it read 1 of MNIST's 507, none of USPS's 6
     or optdigits' 31 and 8 of ORAND-CAR-A's 118 as a pair so surely). They are not read as
     two: the whole 1 is sure of itself, and a single 1 wrongly parted would be a digit added;
-    the string is flagged."""
+    the string is flagged. Glyphs in `typeset` (indices: lines of type) are not asked."""
     narrow_ones = [
         i
         for i, glyph in enumerate(glyphs)
-        if glyph not in printed
+        if i not in typeset
         and glyph.height >= 0.5 * height
         and NARROW * glyph.height < glyph.width < WIDE * glyph.height
         and int(np.argmax(probabilities[i])) == 1

@@ -18,7 +18,7 @@ GAIN_PER_DEGREE = 0.015
 # From this many degrees on, a tilt must also sharpen the rows of each part of the page apart
 # (`sharpness_apart`). Lining up two numbers written half a digit height apart takes 5-10
 # degrees; under 2, the parts of lines a little off level (a cheque amount, a register's
-# faint rows, tilted 0.3-0.6 degrees) gain too little apart to tell from noise: not asked.
+# faint rows, tilted 0.28-0.64 degrees) gain too little apart to tell from noise: not asked.
 APART_FROM = 2.0
 
 

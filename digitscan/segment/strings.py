@@ -135,13 +135,12 @@ def type_levels(heights: np.ndarray) -> tuple[float, np.ndarray] | None:
     `SMALL_LETTERS` of the higher, two marks on each at least (one small digit among
     handwritten ones is no level); None where the heights hold no such two levels."""
 
-    def within(values: np.ndarray, level: float) -> np.ndarray:
-        return np.abs(values - level) <= max(1.0, LEVEL * level)
+    def within(values: np.ndarray, level: float | np.ndarray) -> np.ndarray:
+        return np.abs(values - level) <= np.maximum(1.0, LEVEL * level)
 
     def likeliest(among: np.ndarray) -> float:
         levels = np.arange(among.min(), among.max() + 1, dtype=float)
-        near = np.abs(among[None, :] - levels[:, None]) <= np.maximum(1.0, LEVEL * levels)[:, None]
-        return float(levels[np.argmax(near.sum(axis=1))])
+        return float(levels[np.argmax(within(among[None, :], levels[:, None]).sum(axis=1))])
 
     first = likeliest(heights)
     rest = heights[~within(heights, first)]
