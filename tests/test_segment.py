@@ -144,6 +144,24 @@ def test_ones_filling_their_cells_are_not_box_sides(mnist, classifier, nth):
     assert texts(read_image(page, classifier)) == ["111111"]
 
 
+@pytest.mark.parametrize("shade", [170, 185])
+def test_comb_printed_light_keeps_no_side(mnist, classifier, shade):
+    # A comb printed pale (a dropout colour scanned grey) on a page turned a little: levelled,
+    # its thin sides threshold to lines a pixel wide stepping between two columns, which were
+    # read as 1s between the digits (`5107238`, and at 185 every side).
+    page = blank_page(2480, 900)
+    cell, top, bottom = 110, 290, 410
+    for k in range(6):
+        write_digits(page, mnist, "507238"[k], 200 + k * cell + 25, bottom - 15, HEIGHT, nth=k + 3)
+    comb = np.full_like(page, 255)
+    for k in range(7):
+        cv2.line(comb, (200 + k * cell, bottom), (200 + k * cell, top), shade, 2, cv2.LINE_AA)
+    for y in (top, bottom):
+        cv2.line(comb, (200, y), (200 + 6 * cell, y), shade, 2, cv2.LINE_AA)
+    turned = deskew.rotate(np.minimum(page, comb), 0.8, fill=235)
+    assert texts(read_image(turned, classifier, dpi=300)) == ["507238"]
+
+
 def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     page = blank_page(1400, 900)
     write_digits(page, mnist, "48213", 200, 250, HEIGHT)

@@ -19,6 +19,7 @@ HORIZONTAL_RULE = 2.5
 SHORT_SIDE = 0.6
 VERTICAL_RULE = 3.0
 SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
+WIDE3, TALL3 = np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)  # three pixels in a row, in a column
 
 
 Rect = tuple[int, int, int, int]  # x, y, width, height
@@ -75,7 +76,18 @@ def box_sides(
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
     or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
     smaller than the page's handwriting."""
-    candidates = opened(binary, 1, max(15, round(SHORT_SIDE * digit_height)))
+    length = max(15, round(SHORT_SIDE * digit_height))
+    candidates = opened(binary, 1, length)
+    # A thin side printed light (a form in a pale or dropout colour, scanned grey) thresholds
+    # to a line a pixel or two wide that steps between two columns every few rows, and is no
+    # run in either. Its pixels (in rows of ink no wider than two pixels: never a pen's
+    # stroke; and the ink where it runs into its rules), each column ORed with the one to its
+    # right, are one again: such a run stands for the pixels of both its columns.
+    pair = np.ones((1, 2), np.uint8)
+    fine = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.dilate(cv2.erode(binary, WIDE3), WIDE3)))
+    fine = cv2.bitwise_or(fine, cv2.bitwise_and(binary, cv2.dilate(horizontal, TALL3)))
+    stepped = opened(cv2.dilate(fine, pair, anchor=(0, 0)), 1, length)
+    candidates = cv2.bitwise_or(candidates, cv2.bitwise_and(cv2.dilate(stepped, pair, anchor=(1, 0)), fine))
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
