@@ -162,6 +162,36 @@ def test_comb_printed_light_keeps_no_side(mnist, classifier, shade):
     assert texts(read_image(turned, classifier, dpi=300)) == ["507238"]
 
 
+@pytest.mark.parametrize("teeth", [0.5, 0.33])
+@pytest.mark.parametrize("boxed", [False, True])
+def test_a_combs_short_teeth_are_no_ones(mnist, classifier, teeth, boxed):
+    # Combs printed with short teeth, a half or a third of the cell high, open at the top or
+    # closed by a box: each tooth was read as a 1 between the digits (`15072381`), the field
+    # was parted in two, or it was dropped whole as a line of print (its teeth read as no
+    # digits: boxed, with half-height teeth).
+    page = blank_page(2480, 900)
+    cell, top, bottom = 110, 290, 410
+    for k in range(6):
+        write_digits(page, mnist, "507238"[k], 200 + k * cell + 25, bottom - 15, HEIGHT, nth=k + 3)
+    tip = round(bottom - teeth * (bottom - top))
+    for k in range(1, 6) if boxed else range(7):
+        cv2.line(page, (200 + k * cell, bottom), (200 + k * cell, tip), 30, 3)
+    cv2.line(page, (200, bottom), (200 + 6 * cell, bottom), 30, 3)
+    if boxed:
+        cv2.rectangle(page, (200, top), (200 + 6 * cell, bottom), 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["507238"]
+
+
+@pytest.mark.parametrize("nth", range(2))
+def test_ones_standing_on_a_line_are_no_comb_teeth(mnist, classifier, nth):
+    page = blank_page(2480, 900)
+    write_digits(page, mnist, "111111", 300, 411, HEIGHT, nth=nth)
+    cv2.line(page, (250, 412), (1200, 412), 30, 3)
+    thin_pen = 255 - cv2.erode(255 - page, np.ones((3, 3), np.uint8))
+    assert texts(read_image(page, classifier, dpi=300)) == texts(read_image(thin_pen, classifier, dpi=300))
+    assert texts(read_image(page, classifier, dpi=300)) == ["111111"]
+
+
 def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     page = blank_page(1400, 900)
     write_digits(page, mnist, "48213", 200, 250, HEIGHT)

@@ -7,6 +7,7 @@ below it, the pixels are restored, so a 7 written through an underline stays who
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 import cv2
 import numpy as np
@@ -117,7 +118,115 @@ def box_sides(
         if long or np.count_nonzero(own) <= thin * h:
             sides[box][own] = 255
             side_rects.append((x, y, w, h))
+    for tooth in comb_teeth(teeth_on_rules(binary, horizontal, thin, digit_height), reach, digit_height):
+        x, y, w, h = tooth.box
+        if not sides[y : y + h, x : x + w].any():  # a cell's whole side stands on its rule too
+            sides[y : y + h, x : x + w][tooth.own] = 255
+            side_rects.append(tooth.box)
     return sides, join_columns(binary, sides, side_rects, thin, digit_height)
+
+
+@dataclass(frozen=True, eq=False)
+class Tooth:
+    """A thin mark standing on a rule, or hanging from one: its box, `foot` (the row it stands
+    on, or minus the row it hangs from) and its ink in the box (`own`)."""
+
+    box: Rect
+    foot: int
+    own: np.ndarray
+
+
+TOOTH_SHORTEST = 0.25  # of the digit height: a comb's teeth reach a quarter of its cells' height and more
+TOOTH_LONGEST = 1.5  # ...and are looked for this far from their rule (longer ones join the rule across)
+TOOTH_CLEAR = 0.15  # ...and end in paper this far on (a digit's stroke standing on a rule runs on)
+
+
+def teeth_on_rules(binary: np.ndarray, horizontal: np.ndarray, thin: int, digit_height: float) -> list[Tooth]:
+    """Thin marks (`thin` pixels wide) that run straight from a horizontal rule, up or down, at
+    least TOOTH_SHORTEST digit heights, and end in paper (a digit's stroke standing on a rule
+    runs on into the digit): a comb's teeth, and whatever else stands on a rule so
+    (`comb_teeth` tells). A tooth printed light steps between two columns once levelled and
+    loses a row here and there (as box sides do, above): each column is taken with the one to
+    its right, and a row between two of ink is ink. Looked for only in the bands beside the
+    rules."""
+    shortest = max(5, round(TOOTH_SHORTEST * digit_height))
+    longest = round(TOOTH_LONGEST * digit_height)
+    clear = max(2, round(TOOTH_CLEAR * digit_height))
+    contours, _ = cv2.findContours(horizontal, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    teeth = []
+    for x, y, w, h in map(cv2.boundingRect, contours):
+        for up in (True, False):
+            rows = slice(max(0, y - longest), y) if up else slice(y + h, y + h + longest)
+            band = binary[rows, x : x + w] > 0
+            if band.shape[0] < shortest + clear:
+                continue
+            outward = band[::-1] if up else band
+            paired = outward.copy()
+            paired[:, :-1] |= outward[:, 1:]
+            paired[1:-1] |= paired[:-2] & paired[2:]
+            standing = np.flatnonzero(paired[:shortest].all(axis=0))
+            for columns in np.split(standing, np.flatnonzero(np.diff(standing) > 1) + 1):
+                if len(columns) == 0 or len(columns) > thin + 1:
+                    continue
+                first, last = int(columns[0]), int(columns[-1]) + 1
+                height = int(np.logical_and.accumulate(paired[:, first:last], axis=0).sum(axis=0).max())
+                tip = outward[height : height + clear, max(0, first - 2) : last + 2]
+                if height + clear > len(outward) or tip.any():
+                    continue
+                top = rows.start + band.shape[0] - height if up else rows.start
+                own = binary[top : top + height, x + first : x + last] > 0
+                teeth.append(Tooth((x + first, top, last - first, height), y if up else -(y + h), own))
+    return teeth
+
+
+TOOTH_HEIGHTS = 0.05  # the teeth of one comb are this share of their height alike (2 pixels at least)
+TOOTH_SPACING = 0.1  # ...and stand at equal distances, to this share (3 pixels at least)
+
+
+def comb_teeth(teeth: list[Tooth], reach: int, digit_height: float) -> list[Tooth]:
+    """The `teeth` that are a comb's: three or more of one height standing on (or hanging
+    from) one rule at equal distances, the width of a cell for a digit (half a digit height to
+    three), some cells' tooth perhaps lost (a digit's stroke touching it). A comb printed with
+    short teeth and no rule across their other ends is common; each tooth is a thin straight
+    mark of about a digit's height, and was read as a 1 between its cells' digits. Handwritten
+    1s standing on a line are not so alike, nor so evenly spaced, nor upright to the pixel."""
+    chosen: list[Tooth] = []
+    left = sorted(teeth, key=lambda t: t.box[0])
+    while left:
+        first = left[0]
+        height = first.box[3]
+        alike = [
+            t
+            for t in left
+            if abs(t.foot - first.foot) <= reach
+            and abs(t.box[3] - height) <= max(2.0, TOOTH_HEIGHTS * height)
+        ]
+        left = [t for t in left if t not in alike]
+        chosen.extend(evenly_spaced(alike, digit_height))
+    return chosen
+
+
+def evenly_spaced(teeth: list[Tooth], digit_height: float) -> list[Tooth]:
+    """The longest run of `teeth` (left to right) three or more long whose distances apart are
+    one cell, or two (a tooth lost), within TOOTH_SPACING; none where there is none."""
+    if len(teeth) < 3:
+        return []
+    xs = np.array([t.box[0] for t in teeth], float)
+    best: list[Tooth] = []
+    for start, cell in product(range(len(teeth) - 2), (1, 0.5)):
+        cell *= xs[start + 1] - xs[start]  # the first distance one cell, or two
+        if not 0.5 * digit_height <= cell <= 3 * digit_height:
+            continue
+        tolerance = max(3.0, TOOTH_SPACING * cell)
+        end = start
+        while end + 1 < len(teeth):
+            gap = xs[end + 1] - xs[end]
+            if min(abs(gap - cell), abs(gap - 2 * cell)) > tolerance:
+                break
+            end += 1
+        if end - start >= 2 and end - start + 1 > len(best):
+            best = teeth[start : end + 1]
+    return best
 
 
 def join_columns(
