@@ -192,6 +192,18 @@ def test_ones_standing_on_a_line_are_no_comb_teeth(mnist, classifier, nth):
     assert texts(read_image(page, classifier, dpi=300)) == ["111111"]
 
 
+@pytest.mark.parametrize("nth", range(2))
+def test_a_box_for_each_digit_is_no_digit(mnist, classifier, nth):
+    # A printed box for each character, apart (a form's most common field): each box is too
+    # short for a rule, and was a glyph, a box with a digit inside, read as no digit: the whole
+    # field was dropped.
+    page = blank_page(2480, 900)
+    for k in range(4):
+        write_digits(page, mnist, "4093"[k], 240 + k * 130, 420, HEIGHT, nth=nth + 1)
+        cv2.rectangle(page, (220 + k * 130, 300), (330 + k * 130, 440), 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
+
+
 def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     page = blank_page(1400, 900)
     write_digits(page, mnist, "48213", 200, 250, HEIGHT)

@@ -269,8 +269,43 @@ def rule_thickness(mask: np.ndarray, axis: int) -> int:
     return max(1, int(np.ceil(area / (area - continued))))
 
 
+# A printed box for one character (a row of them, apart: a form's most common field) is too
+# short for a rule: each is a component whose bounding box's four edges are ink nearly all
+# along (a handwritten 0 or a scribble touches its box's edges at a few places) and whose
+# inside is mostly paper (a filled square is no box).
+BOX_EDGE = 4  # pixels: how far in from its bounding box a box's printed edge lies (print is 1-3 thick)
+BOX_EDGE_SHARE = 0.9
+BOX_INK_INSIDE = 0.5
+BOX_SMALLEST = 12  # pixels each way
+
+
+def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
+    """Mask of the top and bottom edges of the page's printed boxes (`BOX_EDGE_SHARE`)
+    narrower than `widest` (wider ones' edges are rules already), as horizontal rules:
+    `box_sides` then finds their sides, joining those, as a box's."""
+    edges = np.zeros_like(binary)
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    for x, y, w, h in map(cv2.boundingRect, contours):
+        if not (BOX_SMALLEST <= w < widest and h >= BOX_SMALLEST):
+            continue
+        box = binary[y : y + h, x : x + w] > 0
+        band = min(BOX_EDGE, h // 4, w // 4)
+        sides = (
+            box[:band].any(axis=0),
+            box[-band:].any(axis=0),
+            box[:, :band].any(axis=1),
+            box[:, -band:].any(axis=1),
+        )
+        inside = box[band:-band, band:-band]
+        if min(side.mean() for side in sides) >= BOX_EDGE_SHARE and inside.mean() <= BOX_INK_INSIDE:
+            edges[y : y + band, x : x + w] = binary[y : y + band, x : x + w]
+            edges[y + h - band : y + h, x : x + w] = binary[y + h - band : y + h, x : x + w]
+    return edges
+
+
 def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
-    horizontal = long_horizontal_runs(binary, max(15, round(HORIZONTAL_RULE * digit_height)))
+    length = max(15, round(HORIZONTAL_RULE * digit_height))
+    horizontal = cv2.bitwise_or(long_horizontal_runs(binary, length), box_tops_and_bottoms(binary, length))
     across = rule_thickness(horizontal, axis=0)
     vertical, sides = box_sides(binary, horizontal, across, digit_height)
     thickness = max(across, rule_thickness(vertical, axis=1))
