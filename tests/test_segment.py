@@ -204,6 +204,27 @@ def test_a_box_for_each_digit_is_no_digit(mnist, classifier, nth):
     assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
 
 
+@pytest.mark.parametrize("radius", [30, 60])
+def test_a_box_with_rounded_corners_is_no_digit(mnist, classifier, radius):
+    # Its sides stop short of its rules, joined to them by arcs: the left side was read as a 1
+    # before the digits (`14093`, accepted), and with larger corners nothing was read.
+    page = blank_page(2480, 900)
+    write_digits(page, mnist, "4093", 330, 420, HEIGHT, nth=1)
+    left, top, right, bottom = 290, 300, 760, 450
+    for y in (top, bottom):
+        cv2.line(page, (left + radius, y), (right - radius, y), 30, 3)
+    for x in (left, right):
+        cv2.line(page, (x, top + radius), (x, bottom - radius), 30, 3)
+    for x, y, angle in (
+        (left, top, 180),
+        (right - 2 * radius, top, 270),
+        (right - 2 * radius, bottom - 2 * radius, 0),
+        (left, bottom - 2 * radius, 90),
+    ):
+        cv2.ellipse(page, (x + radius, y + radius), (radius, radius), angle, 0, 90, 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
+
+
 def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     page = blank_page(1400, 900)
     write_digits(page, mnist, "48213", 200, 250, HEIGHT)

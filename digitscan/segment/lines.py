@@ -20,6 +20,7 @@ HORIZONTAL_RULE = 2.5
 SHORT_SIDE = 0.6
 VERTICAL_RULE = 3.0
 SQUEEZE = 4  # horizontal rules are looked for on the page shrunk this many times across
+CORNER = 0.5  # of the digit height: the largest radius of a box's rounded corners
 WIDE3, TALL3 = np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)  # three pixels in a row, in a column
 
 
@@ -103,12 +104,36 @@ def box_sides(
         rows = slice(max(0, first), last + 1)
         return bool(horizontal[rows, max(0, x - reach) : x + w + reach].any())
 
+    radius = round(CORNER * digit_height)
+
+    def rounds_into_rule(end: int, x: int, w: int, up: bool) -> bool:
+        # A box with rounded corners: its side stops short of its rules, joined to them by an
+        # arc of ink. Ink connects the side's end to a rule that ends beside it, within the
+        # corner's reach (a digit's stroke standing on a rule, or on the cheque line, has the
+        # rule running on either side of it).
+        top = max(0, end - radius) if up else end
+        rows, columns = (
+            slice(top, end + 1 if up else end + radius + 1),
+            slice(max(0, x - radius), x + w + radius),
+        )
+        _, labels = cv2.connectedComponents(binary[rows, columns], connectivity=8)
+        ends = slice(end - top - 2, end - top + 1) if up else slice(0, 3)  # the side's last rows
+        mine = labels[ends, max(0, x - columns.start - 1) : x - columns.start + w + 1]
+        mine = mine[mine > 0]
+        if not mine.size:
+            return False
+        on_rule = (horizontal[rows, columns] > 0) & np.isin(labels, mine)
+        ruled = np.flatnonzero(on_rule.any(axis=0)) + columns.start
+        return bool(ruled.size) and (ruled.min() >= x + w or ruled.max() < x)
+
     thin = rule + max(1, rule // 2)
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         long = h > VERTICAL_RULE * digit_height
         bottom = y + h - 1
-        joined = meets_rule(y - 2, y + reach, x, w) and meets_rule(bottom - reach, bottom + 2, x, w)
+        joined = (meets_rule(y - 2, y + reach, x, w) or rounds_into_rule(y, x, w, up=True)) and (
+            meets_rule(bottom - reach, bottom + 2, x, w) or rounds_into_rule(bottom, x, w, up=False)
+        )
         if not (long or joined):
             continue
         box = (slice(y, y + h), slice(x, x + w))
