@@ -184,6 +184,8 @@ def test_a_combs_short_teeth_are_no_ones(mnist, classifier, teeth, boxed):
 
 @pytest.mark.parametrize("nth", range(2))
 def test_ones_standing_on_a_line_are_no_comb_teeth(mnist, classifier, nth):
+    # Six 1s standing on an underline, scaled to one height and evenly spaced, in the test's
+    # pen and a thinner one: handwriting, not a comb's teeth (`lines.comb_teeth`).
     page = blank_page(2480, 900)
     write_digits(page, mnist, "111111", 300, 411, HEIGHT, nth=nth)
     cv2.line(page, (250, 412), (1200, 412), 30, 3)
