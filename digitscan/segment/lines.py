@@ -323,8 +323,11 @@ def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
         )
         inside = box[band:-band, band:-band]
         if min(side.mean() for side in sides) >= BOX_EDGE_SHARE and inside.mean() <= BOX_INK_INSIDE:
-            edges[y : y + band, x : x + w] = binary[y : y + band, x : x + w]
-            edges[y + h - band : y + h, x : x + w] = binary[y + h - band : y + h, x : x + w]
+            # the rows of its edge bands that hold the printed line (ink half across at least),
+            # not a digit's strokes reaching into the band
+            for row in np.flatnonzero(np.r_[box[:band].mean(axis=1), box[-band:].mean(axis=1)] >= 0.5):
+                page_row = y + row if row < band else y + h - 2 * band + row
+                edges[page_row, x : x + w] = binary[page_row, x : x + w]
     return edges
 
 
