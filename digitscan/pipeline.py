@@ -180,6 +180,8 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         angle = 0.0
     if keystone is not None:
         binary = deskew.straighten(binary, keystone)
+    dashed = lines.dashed_lines(binary)  # off the page before its dots are taken for its marks
+    binary = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(dashed.horizontal, dashed.vertical)))
     measured = rough_glyph_height(binary)
     better = rereading_scale(binary.shape, dpi, scale, measured) if enlarge and measured else None
     if better is not None:
@@ -192,7 +194,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
     height = measured or TYPICAL_DIGIT_INCHES * dpi * scale
-    rules = lines.find_rules(binary, height)
+    rules = lines.find_rules(binary, height, dashed)
     binary = lines.remove_rules(binary, rules)
     found, height, dots = glyphs.find_glyphs(binary, outline)
     merged = glyphs.merge_broken(found, height)

@@ -227,6 +227,65 @@ def test_a_box_with_rounded_corners_is_no_digit(mnist, classifier, radius):
     assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
 
 
+@pytest.mark.parametrize("dash, gap", [(14, 10), (30, 12), (8, 8)])
+def test_a_box_drawn_in_dashes_is_no_digits(mnist, classifier, dash, gap):
+    # Dashes a third of a digit high were read as 1s beside the field, accepted, each a string
+    # of its own; a side of such a box holds only two whole dashes (the others join its top and
+    # bottom at the corners), in the style of the top and bottom's many.
+    page = blank_page(2480, 900)
+    write_digits(page, mnist, "4093", 330, 420, HEIGHT, nth=1)
+    left, top, right, bottom = 290, 300, 760, 450
+    for x in range(left, right, dash + gap):
+        for y in (top, bottom):
+            cv2.line(page, (x, y), (min(x + dash, right), y), 30, 3)
+    for y in range(top, bottom, dash + gap):
+        for x in (left, right):
+            cv2.line(page, (x, y), (x, min(y + dash, bottom)), 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
+
+
+def test_a_comb_with_dotted_teeth_is_read(mnist, classifier):
+    # Dots outnumbering the digits were taken for the page's typical mark: the digits, many
+    # times taller, were dropped as too big, and the field lost.
+    page = blank_page(2480, 900)
+    for k, digit in enumerate("4093"):
+        write_digits(page, mnist, digit, 250 + k * 110, 420, HEIGHT, nth=1)
+    cv2.line(page, (220, 440), (660, 440), 30, 3)
+    for k in range(5):
+        for y in range(310, 440, 16):
+            cv2.line(page, (220 + k * 110, y), (220 + k * 110, y + 8), 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["4093"]
+
+
+def test_digits_on_a_dashed_underline_are_read(mnist, classifier):
+    # Its dashes, outnumbering the digits, were taken for the page's typical mark: the digits
+    # were dropped as too big, and the field with them.
+    page = blank_page(2480, 900)
+    write_digits(page, mnist, "40937", 330, 420, HEIGHT, nth=2)
+    for x in range(100, 1200, 40):
+        cv2.line(page, (x, 430), (x + 24, 430), 30, 3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["40937"]
+
+
+def test_dashes_are_told_by_their_regularity():
+    # Marks alike to the pixel, in line and evenly spaced are a dashed line; two alike only in
+    # the style of a line of three or more; marks a hand makes are neither.
+    page = np.zeros((200, 400), np.uint8)
+    for x in range(20, 380, 30):
+        page[50:53, x : x + 20] = 255  # a dashed rule, dashes 20 long every 30
+    for y in (90, 120):
+        page[y : y + 20, 30:33] = 255  # two dashes of its style upright
+    for y in (90, 118):
+        page[y : y + 17, 200:203] = 255  # two upright marks of another
+    page[150:153, 100:118] = page[150:153, 130:151] = page[150:153, 157:170] = 255  # not alike
+    dashed = lines.dashed_lines(page)
+    assert np.array_equal(dashed.horizontal[50:53] > 0, page[50:53] > 0)
+    assert np.array_equal(dashed.vertical[60:, 30:33] > 0, page[60:, 30:33] > 0)
+    assert not dashed.vertical[:, 200:203].any()
+    assert not dashed.horizontal[140:].any()
+    assert dashed.sides == ((30, 90, 3, 50),)
+
+
 def test_comb_smaller_than_the_pages_handwriting_is_read(mnist, classifier):
     page = blank_page(1400, 900)
     write_digits(page, mnist, "48213", 200, 250, HEIGHT)

@@ -12,6 +12,7 @@ from itertools import product
 import cv2
 import numpy as np
 
+from digitscan.segment.components import boxes_of
 from digitscan.segment.resample import shrink
 
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
@@ -116,25 +117,29 @@ def box_sides(
             slice(top, end + 1 if up else end + radius + 1),
             slice(max(0, x - radius), x + w + radius),
         )
+        ruled = horizontal[rows, columns] > 0
+        if not ruled.any():  # most runs that reach this far are strokes, nowhere near a rule
+            return False
         _, labels = cv2.connectedComponents(binary[rows, columns], connectivity=8)
         ends = slice(end - top - 2, end - top + 1) if up else slice(0, 3)  # the side's last rows
         mine = labels[ends, max(0, x - columns.start - 1) : x - columns.start + w + 1]
         mine = mine[mine > 0]
         if not mine.size:
             return False
-        on_rule = (horizontal[rows, columns] > 0) & np.isin(labels, mine)
-        ruled = np.flatnonzero(on_rule.any(axis=0)) + columns.start
-        return bool(ruled.size) and (ruled.min() >= x + w or ruled.max() < x)
+        on_rule = ruled & np.isin(labels, mine)
+        rule_columns = np.flatnonzero(on_rule.any(axis=0)) + columns.start
+        return bool(rule_columns.size) and (rule_columns.min() >= x + w or rule_columns.max() < x)
 
     thin = rule + max(1, rule // 2)
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         long = h > VERTICAL_RULE * digit_height
         bottom = y + h - 1
-        joined = (meets_rule(y - 2, y + reach, x, w) or rounds_into_rule(y, x, w, up=True)) and (
-            meets_rule(bottom - reach, bottom + 2, x, w) or rounds_into_rule(bottom, x, w, up=False)
+        joined = long or (
+            (meets_rule(y - 2, y + reach, x, w) or rounds_into_rule(y, x, w, up=True))
+            and (meets_rule(bottom - reach, bottom + 2, x, w) or rounds_into_rule(bottom, x, w, up=False))
         )
-        if not (long or joined):
+        if not joined:
             continue
         box = (slice(y, y + h), slice(x, x + w))
         own = np.zeros((h, w), np.uint8)
@@ -242,16 +247,119 @@ def evenly_spaced(teeth: list[Tooth], digit_height: float) -> list[Tooth]:
         cell *= xs[start + 1] - xs[start]  # the first distance one cell, or two
         if not 0.5 * digit_height <= cell <= 3 * digit_height:
             continue
-        tolerance = max(3.0, TOOTH_SPACING * cell)
-        end = start
-        while end + 1 < len(teeth):
-            gap = xs[end + 1] - xs[end]
-            if min(abs(gap - cell), abs(gap - 2 * cell)) > tolerance:
-                break
-            end += 1
+        end = run_end(xs, start, cell, max(3.0, TOOTH_SPACING * cell))
         if end - start >= 2 and end - start + 1 > len(best):
             best = teeth[start : end + 1]
     return best
+
+
+def run_end(positions: np.ndarray, start: int, step: float, tolerance: float) -> int:
+    """The last of the sorted `positions` from `start` on that follow one another `step`
+    apart, or twice that (one lost between), within `tolerance`."""
+    end = start
+    while end + 1 < len(positions):
+        gap = positions[end + 1] - positions[end]
+        if min(abs(gap - step), abs(gap - 2 * step)) > tolerance:
+            break
+        end += 1
+    return end
+
+
+# A dashed or dotted line (a box drawn in dashes, a comb's dotted teeth, a leader of dots to
+# write on) is a row of marks that no hand makes: alike to the pixel, in line to the pixel and
+# evenly spaced. Its dashes were read as 1s, and its dots, outnumbering the digits, taken for
+# the page's typical mark: the digits beside them were then too big to read.
+DASH_LONGEST = 30  # pixels along the line (4 mm at the working resolution): shorter than a written 1
+DASH_THICKEST = 6  # pixels across: print (its dots are no bigger either way than this)
+DASH_SHORTEST = 3  # pixels along, and 2 across: smaller specks are alike to the pixel by chance
+DASH_ALIKE = 0.1  # the dashes of one line are this share of their length alike (a pixel at least)
+DASH_IN_LINE = 1.5  # pixels: how far the middles of one line's dashes lie apart across it
+DASH_SPACING = 0.1  # of their distance apart: how evenly they are spaced (1.5 pixels at least)
+DASH_GAP = 3  # dashes lengths apart at most (dots of a row of dotted lines are no dotted line across)
+DASHES = 3  # a line of fewer (a short side of a dashed box) is one only in a style found in three
+
+
+@dataclass(frozen=True)
+class Dashes:
+    """A run of dashes along one direction: their indices, length, thickness and pitch (the
+    distance from one's start to the next's)."""
+
+    marks: np.ndarray
+    length: float
+    thickness: float
+    pitch: float
+
+    def same_style(self, other: Dashes) -> bool:
+        return (
+            abs(self.length - other.length) <= max(1.0, DASH_ALIKE * other.length)
+            and abs(self.thickness - other.thickness) <= 1
+            and abs(self.pitch - other.pitch) <= max(1.5, DASH_SPACING * other.pitch)
+        )
+
+
+def dashed_runs(
+    starts: np.ndarray, lengths: np.ndarray, thicknesses: np.ndarray, middles: np.ndarray
+) -> list[Dashes]:
+    """The runs of two or more dashes among marks with boxes taken along one direction: where
+    each starts along it, how long it is, how thick across and where its middle lies across."""
+    small = (thicknesses >= 2) & (thicknesses <= DASH_THICKEST) & (lengths <= DASH_LONGEST)
+    marks = np.flatnonzero(small & (lengths >= DASH_SHORTEST) & (lengths >= thicknesses - 1))
+    marks = marks[np.lexsort((starts[marks], middles[marks]))]  # by middle: a line's lie together
+    ends = np.searchsorted(middles[marks], middles[marks] + DASH_IN_LINE, side="right")
+    taken: set[int] = set()
+    runs = []
+    for position, first in enumerate(marks.tolist()):
+        if first in taken:
+            continue
+        alike = [
+            int(i)
+            for i in marks[position : ends[position]]
+            if i not in taken
+            and abs(lengths[i] - lengths[first]) <= max(1.0, DASH_ALIKE * lengths[first])
+            and abs(thicknesses[i] - thicknesses[first]) <= 1
+        ]
+        taken.update(alike)
+        alike.sort(key=lambda i: starts[i])
+        positions = starts[alike].astype(float)
+        start = 0
+        while start + 1 < len(alike):
+            pitch = positions[start + 1] - positions[start]
+            length = lengths[alike[start]]
+            if not length < pitch <= (1 + DASH_GAP) * length + 2:  # apart, and not far apart
+                start += 1
+                continue
+            end = run_end(positions, start, pitch, max(1.5, DASH_SPACING * pitch))
+            members = np.array(alike[start : end + 1])
+            runs.append(
+                Dashes(members, float(lengths[members].mean()), float(thicknesses[members].mean()), pitch)
+            )
+            start = end + 1
+    return runs
+
+
+def dashed_lines(binary: np.ndarray) -> Rules:
+    """The page's dashed and dotted lines (`dashed_runs`), as rules: their marks in the
+    masks, and each upright one's box among the sides (it parts strings as a box side does)."""
+    horizontal, vertical = np.zeros_like(binary), np.zeros_like(binary)
+    boxes = boxes_of(binary)
+    if not len(boxes):
+        return Rules(horizontal, vertical, 1, ())
+    x, y, w, h = boxes.T
+    along, upright = dashed_runs(x, w, h, y + h / 2), dashed_runs(y, h, w, x + w / 2)
+    sides = []
+    for runs, others, mask in ((along, upright, horizontal), (upright, along, vertical)):
+        styles = [other for other in [*runs, *others] if len(other.marks) >= DASHES]
+        for run in runs:
+            if len(run.marks) < DASHES and not any(run.same_style(style) for style in styles):
+                continue
+            for i in run.marks:
+                box = (slice(y[i], y[i] + h[i]), slice(x[i], x[i] + w[i]))
+                mask[box] = binary[box]
+            if mask is vertical:
+                left, top = int(x[run.marks].min()), int(y[run.marks].min())
+                right, bottom = int((x + w)[run.marks].max()), int((y + h)[run.marks].max())
+                sides.append((left, top, right - left, bottom - top))
+    return Rules(horizontal, vertical, 1, tuple(sides))
 
 
 def join_columns(
@@ -331,11 +439,17 @@ def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
     return edges
 
 
-def find_rules(binary: np.ndarray, digit_height: float) -> Rules:
+def find_rules(binary: np.ndarray, digit_height: float, dashed: Rules | None = None) -> Rules:
+    """The page's rules, boxes and comb teeth, and its `dashed` lines (`dashed_lines`, taken
+    off `binary` already) with them: a solid side that joins dashed rules is a box's too."""
     length = max(15, round(HORIZONTAL_RULE * digit_height))
     horizontal = cv2.bitwise_or(long_horizontal_runs(binary, length), box_tops_and_bottoms(binary, length))
+    if dashed is not None:
+        horizontal = cv2.bitwise_or(horizontal, dashed.horizontal)
     across = rule_thickness(horizontal, axis=0)
     vertical, sides = box_sides(binary, horizontal, across, digit_height)
+    if dashed is not None:
+        vertical, sides = cv2.bitwise_or(vertical, dashed.vertical), sides + dashed.sides
     thickness = max(across, rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness, sides)
 
