@@ -48,6 +48,7 @@ LOWEST_DPI = 150
 # 11% of the accepted fields were wrong; at 30 px, pages whose writing came out 30-32 px still
 # read box sides as 1s. The generated form sets' writing measures 42 px and more: never re-read.
 SMALL_WRITING = 36
+RULES_MISSIZED = 2.0  # the glyph height rules were looked for at, this many times the one measured
 TYPICAL_DIGIT_INCHES = 0.22  # ~5.5 mm: handwriting in form fields
 LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess when the file has no dpi
 # The classifier learnt "not a digit" from as many marks as two digit classes (odds 2 against
@@ -193,10 +194,18 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         return replace(seen, scale=seen.scale * better)
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
-    height = measured or TYPICAL_DIGIT_INCHES * dpi * scale
-    rules = lines.find_rules(binary, height, dashed)
-    binary = lines.remove_rules(binary, rules)
-    found, height, dots = glyphs.find_glyphs(binary, outline)
+    guess = measured or TYPICAL_DIGIT_INCHES * dpi * scale
+    rules = lines.find_rules(binary, guess, dashed)
+    cleaned = lines.remove_rules(binary, rules)
+    found, height, dots = glyphs.find_glyphs(cleaned, outline)
+    if found and guess > RULES_MISSIZED * height:
+        # The rules were looked for at a size the glyphs are not: a grid's rules, joined into
+        # one mark the page's height, were taken for its handwriting (short lengths of its rules
+        # then too short to be rules). Looked for again at the glyphs' size, measured without them.
+        rules = lines.find_rules(binary, height, dashed)
+        cleaned = lines.remove_rules(binary, rules)
+        found, height, dots = glyphs.find_glyphs(cleaned, outline)
+    binary = cleaned
     merged = glyphs.merge_broken(found, height)
     found = glyphs.digit_sized(merged, height)
     small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]

@@ -338,6 +338,31 @@ def test_a_tables_column_rule_parts_the_numbers_either_side(mnist, classifier):
     assert texts(read_image(page, classifier)) == ["84", "3715", "27", "5"]
 
 
+@pytest.mark.parametrize("pitch, shade", [(59, 60), (94, 120)])
+def test_numbers_written_across_squared_paper_are_read_whole(mnist, classifier, pitch, shade):
+    # A grid every 5 mm: its crossings were put back as strokes crossing a rule (hundreds of
+    # small crosses, taken for the page's typical mark: nothing read), and its upright lines
+    # parted every digit from the next as a table's column rules (each digit accepted alone).
+    # Every 8 mm: the grid, one mark the page's height, was taken for the handwriting, and its
+    # rules looked for as long as that (`409` lost, `37` accepted).
+    page = blank_page(2480, 900)
+    for x in range(0, 2480, pitch):
+        cv2.line(page, (x, 0), (x, 899), shade, 2)
+    for y in range(0, 900, pitch):
+        cv2.line(page, (0, y), (2479, y), shade, 2)
+    write_digits(page, mnist, "40937", 330, 420, HEIGHT, nth=2)
+    write_digits(page, mnist, "2851", 330, 620, HEIGHT, nth=3)
+    assert texts(read_image(page, classifier, dpi=300)) == ["40937", "2851"]
+
+
+def test_only_rules_with_wide_columns_beside_them_part_fields():
+    # Upright rules 600 pixels long, glyphs 40 high: a table's columns (200 apart), a row of
+    # digit columns (40 apart) from 600 on, a rule printed double (8 apart) at 100.
+    rules = [(x, 0, 2, 600) for x in (0, 100, 108, 300, 500, 600, 640, 680, 720, 920)]
+    columns = strings.column_rules(rules, 40, 40)
+    assert [x for x, *_ in columns] == [0, 100, 108, 300, 500, 600, 720, 920]
+
+
 def test_the_string_readers_span_stops_at_a_column_rule():
     # A register's entry number and, across the rule, the name beside it: the string reader
     # read them together (`123500` for 12).

@@ -531,15 +531,20 @@ def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     for rows, columns, vertical in regions:
         wide_horizontal = cv2.dilate(rules.horizontal[rows, columns], across(fringe, False))
         wide_vertical = cv2.dilate(rules.vertical[rows, columns], across(fringe, True))
-        widened.append(wide_vertical if vertical else wide_horizontal)
+        widened.append((wide_vertical, wide_horizontal) if vertical else (wide_horizontal, wide_vertical))
         erased = cleaned[rows, columns]
         cv2.bitwise_and(erased, cv2.bitwise_not(cv2.bitwise_or(wide_horizontal, wide_vertical)), dst=erased)
     restored = []
-    for (rows, columns, vertical), wide in zip(regions, widened, strict=True):
+    for (rows, columns, vertical), (wide, crossing) in zip(regions, widened, strict=True):
         region = binary[rows, columns]
         bridged = cv2.morphologyEx(cleaned[rows, columns], cv2.MORPH_CLOSE, across(reach, vertical))
         along = cv2.morphologyEx(region, cv2.MORPH_OPEN, across(thick, vertical))
-        restored.append(cv2.bitwise_and(cv2.bitwise_and(cv2.bitwise_or(bridged, along), wide), region))
+        # A rule crossing this one is no stroke to put back: a grid's crossings were left as
+        # hundreds of small crosses, taken for the page's typical mark (its digits then too big).
+        strokes = cv2.bitwise_and(
+            cv2.bitwise_or(bridged, along), cv2.bitwise_and(wide, cv2.bitwise_not(crossing))
+        )
+        restored.append(cv2.bitwise_and(strokes, region))
     for (rows, columns, _), strokes in zip(regions, restored, strict=True):
         target = cleaned[rows, columns]
         cv2.bitwise_or(target, strokes, dst=target)

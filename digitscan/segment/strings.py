@@ -19,6 +19,11 @@ CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wi
 # A box side VERTICAL_RULE glyph heights long (a side that long needs no rules at its ends) is
 # a table's column rule, no comb's cell wall: what stands either side of it is two fields,
 # however close (a register's quantity and amount).
+# But rules as close as NARROW_COLUMN glyph heights on either side (and farther apart than
+# DOUBLE_RULE: one rule printed double) make a column for one digit, no field's border: a
+# ledger's digit columns, squared paper. A number is written across them.
+NARROW_COLUMN = 1.3
+DOUBLE_RULE = 0.3
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
 # ...except a glyph on the baseline of the one before it, down to WRITTEN_SMALL of its height
@@ -60,6 +65,24 @@ def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     )
 
 
+def column_rules(sides: Sequence[Rect], shortest: float, typical: float) -> list[Rect]:
+    """The `sides` that are a table's column rules, parting its fields: VERTICAL_RULE times
+    `shortest` long, and not between two others NARROW_COLUMN times `typical` (a glyph
+    height) away or nearer beside them."""
+    long = [side for side in sides if side[3] > VERTICAL_RULE * shortest]
+
+    def close_beside(rule: Rect, direction: int) -> bool:
+        x, y, _, h = rule
+        return any(
+            DOUBLE_RULE * typical <= direction * (x - other[0]) <= NARROW_COLUMN * typical
+            and other[1] < y + h
+            and other[1] + other[3] > y
+            for other in long
+        )
+
+    return [rule for rule in long if not (close_beside(rule, 1) and close_beside(rule, -1))]
+
+
 def across_column(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     """Whether a table's column rule (a box side VERTICAL_RULE glyph heights long or more)
     stands between the middles of `a` and `b` beside them: a digit may touch or cross it."""
@@ -92,8 +115,9 @@ def written_small_after(a: Glyph, b: Glyph) -> bool:
 
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
-    shortest = min((g.height for g in glyphs), default=0)
-    columns = [side for side in sides if side[3] > VERTICAL_RULE * shortest]  # looked at for every pair
+    heights = [g.height for g in glyphs]
+    shortest, typical = min(heights, default=0), float(np.median(heights)) if heights else 0.0
+    columns = column_rules(sides, shortest, typical)  # looked at for every pair
     return linked_groups(
         glyphs,
         lambda a, b: chain(a, b, sides, columns),
@@ -249,7 +273,7 @@ def string_region(
     left, right = min(g.x for g in members), max(g.right for g in members)
     height = float(np.median([g.height for g in members]))
     middle = (left + right) / 2
-    columns = [x + w / 2 for x, y, w, h in sides if h > VERTICAL_RULE * height and y < bottom and y + h > top]
+    columns = [x + w / 2 for x, y, w, h in column_rules(sides, height, height) if y < bottom and y + h > top]
     lowest = max((c for c in columns if c < middle), default=-np.inf)
     highest = min((c for c in columns if c > middle), default=np.inf)
     candidates = [
