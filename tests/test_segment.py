@@ -355,6 +355,23 @@ def test_numbers_written_across_squared_paper_are_read_whole(mnist, classifier, 
     assert texts(read_image(page, classifier, dpi=300)) == ["40937", "2851"]
 
 
+def test_a_ledgers_column_for_each_digit_parts_no_number(mnist, classifier):
+    # Each digit was read as a string of its own, accepted: 14 strings for these 6 numbers.
+    page = blank_page(2000, 1000)
+    cell = 60
+    rules = [200, 800, *(800 + cell * k for k in range(1, 7)), 800 + cell * 6 + 300]
+    for x in rules:
+        cv2.line(page, (x, 100), (x, 900), 40, 2)
+    for y in range(100, 901, 100):
+        cv2.line(page, (200, y), (rules[-1], y), 40, 2)
+    for row, (amount, other) in enumerate((("409315", "27"), ("812", "5"), ("70", "316"))):
+        for k, digit in enumerate(amount):
+            x = 800 + cell * (6 - len(amount) + k) + cell // 2 - 18
+            write_digits(page, mnist, digit, x, 190 + row * 100, 60, nth=row + k)
+        write_digits(page, mnist, other, rules[-2] + 40, 190 + row * 100, 60, nth=row + 5)
+    assert texts(read_image(page, classifier, dpi=300)) == ["409315", "27", "812", "5", "70", "316"]
+
+
 def test_only_rules_with_wide_columns_beside_them_part_fields():
     # Upright rules 600 pixels long, glyphs 40 high: a table's columns (200 apart), a row of
     # digit columns (40 apart) from 600 on, a rule printed double (8 apart) at 100.
