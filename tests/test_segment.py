@@ -571,6 +571,18 @@ def test_printed_words_give_no_digits(classifier):
     assert texts(read_image(page, classifier)) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a printed '$' reads as a 5 (0.97-0.99), accepted; a classifier taught '$' as no digit "
+    "rejected it but let more wrong cheque amounts through (models/README.md, 'Tried')",
+)
+def test_a_dollar_sign_printed_before_an_amount_is_no_digit(mnist, classifier):
+    page = blank_page(2480, 900)
+    write_digits(page, mnist, "40937", 330, 420, HEIGHT, nth=2)
+    cv2.putText(page, "$", (250, 420), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 30, 4)
+    assert texts(read_image(page, classifier, dpi=300)) == ["40937"]
+
+
 def marks_standing(heights: list[int], bottoms: list[int]) -> list[glyphs.Glyph]:
     return [
         glyphs.Glyph(40 * i, bottom - height, 30, height, np.ones((height, 30), bool))
