@@ -381,10 +381,14 @@ def test_a_fifo_is_named_as_one(tmp_path):
 # --- cost of hostile pages ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["salt-and-pepper", "dithered", "speckled"])
+@pytest.mark.parametrize("kind", ["salt-and-pepper", "dithered", "speckled", "screened"])
 def test_a_noise_page_gives_no_strings_quickly(tmp_path, kind):
     rng = np.random.default_rng(0)
-    if kind == "salt-and-pepper":
+    if kind == "screened":  # a halftone screen: rows of dots alike, as a dotted line's (`lines.dashed_lines`)
+        page = np.full((2338, 1654), 235, np.uint8)
+        for y, x in np.ndindex(2338 // 8, 1654 // 8):
+            page[8 * y : 8 * y + 3, 8 * x : 8 * x + 3] = 30
+    elif kind == "salt-and-pepper":
         page = np.where(rng.random((2338, 1654)) < 0.5, 0, 255).astype(np.uint8)
     elif kind == "dithered":
         rows, cols = np.mgrid[0:2338, 0:1654]

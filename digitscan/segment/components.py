@@ -61,18 +61,23 @@ def refuse_noise(binary: np.ndarray) -> None:
         raise PageRefused(f"{share:.0%} of the page is ink: noise, a photo or a dithered image, not a form")
 
 
+def refuse_crowded_page(marks: int, pixels: int) -> None:
+    """Raise CrowdedPage for a page of far more separate `marks` than a form has."""
+    per_megapixel = marks / max(1e-6, pixels / 1e6)
+    if marks > MIN_COMPONENTS_TO_REFUSE and per_megapixel > MAX_COMPONENTS_PER_MEGAPIXEL:
+        raise CrowdedPage(
+            f"{marks:,} separate marks ({per_megapixel:,.0f} a megapixel, forms have ~100): "
+            "noise or a dithered image, not a form"
+        )
+
+
 def component_boxes(binary: np.ndarray, refuse_crowded: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """8-connected labels of the ink (0 = paper) and each component's box: row i holds
     (x, y, width, height) of label i + 1. With `refuse_crowded`, a page with far more
     components than a form has is refused (PageRefused) before its contours are traced."""
     count, labels = cv2.connectedComponents(binary, connectivity=8)
-    per_megapixel = (count - 1) / max(1e-6, binary.size / 1e6)
-    crowded = count - 1 > MIN_COMPONENTS_TO_REFUSE and per_megapixel > MAX_COMPONENTS_PER_MEGAPIXEL
-    if refuse_crowded and crowded:
-        raise CrowdedPage(
-            f"{count - 1:,} separate marks ({per_megapixel:,.0f} a megapixel, forms have ~100): "
-            "noise or a dithered image, not a form"
-        )
+    if refuse_crowded:
+        refuse_crowded_page(count - 1, binary.size)
     boxes = np.zeros((count - 1, 4), np.int32)
     if count <= 1:
         return labels, boxes

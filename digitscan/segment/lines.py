@@ -12,7 +12,7 @@ from itertools import product
 import cv2
 import numpy as np
 
-from digitscan.segment.components import boxes_of
+from digitscan.segment.components import boxes_of, refuse_crowded_page
 from digitscan.segment.resample import shrink
 
 # A horizontal run this many digit heights long is a rule: no digit has a straight bar that wide.
@@ -342,6 +342,7 @@ def dashed_lines(binary: np.ndarray) -> Rules:
     masks, and each upright one's box among the sides (it parts strings as a box side does)."""
     horizontal, vertical = np.zeros_like(binary), np.zeros_like(binary)
     boxes = boxes_of(binary)
+    refuse_crowded_page(len(boxes), binary.size)  # as glyphs would be: a screen of dots is no form
     if not len(boxes):
         return Rules(horizontal, vertical, 1, ())
     x, y, w, h = boxes.T
@@ -440,15 +441,15 @@ def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
 
 
 def find_rules(binary: np.ndarray, digit_height: float, dashed: Rules | None = None) -> Rules:
-    """The page's rules, boxes and comb teeth, and its `dashed` lines (`dashed_lines`, taken
-    off `binary` already) with them: a solid side that joins dashed rules is a box's too."""
+    """The page's rules, boxes and comb teeth, with its `dashed` lines (`dashed_lines`, taken
+    off `binary` already). Box sides and teeth are looked for on solid rules only: a screen of
+    dots is thousands of dashed rules, each looked along for teeth (seconds a page)."""
     length = max(15, round(HORIZONTAL_RULE * digit_height))
     horizontal = cv2.bitwise_or(long_horizontal_runs(binary, length), box_tops_and_bottoms(binary, length))
-    if dashed is not None:
-        horizontal = cv2.bitwise_or(horizontal, dashed.horizontal)
     across = rule_thickness(horizontal, axis=0)
     vertical, sides = box_sides(binary, horizontal, across, digit_height)
     if dashed is not None:
+        horizontal = cv2.bitwise_or(horizontal, dashed.horizontal)
         vertical, sides = cv2.bitwise_or(vertical, dashed.vertical), sides + dashed.sides
     thickness = max(across, rule_thickness(vertical, axis=1))
     return Rules(horizontal, vertical, thickness, sides)
