@@ -1,4 +1,5 @@
-"""Ruled lines, underlines and printed boxes: found by long straight runs, then erased.
+"""Ruled lines, underlines and printed boxes: found by long straight runs (dashed and dotted
+ones by the regularity of their marks), then erased.
 
 Strokes that cross a rule are put back: where the erased rule had ink just above and just
 below it, the pixels are restored, so a 7 written through an underline stays whole.
