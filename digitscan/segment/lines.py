@@ -2,7 +2,8 @@
 ones by the regularity of their marks), then erased.
 
 Strokes that cross a rule are put back: where the erased rule had ink just above and just
-below it, the pixels are restored, so a 7 written through an underline stays whole.
+below it, the pixels are restored, so a 7 written through an underline stays whole (a rule
+crossing another is no stroke, and is not).
 """
 
 from __future__ import annotations
