@@ -372,6 +372,22 @@ def test_a_ledgers_column_for_each_digit_parts_no_number(mnist, classifier):
     assert texts(read_image(page, classifier, dpi=300)) == ["409315", "27", "812", "5", "70", "316"]
 
 
+def test_narrow_columns_holding_two_digits_are_fields_of_their_own(mnist, classifier):
+    # A day's and a month's columns, narrow as a ledger's digit columns: each holds two digits
+    # side by side, so their rules part fields (taken for digit columns, `1711` was accepted).
+    page = blank_page(2000, 1000)
+    width = 70
+    for x in (200, 800, 800 + width, 800 + 2 * width, 800 + 3 * width, 1400):
+        cv2.line(page, (x, 100), (x, 900), 40, 2)
+    for y in range(100, 901, 100):
+        cv2.line(page, (200, y), (1400, y), 40, 2)
+    for row, numbers in enumerate((("11", "17", "4"), ("17", "11", "9"), ("1", "7", "11"))):
+        for k, number in enumerate(numbers):
+            write_digits(page, mnist, number, 806 + k * width, 190 + row * 100, 60, gap=0.05, nth=row + k)
+    read = texts(read_image(page, classifier, dpi=300))
+    assert [len(text) for text in read] == [2, 2, 1, 2, 2, 1, 1, 1, 2]  # nine fields, none joined
+
+
 def test_only_rules_with_wide_columns_beside_them_part_fields():
     # Upright rules 600 pixels long, glyphs 40 high: a table's columns (200 apart), a row of
     # digit columns (40 apart) from 600 on, a rule printed double (8 apart) at 100.

@@ -65,22 +65,36 @@ def between_cells(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
     )
 
 
-def column_rules(sides: Sequence[Rect], shortest: float, typical: float) -> list[Rect]:
+def column_rules(
+    sides: Sequence[Rect], shortest: float, typical: float, glyphs: Sequence[Glyph] = ()
+) -> list[Rect]:
     """The `sides` that are a table's column rules, parting its fields: VERTICAL_RULE times
     `shortest` long, and not between two others NARROW_COLUMN times `typical` (a glyph
-    height) away or nearer beside them."""
+    height) away or nearer beside them, unless either column holds two of `glyphs` side by
+    side (narrow columns of a day and a month are two fields)."""
     long = [side for side in sides if side[3] > VERTICAL_RULE * shortest]
 
-    def close_beside(rule: Rect, direction: int) -> bool:
-        x, y, _, h = rule
-        return any(
-            DOUBLE_RULE * typical <= direction * (x - other[0]) <= NARROW_COLUMN * typical
+    def digit_column(rule: Rect, direction: int) -> bool:
+        x, y, w, h = rule
+        beside = [
+            other
+            for other in long
+            if DOUBLE_RULE * typical <= direction * (x - other[0]) <= NARROW_COLUMN * typical
             and other[1] < y + h
             and other[1] + other[3] > y
-            for other in long
-        )
+        ]
+        if not beside:
+            return False
+        other = min(beside, key=lambda o: abs(x - o[0]))
+        left, right = min(x, other[0]), max(x + w, other[0] + other[2])
+        inside = [g for g in glyphs if left <= g.x and g.right <= right]
+        return not any(a.x < b.x and same_line(a, b) for a in inside for b in inside)
 
-    return [rule for rule in long if not (close_beside(rule, 1) and close_beside(rule, -1))]
+    return [rule for rule in long if not (digit_column(rule, 1) and digit_column(rule, -1))]
+
+
+def same_line(a: Glyph, b: Glyph) -> bool:
+    return abs(a.centre_y - b.centre_y) <= SAME_LINE * max(a.height, b.height)
 
 
 def across_column(a: Glyph, b: Glyph, sides: Sequence[Rect]) -> bool:
@@ -98,7 +112,7 @@ def chain(a: Glyph, b: Glyph, sides: Sequence[Rect], columns: Sequence[Rect]) ->
     """Whether `b`, to the right of `a`, continues the same string (`columns`: the `sides`
     long enough to be a column rule for some glyph of the page)."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
-    if abs(a.centre_y - b.centre_y) > SAME_LINE * tall or across_column(a, b, columns):
+    if not same_line(a, b) or across_column(a, b, columns):
         return False
     gap = b.x - a.right
     if gap < -0.5 * short:
@@ -117,7 +131,7 @@ def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
     """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
     heights = [g.height for g in glyphs]
     shortest, typical = min(heights, default=0), float(np.median(heights)) if heights else 0.0
-    columns = column_rules(sides, shortest, typical)  # looked at for every pair
+    columns = column_rules(sides, shortest, typical, glyphs)  # looked at for every pair
     return linked_groups(
         glyphs,
         lambda a, b: chain(a, b, sides, columns),
