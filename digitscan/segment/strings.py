@@ -21,7 +21,8 @@ CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wi
 # however close (a register's quantity and amount).
 # But rules as close as NARROW_COLUMN glyph heights on either side (and farther apart than
 # DOUBLE_RULE: one rule printed double) make a column for one digit, no field's border: a
-# ledger's digit columns, squared paper. A number is written across them.
+# ledger's digit columns, squared paper. A number is written across them. (Not where a
+# column holds two glyphs side by side: a day's and a month's columns can be as narrow.)
 NARROW_COLUMN = 1.3
 DOUBLE_RULE = 0.3
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
@@ -287,7 +288,8 @@ def string_region(
     left, right = min(g.x for g in members), max(g.right for g in members)
     height = float(np.median([g.height for g in members]))
     middle = (left + right) / 2
-    columns = [x + w / 2 for x, y, w, h in column_rules(sides, height, height) if y < bottom and y + h > top]
+    ruled = column_rules(sides, height, height, members)
+    columns = [x + w / 2 for x, y, w, h in ruled if y < bottom and y + h > top]
     lowest = max((c for c in columns if c < middle), default=-np.inf)
     highest = min((c for c in columns if c > middle), default=np.inf)
     candidates = [
