@@ -33,6 +33,9 @@ ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright
 INK_LEFT_OUT = "ink-left-out"  # digit-sized ink (pale too) beside or inside the string is in no string
 FAINT_INK = "faint-ink"  # far lighter than the page's other strings: the other side showing through?
 READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or the pair reader two in a 1
+# The string runs across rules a digit's width apart: a ledger's column for each digit, or
+# narrow columns each a field of its own (counts of one digit), which no rule tells apart.
+RULED_COLUMNS = "ruled-columns"
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

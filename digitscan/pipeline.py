@@ -23,6 +23,7 @@ from digitscan.containers import (
     INK_LEFT_OUT,
     ORIENTATION_UNSURE,
     READERS_DISAGREE,
+    RULED_COLUMNS,
     TWO_MARKS_IN_CELL,
     Box,
     Digit,
@@ -482,6 +483,7 @@ def read_candidates(
     ]
     boxes = [page_box([found[i] for i in members]) for members in grouped]
     light = faint_boxes(page.image, boxes)
+    _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
     readings = []
     for index, (members, box, lacking, pale, line) in enumerate(
         zip(grouped, boxes, left_out, light, whole, strict=True), start=1
@@ -490,6 +492,8 @@ def read_candidates(
         marks = [found[i] for i in members]
         separators = punctuation
         reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if pale else ()))
+        if strings.across_rules(marks, narrow_columns):
+            reasons = (*reasons, RULED_COLUMNS)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

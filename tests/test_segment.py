@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from digitscan.containers import RULED_COLUMNS
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -369,7 +370,10 @@ def test_a_ledgers_column_for_each_digit_parts_no_number(mnist, classifier):
             x = 800 + cell * (6 - len(amount) + k) + cell // 2 - 18
             write_digits(page, mnist, digit, x, 190 + row * 100, 60, nth=row + k)
         write_digits(page, mnist, other, rules[-2] + 40, 190 + row * 100, 60, nth=row + 5)
-    assert texts(read_image(page, classifier, dpi=300)) == ["409315", "27", "812", "5", "70", "316"]
+    reading = read_image(page, classifier, dpi=300)
+    assert texts(reading) == ["409315", "27", "812", "5", "70", "316"]
+    # read across rules a digit apart, as counts in narrow columns would be: flagged so
+    assert [RULED_COLUMNS in s.flags for s in reading.strings] == [True, False, True, False, True, False]
 
 
 def test_narrow_columns_holding_two_digits_are_fields_of_their_own(mnist, classifier):

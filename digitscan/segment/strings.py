@@ -128,11 +128,30 @@ def written_small_after(a: Glyph, b: Glyph) -> bool:
     return WRITTEN_SMALL * a.height <= b.height < a.height and abs(a.bottom - b.bottom) <= BASELINE * a.height
 
 
-def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
-    """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
+def digit_columns(glyphs: Sequence[Glyph], sides: Sequence[Rect]) -> tuple[list[Rect], list[Rect]]:
+    """The page's column rules (`column_rules`, for its `glyphs`) and the rules as long that
+    part no fields: those of columns for one digit."""
     heights = [g.height for g in glyphs]
     shortest, typical = min(heights, default=0), float(np.median(heights)) if heights else 0.0
-    columns = column_rules(sides, shortest, typical, glyphs)  # looked at for every pair
+    columns = column_rules(sides, shortest, typical, glyphs)
+    return columns, [side for side in sides if side[3] > VERTICAL_RULE * shortest and side not in columns]
+
+
+def across_rules(members: Sequence[Glyph], rules: Sequence[Rect]) -> bool:
+    """Whether any of `rules` long enough to be a column rule for the string's glyphs (as
+    `across_column` asks; a comb's cell walls are not) stands between the middles of its
+    first and last glyph."""
+    top, bottom = min(g.y for g in members), max(g.bottom for g in members)
+    first, last = members[0].x + members[0].width / 2, members[-1].x + members[-1].width / 2
+    longest = VERTICAL_RULE * max(g.height for g in members)
+    return any(
+        first < x + w / 2 < last and y < bottom and y + h > top and h > longest for x, y, w, h in rules
+    )
+
+
+def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
+    """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
+    columns, _ = digit_columns(glyphs, sides)  # looked at for every pair
     return linked_groups(
         glyphs,
         lambda a, b: chain(a, b, sides, columns),
