@@ -142,7 +142,8 @@ def across_rules(members: Sequence[Glyph], rules: Sequence[Rect]) -> bool:
     `across_column` asks; a comb's cell walls are not) stands between the middles of its
     first and last glyph."""
     top, bottom = min(g.y for g in members), max(g.bottom for g in members)
-    first, last = members[0].x + members[0].width / 2, members[-1].x + members[-1].width / 2
+    middles = [g.x + g.width / 2 for g in members]
+    first, last = min(middles), max(middles)
     longest = VERTICAL_RULE * max(g.height for g in members)
     return any(
         first < x + w / 2 < last and y < bottom and y + h > top and h > longest for x, y, w, h in rules
