@@ -1,4 +1,5 @@
-"""What a file is, from its first bytes, and the size of every page, from its headers alone.
+"""What a file is, from its first bytes, and the size and pixel shape of every page, from its
+headers alone.
 
 Nothing here decodes pixels: a file is refused before a decoder allocates anything when its
 kind is unknown or unsupported, or when any of its pages is over the pixel limit. The file's
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import mmap
 import struct
+from dataclasses import dataclass
 
 PNG, JPEG, TIFF, BIGTIFF, BMP, WEBP, PDF = "PNG", "JPEG", "TIFF", "BigTIFF", "BMP", "WebP", "PDF"
 MAX_TIFF_PAGES = 10_000  # a longer chain of directories is a loop or a hostile file
@@ -55,29 +57,69 @@ def sniff(head: bytes) -> str:
     raise UnknownFormat("not an image or PDF (unrecognised content)")
 
 
-def page_sizes(kind: str, data: bytes | mmap.mmap) -> list[tuple[int, int]]:
-    """(width, height) of every page, read from the headers; raises UnknownFormat when they
-    cannot be read (a truncated or malformed header is refused, not decoded to find out)."""
+@dataclass(frozen=True)
+class PageHeader:
+    """A page's size in pixels and the shape of its pixels: `aspect` is its resolution across
+    over its resolution down (a fax in standard mode, 204 x 98 dpi: 2.08), 1 where the file
+    does not say."""
+
+    width: int
+    height: int
+    aspect: float = 1.0
+
+
+def page_headers(kind: str, data: bytes | mmap.mmap) -> list[PageHeader]:
+    """Every page's size and pixel shape, read from the headers; raises UnknownFormat when the
+    size cannot be read (a truncated or malformed header is refused, not decoded to find out)."""
     view = data  # slices of an mmap are small bytes copies: no buffer stays exported
     try:
         if kind == PNG:
-            return [struct.unpack(">II", view[16:24])]
+            return [PageHeader(*struct.unpack(">II", view[16:24]), png_aspect(view))]
         if kind == BMP:
             width, height = struct.unpack("<ii", view[18:26])
-            return [(abs(width), abs(height))]
+            return [PageHeader(abs(width), abs(height), bmp_aspect(view))]
         if kind == JPEG:
-            return [jpeg_size(view)]
+            return [jpeg_header(view)]
         if kind == WEBP:
-            return [webp_size(view)]
+            return [PageHeader(*webp_size(view))]
         if kind in (TIFF, BIGTIFF):
-            return tiff_sizes(view, big=kind == BIGTIFF)
+            return tiff_headers(view, big=kind == BIGTIFF)
     except struct.error:
         raise UnknownFormat(f"{kind} header truncated") from None
     raise UnknownFormat(f"no size check for {kind}")
 
 
-def jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
+def ratio(across: float, down: float) -> float:
+    """Resolution across over resolution down; 1 where either is not given (zero or less)."""
+    return across / down if across > 0 and down > 0 else 1.0
+
+
+def png_aspect(data: bytes | mmap.mmap) -> float:
+    """From the pHYs chunk (pixels per unit across and down), which comes before the image data."""
+    offset = 8
+    while offset + 16 <= len(data):
+        length, chunk = struct.unpack(">I4s", data[offset : offset + 8])
+        if chunk == b"pHYs":
+            return ratio(*struct.unpack(">II", data[offset + 8 : offset + 16]))
+        if chunk in (b"IDAT", b"IEND"):
+            break
+        offset += 12 + length
+    return 1.0
+
+
+def bmp_aspect(data: bytes | mmap.mmap) -> float:
+    """From the pixels per metre across and down of a BITMAPINFOHEADER or later (40 bytes or
+    more; the old 12-byte core header has none)."""
+    (header_size,) = struct.unpack("<I", data[14:18])
+    if header_size < 40 or len(data) < 46:
+        return 1.0
+    return ratio(*struct.unpack("<ii", data[38:46]))
+
+
+def jpeg_header(data: bytes | mmap.mmap) -> PageHeader:
+    """The frame header's size, and the pixel shape from the JFIF header's densities."""
     offset = 2
+    aspect = 1.0
     while offset + 9 < len(data):
         if data[offset] != 0xFF:
             offset += 1
@@ -87,9 +129,12 @@ def jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
             offset += 1 if marker == 0xFF else 2
             continue
         (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        jfif = marker == 0xE0 and bytes(data[offset + 4 : offset + 9]) == b"JFIF\x00"
+        if jfif and offset + 16 <= len(data):
+            aspect = ratio(*struct.unpack(">HH", data[offset + 12 : offset + 16]))
         if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
             height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
-            return width, height
+            return PageHeader(width, height, aspect)
         offset += 2 + length
     raise UnknownFormat("JPEG has no frame header (truncated or corrupt)")
 
@@ -107,40 +152,60 @@ def webp_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     raise UnknownFormat("WebP header not understood")
 
 
-TIFF_SHORT, TIFF_LONG, TIFF_LONG8 = 3, 4, 16
-IMAGE_WIDTH, IMAGE_LENGTH = 256, 257
+TIFF_SHORT, TIFF_LONG, TIFF_RATIONAL, TIFF_LONG8 = 3, 4, 5, 16
+IMAGE_WIDTH, IMAGE_LENGTH, X_RESOLUTION, Y_RESOLUTION = 256, 257, 282, 283
 
 
-def tiff_sizes(data: bytes | mmap.mmap, big: bool) -> list[tuple[int, int]]:
-    """ImageWidth and ImageLength of every directory (page) in a TIFF or BigTIFF."""
+def tiff_headers(data: bytes | mmap.mmap, big: bool) -> list[PageHeader]:
+    """ImageWidth, ImageLength, XResolution and YResolution of every directory (page) in a
+    TIFF or BigTIFF."""
     order = "<" if bytes(data[:2]) == b"II" else ">"
     offset_format, count_format, entry_size = ("Q", "Q", 20) if big else ("I", "H", 12)
     offset_size = struct.calcsize(offset_format)
     (offset,) = struct.unpack(order + offset_format, data[8:16] if big else data[4:8])
-    sizes: list[tuple[int, int]] = []
+    headers: list[PageHeader] = []
     seen: set[int] = set()
     while offset:
-        if offset in seen or len(sizes) >= MAX_TIFF_PAGES:
+        if offset in seen or len(headers) >= MAX_TIFF_PAGES:
             raise UnknownFormat("TIFF directories loop or are too many")
         seen.add(offset)
         count_size = struct.calcsize(count_format)
         (entries,) = struct.unpack(order + count_format, data[offset : offset + count_size])
         start = offset + count_size
         size: dict[int, int] = {}
+        resolution = {X_RESOLUTION: 0.0, Y_RESOLUTION: 0.0}
         for index in range(entries):
             entry = data[start + entry_size * index : start + entry_size * (index + 1)]
             tag, kind = struct.unpack(order + "HH", entry[:4])
+            value = entry[12:] if big else entry[8:]
             if tag in (IMAGE_WIDTH, IMAGE_LENGTH):
-                value = entry[12:] if big else entry[8:]
                 value_format = {TIFF_SHORT: "H", TIFF_LONG: "I", TIFF_LONG8: "Q"}.get(kind)
                 if value_format is None:
                     raise UnknownFormat("TIFF page size of an unknown type")
                 size[tag] = struct.unpack(order + value_format, value[: struct.calcsize(value_format)])[0]
+            elif tag in resolution and kind == TIFF_RATIONAL:
+                resolution[tag] = tiff_rational(data, order, value, big)
         if len(size) != 2:
-            raise UnknownFormat(f"TIFF page {len(sizes) + 1} has no size")
-        sizes.append((size[IMAGE_WIDTH], size[IMAGE_LENGTH]))
+            raise UnknownFormat(f"TIFF page {len(headers) + 1} has no size")
+        aspect = ratio(resolution[X_RESOLUTION], resolution[Y_RESOLUTION])
+        headers.append(PageHeader(size[IMAGE_WIDTH], size[IMAGE_LENGTH], aspect))
         end = start + entry_size * entries
         (offset,) = struct.unpack(order + offset_format, data[end : end + offset_size])
-    if not sizes:
+    if not headers:
         raise UnknownFormat("TIFF has no pages")
-    return sizes
+    return headers
+
+
+def tiff_rational(data: bytes | mmap.mmap, order: str, value: bytes, big: bool) -> float:
+    """A RATIONAL entry's value (two 32-bit integers: in a BigTIFF's entry itself, elsewhere
+    where the entry points); 0 where it cannot be read: a resolution is no reason to refuse
+    a page."""
+    if big:
+        pair = value[:8]
+    else:
+        (at,) = struct.unpack(order + "I", value[:4])
+        pair = data[at : at + 8]
+    if len(pair) < 8:
+        return 0.0
+    numerator, denominator = struct.unpack(order + "II", pair)
+    return numerator / denominator if denominator else 0.0
