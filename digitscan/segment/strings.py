@@ -23,7 +23,10 @@ CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wi
 # DOUBLE_RULE: one rule printed double) make a column for one digit, no field's border: a
 # ledger's digit columns, squared paper. A number is written across them. (Not where a
 # column holds two glyphs side by side: a day's and a month's columns can be as narrow.)
-NARROW_COLUMN = 1.3
+# Digit columns half as wide again as the digits are high were each read as a number of one
+# digit, accepted; narrow columns of one-digit counts read as one number are flagged
+# (`ruled-columns`): the wrong reading that is possible either way is the flagged one.
+NARROW_COLUMN = 1.6
 DOUBLE_RULE = 0.3
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
