@@ -36,6 +36,7 @@ READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or
 # The string runs across rules a digit's width apart: a ledger's column for each digit, or
 # narrow columns each a field of its own (counts of one digit), which no rule tells apart.
 RULED_COLUMNS = "ruled-columns"
+STRAY_STROKE = "stray-stroke"  # a straight stroke far longer than the page's digits: a staple?
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

@@ -113,6 +113,7 @@ class FormScore:
     digit_accuracy: float  # 1 - character error rate over all truth digits
     missed: int  # truth fields with no string on them
     spurious: int  # strings on no truth field (labels, noise)
+    spurious_accepted: int  # ...of them not flagged: numbers a clerk would type that no field holds
     pages: int
     accepted: float  # share of truth fields read and not flagged for review
     wrong_among_accepted: float  # share of accepted fields whose text is wrong
@@ -273,6 +274,7 @@ def score_forms(truth: list[Field], results: list[Field]) -> FormScore:
         digit_accuracy=max(0.0, 1 - errors / digits) if digits else 0.0,
         missed=sum(r is None for r in reads),
         spurious=sum(1 for i in on_pages if i not in claimed),
+        spurious_accepted=sum(1 for i in on_pages if i not in claimed and not results[i].reasons),
         pages=len(pages),
         accepted=len(accepted) / len(truth) if truth else 0.0,
         wrong_among_accepted=wrong_share(accepted),

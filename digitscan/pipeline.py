@@ -24,6 +24,7 @@ from digitscan.containers import (
     ORIENTATION_UNSURE,
     READERS_DISAGREE,
     RULED_COLUMNS,
+    STRAY_STROKE,
     TWO_MARKS_IN_CELL,
     Box,
     Digit,
@@ -134,7 +135,7 @@ class Candidates:
     glyphs: list[glyphs.Glyph]
     crops: np.ndarray
     printed: set[int]  # glyphs in lines of type (strings.type_lines): a form's printed titles
-    small: list[glyphs.Glyph]  # marks too short to read (dots, dashes, pieces of a broken digit)
+    small: list[glyphs.Glyph]  # marks not read: too short (dots, dashes, pieces of a broken digit) or solid
     height: float
     rules: lines.Rules
     angle: float
@@ -168,6 +169,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     window = max(15, round(dpi * scale / 6))
     binary = binarize.binarize(gray, window=window, method=binarization)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
+    binary = binarize.fill_solid_areas(gray, binary, window)
     components.refuse_noise(binary)
     if min(binary.shape) <= SNIPPET_MAX_SIDE:  # a snippet's walls, before they sway the skew
         binary = lines.without_edge_walls(binary)
@@ -208,8 +210,8 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         found, height, dots = glyphs.find_glyphs(cleaned, outline)
     binary = cleaned
     merged = glyphs.merge_broken(found, height)
-    found = glyphs.digit_sized(merged, height)
-    small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height]
+    found, solid = glyphs.blots(glyphs.digit_sized(merged, height))
+    small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height] + solid
     printed = strings.type_lines(found, rules.sides) if found else set()
     return Candidates(
         binary, found, glyphs.crops(found), printed, small, height, rules, angle, scale, dots, gray, keystone
@@ -494,6 +496,10 @@ def read_candidates(
         reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if pale else ()))
         if strings.across_rules(marks, narrow_columns):
             reasons = (*reasons, RULED_COLUMNS)
+        # a mark alone is measured against the page's handwriting, others against their string's
+        height = float(np.median([mark.height for mark in marks])) if len(marks) > 1 else seen.height
+        if any(glyphs.stray_stroke(mark, height) for mark in marks):
+            reasons = (*reasons, STRAY_STROKE)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

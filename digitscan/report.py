@@ -57,7 +57,9 @@ def form_table(score: FormScore) -> Table:
     table.add_row("field exact match", f"{score.exact:.2%}")
     table.add_row("digit accuracy (1 - CER)", f"{score.digit_accuracy:.2%}")
     table.add_row("missed fields", str(score.missed))
-    table.add_row("spurious strings", f"{score.spurious} ({score.spurious_per_page:.2f} per page)")
+    per_page = f"{score.spurious_per_page:.2f} per page"
+    spurious = f"{score.spurious} ({per_page}, {score.spurious_accepted} not flagged)"
+    table.add_row("spurious strings", spurious)
     table.add_row("fields accepted (not flagged)", f"{score.accepted:.2%}")
     table.add_row("wrong among accepted", f"{score.wrong_among_accepted:.2%}")
     return table

@@ -109,7 +109,8 @@ def write(path, rows):
 
 def hand_made(tmp_path):
     """Four truth fields: one read right and sure, one right but doubtful (flagged), one
-    wrong yet sure (accepted: the worst case), one wrong with a '?' (flagged)."""
+    wrong yet sure (accepted: the worst case), one wrong with a '?' (flagged); and two strings
+    on no field, one of them flagged."""
     truth, results = tmp_path / "truth.csv", tmp_path / "results.csv"
     write(
         truth,
@@ -125,6 +126,8 @@ def hand_made(tmp_path):
             ["dir/p.png", 1, 2, 52, 90, 18, "45", 0.6, "true", "low-confidence"],
             ["dir/p.png", 1, 2, 102, 90, 18, "673", 0.97, "false", ""],
             ["dir/p.png", 1, 2, 152, 90, 18, "9?", 0.95, "true", "unread-mark"],
+            ["dir/p.png", 1, 2, 300, 20, 18, "0", 0.99, "false", ""],  # on no field: a punched hole?
+            ["dir/p.png", 1, 2, 350, 20, 18, "1", 0.99, "true", "stray-stroke"],
         ],
     )
     return truth, results
@@ -136,6 +139,7 @@ def test_accepted_and_wrong_among_accepted(tmp_path):
     assert score.exact == 0.5
     assert score.accepted == 0.5  # 123 and 673
     assert score.wrong_among_accepted == 0.5  # 673
+    assert (score.spurious, score.spurious_accepted) == (2, 1)
     points = {p.threshold: p for p in review_tradeoff(read_fields(truth), read_fields(results), [0.5, 0.98])}
     assert points[0.5].accepted == 0.75 and points[0.5].wrong_among_accepted == 1 / 3
     assert points[0.98].accepted == 0.25 and points[0.98].wrong_among_accepted == 0.0

@@ -916,3 +916,73 @@ def test_a_digit_chained_with_pale_marks_is_not_dropped_for_their_size():
     marks[3:] = [glyphs.Glyph(400 + 40 * k, g.y, 30, g.height, g.mask) for k, g in enumerate(marks[3:])]
     labels = [Label(1, 0.99, 7, 0.01)] * len(marks)
     assert numbers.group_strings(marks, labels, [[0, 1, 2], [3, 4, 5]]) == [[0, 1, 2], [3, 4, 5]]
+
+
+# --- what is on the sheet besides the form: punched holes, staples -------------------------
+
+
+@pytest.mark.parametrize("diameter_mm", [4, 5.5, 6, 7])
+def test_holes_punched_in_the_sheet_are_no_zeros(classifier, diameter_mm):
+    # Scanned over a dark lid, each hole was read as a 0 and accepted (two spurious strings a
+    # page of samples/): a solid disc is thresholded into a thick ring, or a blob.
+    page = next(load_pages(str(REPO / "samples" / "form-01.png")))  # 200 dpi
+    mm = 200 / 25.4
+    punched = page.image.copy()
+    radius = round(diameter_mm / 2 * mm)
+    for y in (0.3, 0.5, 0.7):
+        cv2.circle(punched, (round(12 * mm), round(y * punched.shape[0])), radius, 25, -1)
+    before = texts(read_image(page.image, classifier, dpi=200))
+    assert texts(read_image(punched, classifier, dpi=200)) == before
+
+
+def test_a_blot_beside_a_number_flags_it(mnist, classifier):
+    for blot in ("disc", "box"):
+        page = blank_page(1600, 900)
+        write_digits(page, mnist, "4093", 300, 400, 70, nth=1)
+        if blot == "disc":
+            cv2.circle(page, (640, 365), 24, 20, -1)
+        else:
+            cv2.rectangle(page, (620, 340), (660, 390), 25, -1)
+        (string,) = read_image(page, classifier, dpi=300).strings
+        assert string.text == "4093" and "ink-left-out" in string.flags, blot
+
+
+def test_solid_marks_are_told_from_pen_strokes(mnist):
+    disc = np.zeros((41, 41), np.uint8)
+    cv2.circle(disc, (20, 20), 20, 255, -1)
+    square = np.ones((30, 34), bool)
+    marks = [glyphs.Glyph(0, 0, 41, 41, disc > 0), glyphs.Glyph(0, 0, 34, 30, square)]
+    for label in range(10):  # bold digits, twice as thick as MNIST's
+        digit = cv2.dilate(digit_of(mnist, label), np.ones((3, 3), np.uint8)) > 127
+        rows, columns = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+        digit = digit[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+        marks.append(glyphs.Glyph(0, 0, digit.shape[1], digit.shape[0], digit))
+    strokes, solid = glyphs.blots(marks)
+    assert solid == marks[:2] and strokes == marks[2:]
+
+
+@pytest.mark.parametrize("ends_mm", [((8, 14), (17, 6)), ((10, 10), (10, 22)), ((30, 5), (37, 16))])
+def test_a_staple_is_flagged_not_read_as_a_1(classifier, ends_mm):
+    # A staple in the corner (12.7 mm, 0.8 mm thick) read as a 1, accepted.
+    page = next(load_pages(str(REPO / "samples" / "form-01.png")))
+    mm = 200 / 25.4
+    stapled = page.image.copy()
+    (x0, y0), (x1, y1) = ends_mm
+    cv2.line(stapled, (round(x0 * mm), round(y0 * mm)), (round(x1 * mm), round(y1 * mm)), 60, round(0.8 * mm))
+    before = read_image(page.image, classifier, dpi=200).strings
+    after = read_image(stapled, classifier, dpi=200).strings
+    assert [s.text for s in after if s.box.y > 30 * mm] == [s.text for s in before]
+    staple = [s for s in after if s.box.y <= 30 * mm]
+    assert all("stray-stroke" in s.flags for s in staple)
+
+
+def test_a_tall_slanting_1_in_its_string_is_no_stray_stroke(mnist):
+    # MNIST 1s written as large as their string's other digits: none is taken for a staple
+    ones = [i for i in range(2000) if mnist.y_test[i] == 1][:100]
+    flagged = 0
+    for index in ones:
+        one = cv2.resize(mnist.x_test[index], (112, 112), interpolation=cv2.INTER_LINEAR) > 127
+        rows, columns = np.flatnonzero(one.any(axis=1)), np.flatnonzero(one.any(axis=0))
+        one = one[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+        flagged += glyphs.stray_stroke(glyphs.Glyph(0, 0, one.shape[1], one.shape[0], one), one.shape[0])
+    assert flagged == 0

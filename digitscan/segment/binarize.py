@@ -64,14 +64,11 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     of them: strokes, rules and print vanish, solid dark areas stay), touches the image's
     edge (a dark logo inside the page does not) and holds no ink away from its edge (a page
     in deep shadow is dark and reaches the edge too, but its writing is still found)."""
-    paper = float(np.median(gray[::16, ::16]))
-    dark_level = BORDER_DARK * paper
+    level = dark_level(gray)
     edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.count_nonzero(edge < dark_level) < BORDER_EDGE_SHARE * len(edge):
+    if np.count_nonzero(edge < level) < BORDER_EDGE_SHARE * len(edge):
         return None
-    factor = max(1, window // 8)
-    small = shrink(gray, factor)
-    dark = cv2.compare(small, dark_level, cv2.CMP_LT)
+    dark, factor = dark_blocks(gray, window, level)
     size = max(3, window // 2 // factor)
     solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     count, labels = cv2.connectedComponents(solid)
@@ -82,7 +79,7 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     # border too narrow to have an inside holds no writing either).
     reach = np.ones((window // factor + 3,) * 2, np.uint8)
     inside = cv2.erode(solid, np.ones((2 * len(reach) - 1,) * 2, np.uint8)) > 0
-    inked = shrink(binary, factor)[: small.shape[0], : small.shape[1]] > 0
+    inked = shrink(binary, factor)[: dark.shape[0], : dark.shape[1]] > 0
     area = np.bincount(labels[inside], minlength=count)
     ink = np.bincount(labels[inside & inked], minlength=count)
     plain = [label for label in on_edge if label > 0 and ink[label] <= BORDER_INK_SHARE * area[label]]
@@ -93,6 +90,62 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     enlarged = (border.shape[1] * factor, border.shape[0] * factor)
     full = cv2.resize(border, enlarged, interpolation=cv2.INTER_NEAREST)
     return cv2.copyMakeBorder(full, 0, rows - full.shape[0], 0, cols - full.shape[1], cv2.BORDER_REPLICATE)
+
+
+def dark_level(gray: np.ndarray) -> float:
+    """Grey level under which a solid area is dark (BORDER_DARK of the page's median)."""
+    return BORDER_DARK * float(np.median(gray[::16, ::16]))
+
+
+def dark_blocks(gray: np.ndarray, window: int, level: float) -> tuple[np.ndarray, int]:
+    """Mask (uint8, 255) of the page's areas darker than `level` on the page shrunk by a few
+    pixels a side (`window` is a few pen strokes), and that factor."""
+    factor = max(1, window // 8)
+    return cv2.compare(shrink(gray, factor), level, cv2.CMP_LT), factor
+
+
+# Of the window: dark areas this wide are looked for on the shrunk page (coarse: a 5.5 mm hole
+# is no wider there)... and kept where a circle SOLID_WIDTH across fits in them on the page:
+# no pen's stroke is that wide, nor two thick ones run together (4 mm and more at 200 dpi);
+# a punched hole (5-8 mm) or a filled box is.
+SOLID_LOOK = 1.0
+SOLID_WIDTH = 1.2
+PLAIN_SPREAD = 2 * ADAPTIVE_MARGIN  # grey levels between an area's darker and lighter parts
+
+
+def fill_solid_areas(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray:
+    """`binary` with the dark areas too wide to be pen strokes (SOLID_WIDTH) made ink all
+    through, where they are of one even darkness (no writing on them). The adaptive
+    threshold keeps only a ring inside such an area's edge, its middle no darker than its
+    neighbourhood: a hole punched in the sheet, scanned dark, was a thick ring read as a 0,
+    accepted. Solid, it is no pen's stroke (`glyphs.blots`). Dark areas that reach the
+    image's edge are `dark_border`'s."""
+    level = dark_level(gray)
+    dark, factor = dark_blocks(gray, window, level)
+    size = max(3, round(SOLID_LOOK * window / factor))
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    if not solid.any():
+        return binary
+    _, _, stats, _ = cv2.connectedComponentsWithStats(solid)
+    filled = binary.copy()
+    rows, cols = binary.shape
+    for x, y, width, height, _ in stats[1:]:
+        if x == 0 or y == 0 or x + width == solid.shape[1] or y + height == solid.shape[0]:
+            continue
+        box = (
+            slice(max(0, (y - 1) * factor), min(rows, (y + height + 1) * factor)),
+            slice(max(0, (x - 1) * factor), min(cols, (x + width + 1) * factor)),
+        )
+        area = cv2.compare(gray[box], level, cv2.CMP_LT)
+        depth = cv2.distanceTransform(area, cv2.DIST_L2, 3)
+        if 2 * depth.max() < SOLID_WIDTH * window:
+            continue
+        # One even darkness clear of its blurred edge: writing on a dark ground is darker still
+        # (a hole's ring, the threshold's doing, is as dark as its middle).
+        low, high = np.percentile(gray[box][depth >= 2], [5, 95])
+        if high - low <= PLAIN_SPREAD:
+            cv2.bitwise_or(filled[box], area, dst=filled[box])
+    return filled
 
 
 def drop_border(binary: np.ndarray, border: np.ndarray | None) -> np.ndarray:
