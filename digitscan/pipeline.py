@@ -169,7 +169,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     window = max(15, round(dpi * scale / 6))
     binary = binarize.binarize(gray, window=window, method=binarization)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
-    binary = binarize.fill_solid_areas(gray, binary, window)
+    binary = binarize.even_grounds(gray, binary, window)
     components.refuse_noise(binary)
     if min(binary.shape) <= SNIPPET_MAX_SIDE:  # a snippet's walls, before they sway the skew
         binary = lines.without_edge_walls(binary)

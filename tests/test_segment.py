@@ -986,3 +986,22 @@ def test_a_tall_slanting_1_in_its_string_is_no_stray_stroke(mnist):
         one = one[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
         flagged += glyphs.stray_stroke(glyphs.Glyph(0, 0, one.shape[1], one.shape[0], one), one.shape[0])
     assert flagged == 0
+
+
+@pytest.mark.parametrize("shade", [185, 130, 70])
+def test_fields_shaded_grey_are_read(mnist, classifier, shade):
+    # A shaded field's edge thresholds into a thick frame (a step from paper to grey): on a
+    # page of such fields the frames were the page's marks, the digits too small beside them
+    # to be read, and nothing was read from fields shaded 21% grey or darker. On a ground,
+    # ink is what is clearly darker than the ground.
+    page = blank_page(1600, 1400)
+    numbers = ["409", "4093", "409", "4093", "409", "4093"]
+    for k, number in enumerate(numbers):
+        x0, y0 = 250 + (k % 2) * 650, 100 + (k // 2) * 400
+        cv2.rectangle(page, (x0, y0 + 180), (x0 + 450, y0 + 400), shade, -1)
+        write_digits(page, mnist, number, x0 + 50, y0 + 300, 70, nth=1 + k)
+    assert len(texts(read_image(page, classifier, dpi=300))) == 6
+    lone = blank_page(1600, 900)
+    cv2.rectangle(lone, (250, 280), (700, 500), shade, -1)
+    write_digits(lone, mnist, "4093", 300, 400, 70, nth=1)
+    assert texts(read_image(lone, classifier, dpi=300)) == ["4093"]

@@ -104,48 +104,85 @@ def dark_blocks(gray: np.ndarray, window: int, level: float) -> tuple[np.ndarray
     return cv2.compare(shrink(gray, factor), level, cv2.CMP_LT), factor
 
 
-# Of the window: dark areas this wide are looked for on the shrunk page (coarse: a 5.5 mm hole
-# is no wider there)... and kept where a circle SOLID_WIDTH across fits in them on the page:
-# no pen's stroke is that wide, nor two thick ones run together (4 mm and more at 200 dpi);
-# a punched hole (5-8 mm) or a filled box is.
-SOLID_LOOK = 1.0
-SOLID_WIDTH = 1.2
-PLAIN_SPREAD = 2 * ADAPTIVE_MARGIN  # grey levels between an area's darker and lighter parts
+# Of the window: areas darker than paper this wide are looked for on the shrunk page (coarse:
+# a 5.5 mm hole is no wider there)... and kept where a circle GROUND_WIDTH across fits in them
+# on the page: no pen's stroke is that wide, nor two thick ones run together (4 mm and more at
+# 200 dpi); a shaded field, a punched hole or a filled box is.
+GROUND_LOOK = 1.0
+GROUND_WIDTH = 1.2
+PLAIN_SPREAD = 2 * ADAPTIVE_MARGIN  # grey levels: the most an even ground's middle half spans
 
 
-def fill_solid_areas(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray:
-    """`binary` with the dark areas too wide to be pen strokes (SOLID_WIDTH) made ink all
-    through, where they are of one even darkness (no writing on them). The adaptive
-    threshold keeps only a ring inside such an area's edge, its middle no darker than its
-    neighbourhood: a hole punched in the sheet, scanned dark, was a thick ring read as a 0,
-    accepted. Solid, it is no pen's stroke (`glyphs.blots`). Dark areas that reach the
-    image's edge are `dark_border`'s."""
-    level = dark_level(gray)
-    dark, factor = dark_blocks(gray, window, level)
-    size = max(3, round(SOLID_LOOK * window / factor))
-    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    if not solid.any():
+def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray:
+    """`binary` with each wide area of one even shade darker than paper (GROUND_WIDTH) taken as
+    the ground it is. The adaptive threshold keeps a thick ring inside such an area's edge,
+    its middle no darker than its neighbourhood: a field shaded 28% grey left a frame taken for
+    the page's handwriting size (its digits then too small to read: the field lost), a hole
+    punched in the sheet and scanned dark a ring read as a 0, accepted. On a ground, ink is
+    what is clearly darker than the ground (FAINT_THRESHOLD of it); a round or square dark
+    ground with nothing written on it (no stroke's length of pixels darker) is made solid:
+    no pen's stroke (`glyphs.blots`). Areas reaching the image's edge are left alone: a scanner's border
+    (`dark_border`) or a shadow."""
+    paper = float(np.median(gray[::16, ::16]))
+    dark, factor = dark_blocks(gray, window, FAINT_THRESHOLD * paper)
+    size = max(3, round(GROUND_LOOK * window / factor))
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    if not wide.any():
         return binary
-    _, _, stats, _ = cv2.connectedComponentsWithStats(solid)
-    filled = binary.copy()
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(wide)
+    cleared = binary.copy()
     rows, cols = binary.shape
-    for x, y, width, height, _ in stats[1:]:
-        if x == 0 or y == 0 or x + width == solid.shape[1] or y + height == solid.shape[0]:
+    for label in range(1, count):
+        x, y, width, height, _ = stats[label]
+        if x == 0 or y == 0 or x + width == wide.shape[1] or y + height == wide.shape[0]:
             continue
+        blocks = (slice(max(0, y - 2), y + height + 2), slice(max(0, x - 2), x + width + 2))
         box = (
-            slice(max(0, (y - 1) * factor), min(rows, (y + height + 1) * factor)),
-            slice(max(0, (x - 1) * factor), min(cols, (x + width + 1) * factor)),
+            slice(blocks[0].start * factor, min(rows, blocks[0].stop * factor)),
+            slice(blocks[1].start * factor, min(cols, blocks[1].stop * factor)),
         )
-        area = cv2.compare(gray[box], level, cv2.CMP_LT)
-        depth = cv2.distanceTransform(area, cv2.DIST_L2, 3)
-        if 2 * depth.max() < SOLID_WIDTH * window:
+        shade = gray[box]
+        # the area's blocks, two blocks wider (its edge on the page is finer than a block)
+        near = cv2.dilate((labels[blocks] == label).astype(np.uint8), np.ones((5, 5), np.uint8))
+        near = cv2.resize(
+            near, (near.shape[1] * factor, near.shape[0] * factor), interpolation=cv2.INTER_NEAREST
+        )
+        ground = (
+            cv2.compare(shade, FAINT_THRESHOLD * paper, cv2.CMP_LT)
+            & near[: shade.shape[0], : shade.shape[1]] * 255
+        )
+        # paper all round the box: strokes running out of it are not as wide as they are long
+        depth = cv2.distanceTransform(
+            cv2.copyMakeBorder(ground, 1, 1, 1, 1, cv2.BORDER_CONSTANT), cv2.DIST_L2, 3
+        )
+        depth = depth[1:-1, 1:-1]
+        if 2 * depth.max() < GROUND_WIDTH * window:
             continue
-        # One even darkness clear of its blurred edge: writing on a dark ground is darker still
-        # (a hole's ring, the threshold's doing, is as dark as its middle).
-        low, high = np.percentile(gray[box][depth >= 2], [5, 95])
-        if high - low <= PLAIN_SPREAD:
-            cv2.bitwise_or(filled[box], area, dst=filled[box])
-    return filled
+        levels = shade[depth >= 2]  # clear of the blurred edge
+        lower, level, upper = np.percentile(levels, [25, 50, 75])
+        if upper - lower > PLAIN_SPREAD:
+            continue  # no even ground: a gradient, a shadow, a picture
+        written = np.count_nonzero(levels < level - PLAIN_SPREAD) >= window  # a stroke's length
+        region = cleared[box]
+        if written or level >= BORDER_DARK * paper:
+            above = cv2.bitwise_and(ground, cv2.compare(shade, FAINT_THRESHOLD * level, cv2.CMP_GE))
+            cv2.bitwise_and(region, cv2.bitwise_not(above), dst=region)
+        elif compact(ground, depth):
+            cv2.bitwise_or(region, ground, dst=region)
+    return cleared
+
+
+COMPACT = 1.6  # a dark area at most this many times its widest circle's area is a hole or a box
+
+
+def compact(ground: np.ndarray, depth: np.ndarray) -> bool:
+    """Whether the part of `ground` around its deepest point is round or square, as a punched
+    hole or a filled box is; thick strokes run together are long (two bold 1s, read on a page
+    taken for 140 dpi, were as wide as a window)."""
+    _, labels = cv2.connectedComponents(ground)
+    deepest = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    area = np.count_nonzero(labels == labels[deepest])
+    return area <= COMPACT * np.pi * float(depth.max()) ** 2
 
 
 def drop_border(binary: np.ndarray, border: np.ndarray | None) -> np.ndarray:
