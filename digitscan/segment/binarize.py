@@ -14,6 +14,8 @@ can compare them on the same pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
@@ -64,11 +66,14 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     of them: strokes, rules and print vanish, solid dark areas stay), touches the image's
     edge (a dark logo inside the page does not) and holds no ink away from its edge (a page
     in deep shadow is dark and reaches the edge too, but its writing is still found)."""
-    level = dark_level(gray)
+    paper = float(np.median(gray[::16, ::16]))
+    dark_level = BORDER_DARK * paper
     edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.count_nonzero(edge < level) < BORDER_EDGE_SHARE * len(edge):
+    if np.count_nonzero(edge < dark_level) < BORDER_EDGE_SHARE * len(edge):
         return None
-    dark, factor = dark_blocks(gray, window, level)
+    factor = max(1, window // 8)
+    small = shrink(gray, factor)
+    dark = cv2.compare(small, dark_level, cv2.CMP_LT)
     size = max(3, window // 2 // factor)
     solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     count, labels = cv2.connectedComponents(solid)
@@ -79,7 +84,7 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     # border too narrow to have an inside holds no writing either).
     reach = np.ones((window // factor + 3,) * 2, np.uint8)
     inside = cv2.erode(solid, np.ones((2 * len(reach) - 1,) * 2, np.uint8)) > 0
-    inked = shrink(binary, factor)[: dark.shape[0], : dark.shape[1]] > 0
+    inked = shrink(binary, factor)[: small.shape[0], : small.shape[1]] > 0
     area = np.bincount(labels[inside], minlength=count)
     ink = np.bincount(labels[inside & inked], minlength=count)
     plain = [label for label in on_edge if label > 0 and ink[label] <= BORDER_INK_SHARE * area[label]]
@@ -92,24 +97,12 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     return cv2.copyMakeBorder(full, 0, rows - full.shape[0], 0, cols - full.shape[1], cv2.BORDER_REPLICATE)
 
 
-def dark_level(gray: np.ndarray) -> float:
-    """Grey level under which a solid area is dark (BORDER_DARK of the page's median)."""
-    return BORDER_DARK * float(np.median(gray[::16, ::16]))
-
-
-def dark_blocks(gray: np.ndarray, window: int, level: float) -> tuple[np.ndarray, int]:
-    """Mask (uint8, 255) of the page's areas darker than `level` on the page shrunk by a few
-    pixels a side (`window` is a few pen strokes), and that factor."""
-    factor = max(1, window // 8)
-    return cv2.compare(shrink(gray, factor), level, cv2.CMP_LT), factor
-
-
 # Of the window: areas darker than paper this wide are looked for on the shrunk page (coarse:
 # a 5.5 mm hole is no wider there)... and kept where a circle GROUND_WIDTH across fits in them
-# on the page: no pen's stroke is that wide, nor two thick ones run together (4 mm and more at
-# 200 dpi); a shaded field, a punched hole or a filled box is.
+# on the page (4.6 mm at 200 dpi): no pen's stroke is that wide; a shaded field, a punched hole
+# (5-8 mm) or a filled box is. Thick strokes run together can be (`compact` tells).
 GROUND_LOOK = 1.0
-GROUND_WIDTH = 1.2
+GROUND_WIDTH = 1.1
 PLAIN_SPREAD = 2 * ADAPTIVE_MARGIN  # grey levels: the most an even ground's middle half spans
 
 
@@ -121,55 +114,70 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarra
     punched in the sheet and scanned dark a ring read as a 0, accepted. On a ground, ink is
     what is clearly darker than the ground (FAINT_THRESHOLD of it); a round or square dark
     ground with nothing written on it (no stroke's length of pixels darker) is made solid:
-    no pen's stroke (`glyphs.blots`). Areas reaching the image's edge are left alone: a scanner's border
-    (`dark_border`) or a shadow."""
+    no pen's stroke (`glyphs.blots`). Dark grounds are looked for apart from light ones (a
+    hole in a grey margin is one), and areas reaching the image's edge are left alone: a
+    scanner's border (`dark_border`) or a shadow."""
     paper = float(np.median(gray[::16, ::16]))
-    dark, factor = dark_blocks(gray, window, FAINT_THRESHOLD * paper)
+    factor = max(1, window // 8)
+    small = shrink(gray, factor)
+    cleared = binary
+    for darker_than in (BORDER_DARK * paper, FAINT_THRESHOLD * paper):
+        for box, ground, depth in wide_areas(gray, small, factor, window, darker_than):
+            if cleared is binary:
+                cleared = binary.copy()
+            shade, region = gray[box], cleared[box]
+            levels = shade[depth >= 2]  # clear of the blurred edge
+            lower, level, upper = np.percentile(levels, [25, 50, 75])
+            dark = level < BORDER_DARK * paper
+            if upper - lower > PLAIN_SPREAD or dark != (darker_than == BORDER_DARK * paper):
+                continue  # no even ground (a gradient, a shadow, a picture), or the other pass's
+            written = np.count_nonzero(levels < level - PLAIN_SPREAD) >= window  # a stroke's length
+            if written or not dark:
+                above = cv2.bitwise_and(ground, cv2.compare(shade, FAINT_THRESHOLD * level, cv2.CMP_GE))
+                cv2.bitwise_and(region, cv2.bitwise_not(above), dst=region)
+            elif compact(ground, depth):
+                cv2.bitwise_or(region, ground, dst=region)
+    return cleared
+
+
+def wide_areas(
+    gray: np.ndarray, small: np.ndarray, factor: int, window: int, darker_than: float
+) -> Iterator[tuple[tuple[slice, slice], np.ndarray, np.ndarray]]:
+    """The page's areas darker than `darker_than` that a circle GROUND_WIDTH windows across fits
+    in, reaching no edge: each one's box, its mask there (uint8, 255) and each pixel's distance
+    from its edge. Looked for on `small`, the page shrunk `factor` times (GROUND_LOOK), and
+    measured on the page."""
+    dark = cv2.compare(small, darker_than, cv2.CMP_LT)
     size = max(3, round(GROUND_LOOK * window / factor))
+    square = max(1, int(size / np.sqrt(2)))  # fits in the circle: where it does not, neither does the circle
+    if not cv2.erode(dark, np.ones((square, square), np.uint8)).any():
+        return  # most pages: their marks are strokes (a square erosion, a third of the opening's time)
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    if not wide.any():
-        return binary
     count, labels, stats, _ = cv2.connectedComponentsWithStats(wide)
-    cleared = binary.copy()
-    rows, cols = binary.shape
     for label in range(1, count):
         x, y, width, height, _ = stats[label]
         if x == 0 or y == 0 or x + width == wide.shape[1] or y + height == wide.shape[0]:
             continue
-        blocks = (slice(max(0, y - 2), y + height + 2), slice(max(0, x - 2), x + width + 2))
+        blocks = (
+            slice(max(0, y - 2), min(wide.shape[0], y + height + 2)),
+            slice(max(0, x - 2), min(wide.shape[1], x + width + 2)),
+        )
         box = (
-            slice(blocks[0].start * factor, min(rows, blocks[0].stop * factor)),
-            slice(blocks[1].start * factor, min(cols, blocks[1].stop * factor)),
+            slice(blocks[0].start * factor, blocks[0].stop * factor),
+            slice(blocks[1].start * factor, blocks[1].stop * factor),
         )
         shade = gray[box]
         # the area's blocks, two blocks wider (its edge on the page is finer than a block)
         near = cv2.dilate((labels[blocks] == label).astype(np.uint8), np.ones((5, 5), np.uint8))
-        near = cv2.resize(
-            near, (near.shape[1] * factor, near.shape[0] * factor), interpolation=cv2.INTER_NEAREST
-        )
-        ground = (
-            cv2.compare(shade, FAINT_THRESHOLD * paper, cv2.CMP_LT)
-            & near[: shade.shape[0], : shade.shape[1]] * 255
-        )
+        near = cv2.resize(near, (shade.shape[1], shade.shape[0]), interpolation=cv2.INTER_NEAREST)
+        ground = cv2.compare(shade, darker_than, cv2.CMP_LT) & near * 255
         # paper all round the box: strokes running out of it are not as wide as they are long
         depth = cv2.distanceTransform(
             cv2.copyMakeBorder(ground, 1, 1, 1, 1, cv2.BORDER_CONSTANT), cv2.DIST_L2, 3
         )
         depth = depth[1:-1, 1:-1]
-        if 2 * depth.max() < GROUND_WIDTH * window:
-            continue
-        levels = shade[depth >= 2]  # clear of the blurred edge
-        lower, level, upper = np.percentile(levels, [25, 50, 75])
-        if upper - lower > PLAIN_SPREAD:
-            continue  # no even ground: a gradient, a shadow, a picture
-        written = np.count_nonzero(levels < level - PLAIN_SPREAD) >= window  # a stroke's length
-        region = cleared[box]
-        if written or level >= BORDER_DARK * paper:
-            above = cv2.bitwise_and(ground, cv2.compare(shade, FAINT_THRESHOLD * level, cv2.CMP_GE))
-            cv2.bitwise_and(region, cv2.bitwise_not(above), dst=region)
-        elif compact(ground, depth):
-            cv2.bitwise_or(region, ground, dst=region)
-    return cleared
+        if 2 * depth.max() >= GROUND_WIDTH * window:
+            yield box, ground, depth
 
 
 COMPACT = 1.6  # a dark area at most this many times its widest circle's area is a hole or a box
