@@ -123,14 +123,15 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarra
     cleared = binary
     for darker_than in (BORDER_DARK * paper, FAINT_THRESHOLD * paper):
         for box, ground, depth in wide_areas(gray, small, factor, window, darker_than):
-            if cleared is binary:
-                cleared = binary.copy()
-            shade, region = gray[box], cleared[box]
+            shade = gray[box]
             levels = shade[depth >= 2]  # clear of the blurred edge
             lower, level, upper = np.percentile(levels, [25, 50, 75])
             dark = level < BORDER_DARK * paper
             if upper - lower > PLAIN_SPREAD or dark != (darker_than == BORDER_DARK * paper):
                 continue  # no even ground (a gradient, a shadow, a picture), or the other pass's
+            if cleared is binary:
+                cleared = binary.copy()
+            region = cleared[box]
             written = np.count_nonzero(levels < level - PLAIN_SPREAD) >= window  # a stroke's length
             if written or not dark:
                 above = cv2.bitwise_and(ground, cv2.compare(shade, FAINT_THRESHOLD * level, cv2.CMP_GE))

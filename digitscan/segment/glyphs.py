@@ -145,7 +145,7 @@ def blots(glyphs: list[Glyph]) -> tuple[list[Glyph], list[Glyph]]:
 # handwriting 7 mm high is 1.8; a slanting 1 of MNIST's 1.3 times its string's height)...
 STRAY_LENGTH = 1.6
 STRAIGHT_FILL = 0.6  # ...of which this share of its smallest enclosing rectangle is ink...
-THIN = 0.15  # ...which is at most this wide for its length (a staple about 0.1; a pen's 1 up to 0.2)
+THIN = 0.15  # ...which is at most this wide for its length (a staple about 0.1; a bold MNIST 1, 0.19)
 
 
 def stray_stroke(glyph: Glyph, height: float) -> bool:
