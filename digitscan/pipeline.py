@@ -21,6 +21,7 @@ from digitscan.classify import (
 from digitscan.containers import (
     FAINT_INK,
     INK_LEFT_OUT,
+    MINUS_SIGN,
     ORIENTATION_UNSURE,
     READERS_DISAGREE,
     RULED_COLUMNS,
@@ -525,6 +526,8 @@ def read_candidates(
             reasons = (*reasons, READERS_DISAGREE)
         text = "".join(digit.label.text for digit in digits)
         raw = strings.with_separators(marks, text, separators)
+        if strings.minus_before(marks, punctuation):  # marks of their own, no digit's pieces
+            raw, reasons = "-" + raw, (*reasons, MINUS_SIGN)
         readings.append(
             DigitString(
                 index,

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import FAINT_INK, INK_LEFT_OUT, ORIENTATION_UNSURE
+from digitscan.containers import FAINT_INK, INK_LEFT_OUT, MINUS_SIGN, ORIENTATION_UNSURE
 from digitscan.orientation import turn_image
 from digitscan.pages import Page
 from digitscan.pipeline import page_dpi, read_image
@@ -151,7 +151,7 @@ def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, c
     from digitscan.classify import load_line_reader, load_pair_reader
 
     pair_reader, line_reader = load_pair_reader(), load_line_reader()
-    for written in ("3.000", "12-34", "1,250", "24.551"):
+    for written in ("3.000", "12-34", "1,250", "24.551", "-450"):
         page = np.full((140, 700), 235, np.uint8)
         x, baseline = 20, 100
         for k, char in enumerate(written):
@@ -169,6 +169,8 @@ def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, c
         (string,) = read_image(page, classifier, pair_reader=pair_reader, line_reader=line_reader).strings
         assert string.text == written.replace(".", "").replace(",", "").replace("-", ""), written
         assert string.raw == written
+        # a minus sign is no separator: `text` would lose it (`-450` was accepted as `450`)
+        assert (MINUS_SIGN in string.flags) == written.startswith("-"), written
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")

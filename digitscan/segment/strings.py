@@ -259,6 +259,37 @@ def is_slash(mark: Glyph) -> bool:
     return bool(thin and -moments["mu11"] / moments["mu02"] >= SLASH_LEAN)
 
 
+def is_dash(mark: Glyph, height: float, top: int, bottom: int) -> bool:
+    """Whether `mark` is a dash on a line of digits `height` high from `top` to `bottom`: flat,
+    across their middle."""
+    return (
+        max(3 * mark.height, DASH * height) <= mark.width < 0.9 * height
+        and top + 0.25 * height < mark.centre_y < bottom - 0.2 * height
+    )
+
+
+# Digit heights before a string's first digit that its minus sign may stand, and at least
+# apart from it (a 1's flag broken off touches it)
+MINUS_REACH, MINUS_GAP = 1.0, 0.1
+
+
+def minus_before(digits: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
+    """Whether a dash stands on the string's line just before its first digit: a minus sign (or
+    a guard written before a cheque's amount), which its digits alone would lose: `-450` was
+    read `450`, accepted. (A dash after the last digit closes an amount: `450-`.)"""
+    if not digits or not small:
+        return False
+    height = float(np.median([g.height for g in digits]))
+    top, bottom = min(g.y for g in digits), max(g.bottom for g in digits)
+    first = min(g.x for g in digits)
+    return any(
+        first - MINUS_REACH * height <= mark.right <= first - MINUS_GAP * height
+        and mark.x > 0  # cut by the image's edge: a cheque's printed hatching, say
+        and is_dash(mark, height, top, bottom)
+        for mark in small
+    )
+
+
 def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) -> str:
     """The string as written: `text` (one character per glyph of `digits`, left to right) with
     the punctuation between its digits put back. A mark too small to read lying between two of
@@ -277,10 +308,7 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
             continue
         if any(g.x + EDGE * g.width < middle < g.right - EDGE * g.width for g in digits):
             continue  # within a digit's span, not in a gap between two: a broken stroke's piece
-        if (
-            max(3 * mark.height, DASH * height) <= mark.width < 0.9 * height
-            and top + 0.25 * height < level < bottom - 0.2 * height
-        ):
+        if is_dash(mark, height, top, bottom):
             marks.append((middle, "-"))
         elif mark.height >= SLASH_HEIGHT * height and is_slash(mark):
             marks.append((middle, "/"))
