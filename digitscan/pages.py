@@ -186,8 +186,8 @@ def squared_size(header: PageHeader) -> tuple[int, int]:
 
 def square_pixels(image: np.ndarray, header: PageHeader) -> np.ndarray:
     """The page with square pixels. A fax in standard mode has pixels twice as high as wide
-    (204 x 98 dpi): read as stored, its handwriting was half as tall as it is, and a samples/
-    page so sent read 37% of its fields, 40% of those accepted wrong."""
+    (204 x 98 dpi): read as stored, its handwriting was half as tall as it is, and samples/'
+    image pages so sent read 37% of their fields, 40% of those accepted wrong."""
     if pixel_stretch(header) == (1.0, 1.0):
         return image
     return cv2.resize(image, squared_size(header), interpolation=cv2.INTER_LINEAR)
