@@ -19,6 +19,7 @@ from digitscan.classify import (
     reporting_temperature,
 )
 from digitscan.containers import (
+    BRACKETS,
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
@@ -501,6 +502,8 @@ def read_candidates(
         height = float(np.median([mark.height for mark in marks])) if len(marks) > 1 else seen.height
         if any(glyphs.stray_stroke(mark, height) for mark in marks):
             reasons = (*reasons, STRAY_STROKE)
+        if strings.bracketed(marks):
+            reasons = (*reasons, BRACKETS)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

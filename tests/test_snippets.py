@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import FAINT_INK, INK_LEFT_OUT, MINUS_SIGN, ORIENTATION_UNSURE
+from digitscan.containers import BRACKETS, FAINT_INK, INK_LEFT_OUT, MINUS_SIGN, ORIENTATION_UNSURE
 from digitscan.orientation import turn_image
 from digitscan.pages import Page
 from digitscan.pipeline import page_dpi, read_image
@@ -171,6 +171,23 @@ def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, c
         assert string.raw == written
         # a minus sign is no separator: `text` would lose it (`-450` was accepted as `450`)
         assert (MINUS_SIGN in string.flags) == written.startswith("-"), written
+
+
+def test_a_number_in_brackets_is_flagged(mnist, classifier) -> None:
+    # An accountant's negative: the brackets read as 1s, `(450)` was `14501` and `(986)`
+    # `19861`, both accepted.
+    for number in ("450", "986"):
+        for bracketed in (False, True):
+            page = np.full((700, 1600), 235, np.uint8)
+            boxes = write_digits(page, mnist, number, 400, 400, 80, nth=3)
+            left, right = boxes[0][0], boxes[-1][0] + boxes[-1][2]
+            top, bottom = min(b[1] for b in boxes), max(b[1] + b[3] for b in boxes)
+            if bracketed:
+                axes = (17, (bottom - top) // 2 + 5)
+                cv2.ellipse(page, (left + 7, (top + bottom) // 2), axes, 0, 100, 260, 30, 6)
+                cv2.ellipse(page, (right - 7, (top + bottom) // 2), axes, 0, -80, 80, 30, 6)
+            (string,) = read_image(page, classifier).strings
+            assert (BRACKETS in string.flags) == bracketed, (number, string.text)
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")

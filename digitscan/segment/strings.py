@@ -290,6 +290,46 @@ def minus_before(digits: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
     )
 
 
+BRACKET_BOW = 0.12  # of its height: how far a bracket's middle lies from the line joining its ends
+BRACKET_WIDTH = 0.5  # ...at most this share of its height wide (a 1 with a flag bows too, less)
+
+
+def bracketed(digits: Sequence[Glyph]) -> bool:
+    """Whether the string's first mark bows out to the left like `(`, or its last to the right
+    like `)`: thin, one stroke, as tall as the others, its middle off the line joining its ends. Read as
+    1s, `(450)`, an accountant's negative, was `14501`, accepted."""
+    if len(digits) < 2:
+        return False
+    ordered = sorted(digits, key=lambda g: g.x)
+    height = float(np.median([g.height for g in ordered]))
+    return any(
+        mark.height >= 0.9 * height
+        and mark.width <= BRACKET_WIDTH * mark.height
+        and one_stroke(mark)
+        and bow(mark) * side >= BRACKET_BOW
+        for mark, side in ((ordered[0], 1), (ordered[-1], -1))
+    )
+
+
+def one_stroke(mark: Glyph) -> bool:
+    """Whether each row crosses the mark once (but for a tenth of them): a bracket or a 1, no
+    loop of a 6 or 9 and no arms of a 3."""
+    starts = np.count_nonzero(np.diff(mark.mask.astype(np.int8), axis=1, prepend=0) == 1, axis=1)
+    return np.count_nonzero(starts > 1) <= 0.1 * mark.height
+
+
+def bow(mark: Glyph) -> float:
+    """How far right of its middle rows' ink the line joining its top and bottom rows' ink runs,
+    in heights: positive for `(`, negative for `)`, about 0 for a straight stroke."""
+    rows = np.flatnonzero(mark.mask.any(axis=1))
+    columns = np.arange(mark.width)
+    centres = np.array([columns[mark.mask[row]].mean() for row in rows])
+    tenth = max(1, len(rows) // 10)
+    ends = (centres[:tenth].mean() + centres[-tenth:].mean()) / 2
+    middle = centres[len(rows) * 2 // 5 : len(rows) * 3 // 5 + 1].mean()
+    return float((ends - middle) / mark.height)
+
+
 def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) -> str:
     """The string as written: `text` (one character per glyph of `digits`, left to right) with
     the punctuation between its digits put back. A mark too small to read lying between two of
