@@ -121,13 +121,13 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarra
     factor = max(1, window // 8)
     small = shrink(gray, factor)
     cleared = binary
-    for darker_than in (BORDER_DARK * paper, FAINT_THRESHOLD * paper):
+    for dark_pass, darker_than in ((True, BORDER_DARK * paper), (False, FAINT_THRESHOLD * paper)):
         for box, ground, depth in wide_areas(gray, small, factor, window, darker_than):
             shade = gray[box]
             levels = shade[depth >= 2]  # clear of the blurred edge
             lower, level, upper = np.percentile(levels, [25, 50, 75])
             dark = level < BORDER_DARK * paper
-            if upper - lower > PLAIN_SPREAD or dark != (darker_than == BORDER_DARK * paper):
+            if upper - lower > PLAIN_SPREAD or dark != dark_pass:
                 continue  # no even ground (a gradient, a shadow, a picture), or the other pass's
             if cleared is binary:
                 cleared = binary.copy()

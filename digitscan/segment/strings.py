@@ -296,8 +296,8 @@ BRACKET_WIDTH = 0.5  # ...at most this share of its height wide (a 1 with a flag
 
 def bracketed(digits: Sequence[Glyph]) -> bool:
     """Whether the string's first mark bows out to the left like `(`, or its last to the right
-    like `)`: thin, one stroke, as tall as the others, its middle off the line joining its ends. Read as
-    1s, `(450)`, an accountant's negative, was `14501`, accepted."""
+    like `)`: thin, one stroke, as tall as the others, its middle off the line joining its
+    ends. Read as 1s, `(450)`, an accountant's negative, was `14501`, accepted."""
     if len(digits) < 2:
         return False
     ordered = sorted(digits, key=lambda g: g.x)
