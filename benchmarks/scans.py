@@ -2,17 +2,18 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed ten ways: on a dark scanner bed larger
-than the sheet (black borders blurred into the paper), with the outer bands of the page itself
-scanned black (a lid left open over a smaller sheet), with its right side in deep shadow (a
-book's spine), with its ink faded to 30% of its contrast, with grey-level grain (noise of
-sigma 14), at a half and at 0.35 of its resolution (100-150 and 70-105 dpi), and shrunk to
-0.6 but said to be 300 dpi (handwriting as small as in tight boxes), and photographed from its
-right (its left edge 4% and 8% shorter: the rules fan out), punched for a binder (two holes
-scanned dark) and stapled (a staple across its top left corner). A page refused counts as
-read with no strings. Prints, per way, the fields exact, digit accuracy, the share accepted,
-the share of the accepted that is wrong, and the strings on no field (and how many of them
-were not flagged).
+Each page of samples/ is read as it is and changed fourteen ways: on a dark scanner bed
+larger than the sheet (black borders blurred into the paper), with the outer bands of the page
+itself scanned black (a lid left open over a smaller sheet), with its right side in deep
+shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
+(noise of sigma 14), at a half and at 0.35 of its resolution (100-150 and 70-105 dpi), and
+shrunk to 0.6 but said to be 300 dpi (handwriting as small as in tight boxes), and
+photographed from its right (its left edge 4% and 8% shorter: the rules fan out), punched for
+a binder (two holes scanned dark), stapled (a staple across its top left corner) and with its
+middle third shaded 30% grey by a printed halftone screen (dots 0.25 mm apart, about 100
+lines an inch, and 0.5 mm). A page refused counts as read with no strings. Prints, per way,
+the fields exact, digit accuracy, the share accepted, the share of the accepted that is
+wrong, and the strings on no field (and how many of them were not flagged).
 """
 
 from __future__ import annotations
@@ -85,6 +86,24 @@ def stapled(image: np.ndarray) -> np.ndarray:
     return out
 
 
+def screen_shaded(pitch_mm: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A band across the page's middle third (fields and all) shaded 30% grey by a printed
+    halftone screen at 45 degrees, its dots `pitch_mm` apart, under the ink; scanner blur."""
+
+    def change(image: np.ndarray) -> np.ndarray:
+        out, pitch = image.copy(), pitch_mm * millimetre(image)
+        height, width = image.shape[:2]
+        band = out[height // 3 : 2 * height // 3, width // 20 : 19 * width // 20]
+        rows, columns = np.mgrid[0 : band.shape[0], 0 : band.shape[1]].astype(np.float32)
+        along, across = (columns + rows) / np.sqrt(2), (rows - columns) / np.sqrt(2)
+        dots = np.hypot(along % pitch - pitch / 2, across % pitch - pitch / 2) < pitch * np.sqrt(0.3 / np.pi)
+        np.minimum(band, np.where(dots, 40, 255).astype(np.uint8), out=band)
+        band[:] = cv2.GaussianBlur(band, (3, 3), 0)
+        return out
+
+    return change
+
+
 @dataclass(frozen=True)
 class Way:
     """A change to a page, and where it moves the page's fields: shifted by `shift` (x, y)
@@ -151,6 +170,8 @@ WAYS: dict[str, Way] = {
     "photographed, left edge 8% shorter": left_edge_shorter(0.08),
     "punched, holes scanned dark": Way(punched),
     "stapled in the corner": Way(stapled),
+    "shaded by a fine screen": Way(screen_shaded(0.25)),
+    "shaded by a coarse screen": Way(screen_shaded(0.5)),
 }
 
 

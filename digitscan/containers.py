@@ -30,6 +30,9 @@ class Digit:
 UNREAD_MARK = "unread-mark"  # a '?' in the text: a mark no reader could read as a digit
 LOW_CONFIDENCE = "low-confidence"  # a digit's probability under --min-confidence
 ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright as turned
+# The page was thousands of dots (a field shaded by a printed screen), read once they were
+# blurred away (`binarize.descreened`): the shading's edge may be read as 1s.
+PRINTED_SCREEN = "printed-screen"
 INK_LEFT_OUT = "ink-left-out"  # digit-sized ink (pale too) beside or inside the string is in no string
 FAINT_INK = "faint-ink"  # far lighter than the page's other strings: the other side showing through?
 READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or the pair reader two in a 1

@@ -24,6 +24,7 @@ from digitscan.containers import (
     INK_LEFT_OUT,
     MINUS_SIGN,
     ORIENTATION_UNSURE,
+    PRINTED_SCREEN,
     READERS_DISAGREE,
     RULED_COLUMNS,
     STRAY_STROKE,
@@ -145,6 +146,7 @@ class Candidates:
     dots: list[glyphs.Glyph]  # dust big enough to be a written dot: separators, nothing else
     gray: np.ndarray  # the page as thresholded, before levelling (`deskew.levelled_region`)
     keystone: deskew.Keystone | None = None  # a page photographed at a slant, straightened
+    descreened: bool = False  # read once a printed screen's dots were blurred away (`find_candidates`)
 
 
 def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
@@ -156,7 +158,19 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
     try:
         return candidates_of(gray, dpi, binarization)
     except CrowdedPage:
+        pass
+    try:
         return candidates_of(cv2.medianBlur(gray, 3), dpi, binarization)
+    except CrowdedPage:
+        screened = binarize.descreened(gray, threshold_window(dpi))
+        if screened is None:
+            raise
+        return replace(candidates_of(screened, dpi, binarization), descreened=True)
+
+
+def threshold_window(dpi: float) -> int:
+    """The thresholding neighbourhood's side: a sixth of an inch, wider than any pen's stroke."""
+    return max(15, round(dpi / 6))
 
 
 def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool = True) -> Candidates:
@@ -168,10 +182,10 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         gray = to_work_scale(gray, scale)
     else:
         scale = 1.0
-    window = max(15, round(dpi * scale / 6))
+    window = threshold_window(dpi * scale)
     binary = binarize.binarize(gray, window=window, method=binarization)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
-    binary = binarize.even_grounds(gray, binary, window)
+    gray, binary = binarize.even_grounds(gray, binary, window)
     components.refuse_noise(binary)
     if min(binary.shape) <= SNIPPET_MAX_SIDE:  # a snippet's walls, before they sway the skew
         binary = lines.without_edge_walls(binary)
@@ -302,7 +316,7 @@ def see_upright(
     page: Page, classifier: Classifier, binarization: str = "floored"
 ) -> tuple[Candidates, np.ndarray, int, tuple[str, ...]]:
     """A page's candidates found the right way up, their probabilities, the page's rotation
-    and its flags (`orientation-unsure`)."""
+    and its flags (`orientation-unsure`, `printed-screen`)."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -337,7 +351,10 @@ def see_upright(
         probabilities = None
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
-    return seen, probabilities, rotation, (ORIENTATION_UNSURE,) if verdict.unsure or on_end else ()
+    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end else ()
+    if seen.descreened:
+        flags += (PRINTED_SCREEN,)
+    return seen, probabilities, rotation, flags
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import RULED_COLUMNS
+from digitscan.containers import PRINTED_SCREEN, RULED_COLUMNS
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -1005,3 +1005,42 @@ def test_fields_shaded_grey_are_read(mnist, classifier, shade):
     cv2.rectangle(lone, (250, 280), (700, 500), shade, -1)
     write_digits(lone, mnist, "4093", 300, 400, 70, nth=1)
     assert texts(read_image(lone, classifier, dpi=300)) == ["4093"]
+
+
+def printed_screen(shape: tuple[int, int], pitch: float, cover: float) -> np.ndarray:
+    """Where a halftone screen at 45 degrees (dots `pitch` pixels apart covering `cover` of the
+    area) prints its dots."""
+    rows, columns = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    along, across = (columns + rows) / np.sqrt(2), (rows - columns) / np.sqrt(2)
+    distance = np.hypot(along % pitch - pitch / 2, across % pitch - pitch / 2)
+    return distance < pitch * np.sqrt(cover / np.pi)
+
+
+@pytest.mark.parametrize(
+    "pitch, cover, dpi, flags",
+    [
+        (3, 0.3, 300, ()),
+        (6, 0.3, 300, ()),
+        (12, 0.3, 600, ()),
+        (10, 0.3, 300, ()),
+        # too light to be found as a ground: the page's dots crowd it, and are blurred away
+        (6, 0.15, 300, (PRINTED_SCREEN,)),
+    ],
+)
+def test_fields_shaded_by_a_printed_screen_are_read(mnist, classifier, pitch, cover, dpi, flags):
+    # Printed shading is dots. Fine ones thresholded into a mesh read as accepted 1s and 0s;
+    # coarser ones into thousands of dots, and the page was refused as no form.
+    k = dpi / 300
+    page = blank_page(round(1400 * k), round(1600 * k)).astype(np.float32)
+    numbers = ["409", "4093", "409", "4093"]
+    for i in range(len(numbers)):
+        x0, y0 = round((250 + (i % 2) * 650) * k), round((280 + (i // 2) * 400) * k)
+        field = page[y0 : y0 + round(220 * k), x0 : x0 + round(450 * k)]
+        field[printed_screen(field.shape, pitch, cover)] = 40
+    page = cv2.GaussianBlur(page, (3, 3), 0).astype(np.uint8)
+    for i, number in enumerate(numbers):
+        x0, y0 = round((250 + (i % 2) * 650) * k), round((280 + (i // 2) * 400) * k)
+        write_digits(page, mnist, number, x0 + round(50 * k), y0 + round(120 * k), round(70 * k), nth=1 + i)
+    reading = read_image(page, classifier, dpi=dpi)
+    assert texts(reading) == numbers
+    assert all(s.flags == flags for s in reading.strings)

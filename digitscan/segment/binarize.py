@@ -14,7 +14,7 @@ can compare them on the same pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -97,6 +97,22 @@ def dark_border(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray
     return cv2.copyMakeBorder(full, 0, rows - full.shape[0], 0, cols - full.shape[1], cv2.BORDER_REPLICATE)
 
 
+# A printed screen (a field shaded in dots: offset print, a coarse laser halftone, a scan at
+# 600 dpi) thresholds into thousands of dots and the page was refused as crowded. Its dots are
+# marks at most SCREEN_DOT windows across, at least SCREEN_DOTS of them in a window's square
+# (a dotted line has fewer; a 40-lpi screen at 300 dpi has 44); a page that is more than
+# MOST_SCREENED screen is a dithered picture, not a form with shaded fields.
+SCREEN_DOT = 0.3
+SCREEN_DOTS = 12
+MOST_SCREENED = 0.5
+SCREEN_BLUR = 0.6  # of the dots' pitch: the screen's period left at under a thousandth of its contrast
+# On a wide area found as ground the pitch is not measured: the least blur of those for dots a
+# 16th and an 8th of a window apart (3 and 6 px at 300 dpi) that leaves it even; coarser
+# screens come apart into dots (`descreened`).
+SCREEN_PITCHES = (16, 8)
+SCREEN_LOOSE = 0.96  # of the paper: screens are looked for again this light once one is found
+
+
 # Of the window: areas darker than paper this wide are looked for on the shrunk page (coarse:
 # a 5.5 mm hole is no wider there)... and kept where a circle GROUND_WIDTH across fits in them
 # on the page (4.6 mm at 200 dpi): no pen's stroke is that wide; a shaded field, a punched hole
@@ -106,13 +122,16 @@ GROUND_WIDTH = 1.1
 PLAIN_SPREAD = 2 * ADAPTIVE_MARGIN  # grey levels: the most an even ground's middle half spans
 
 
-def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarray:
-    """`binary` with each wide area of one even shade darker than paper (GROUND_WIDTH) taken as
-    the ground it is. The adaptive threshold keeps a thick ring inside such an area's edge,
-    its middle no darker than its neighbourhood: a field shaded 28% grey left a frame taken for
-    the page's handwriting size (its digits then too small to read: the field lost), a hole
-    punched in the sheet and scanned dark a ring read as a 0, accepted. On a ground, ink is
-    what is clearly darker than the ground (FAINT_THRESHOLD of it); a round or square dark
+def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """`gray` and `binary` with each wide area of one even shade darker than paper
+    (GROUND_WIDTH) taken as the ground it is, a printed screen's dots on it blurred into the
+    grey they print (in `gray` too: later stages look at the page's grey levels again). The
+    adaptive threshold keeps a thick ring inside such an area's edge, its middle no darker
+    than its neighbourhood: a field shaded 28% grey left a frame taken for the page's
+    handwriting size (its digits then too small to read: the field lost), a hole punched in
+    the sheet and scanned dark a ring read as a 0, accepted; a screen's dots were thousands of
+    marks (the page refused) or, finer, a mesh read as 1s and 0s. On a ground, ink is what is
+    clearly darker than the ground (FAINT_THRESHOLD of it); a round or square dark
     ground with nothing written on it (no stroke's length of pixels darker) is made solid:
     no pen's stroke (`glyphs.blots`). Dark grounds are looked for apart from light ones (a
     hole in a grey margin is one), and areas reaching the image's edge are left alone: a
@@ -120,35 +139,81 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> np.ndarra
     paper = float(np.median(gray[::16, ::16]))
     factor = max(1, window // 8)
     small = shrink(gray, factor)
-    cleared = binary
-    for dark_pass, darker_than in ((True, BORDER_DARK * paper), (False, FAINT_THRESHOLD * paper)):
+    cleared, toned = binary, gray
+    # (dark, darker than, only the rest of a screen found)
+    passes = [(True, BORDER_DARK * paper, False), (False, FAINT_THRESHOLD * paper, False)]
+    screens: list[tuple[slice, slice]] = []
+    for dark_pass, darker_than, rest_of_screens in passes:
         for box, ground, depth in wide_areas(gray, small, factor, window, darker_than):
             shade = gray[box]
-            levels = shade[depth >= 2]  # clear of the blurred edge
-            lower, level, upper = np.percentile(levels, [25, 50, 75])
-            dark = level < BORDER_DARK * paper
-            if upper - lower > PLAIN_SPREAD or dark != dark_pass:
-                continue  # no even ground (a gradient, a shadow, a picture), or the other pass's
+            inside = depth >= 2  # clear of the blurred edge
+            if rest_of_screens:
+                screened = any(holds(box, screen) for screen in screens)
+                if not screened:
+                    continue
+            else:
+                screened = spread(shade[inside]) > PLAIN_SPREAD  # a printed screen's dots and gaps?
+            if screened:
+                if not screens:
+                    # where the light on the page varies, part of a screen can be lighter than
+                    # FAINT_THRESHOLD of the paper: its dots were left, taken for the page's marks
+                    passes.append((False, SCREEN_LOOSE * paper, True))
+                screens.append(box)
+                shade = screen_blurred(shade, inside, [window / pitches for pitches in SCREEN_PITCHES])
+                if shade is None:
+                    continue  # no even ground: a gradient, a shadow, a picture
+            levels = shade[inside]
+            level = float(np.median(levels))
+            if (level < BORDER_DARK * paper) != dark_pass:
+                continue  # the other pass's
             if cleared is binary:
                 cleared = binary.copy()
+            if screened:
+                if toned is gray:
+                    toned = gray.copy()
+                np.copyto(toned[box], shade, where=ground > 0)
             region = cleared[box]
             written = np.count_nonzero(levels < level - PLAIN_SPREAD) >= window  # a stroke's length
-            if written or not dark:
+            if written or not dark_pass:
                 above = cv2.bitwise_and(ground, cv2.compare(shade, FAINT_THRESHOLD * level, cv2.CMP_GE))
                 cv2.bitwise_and(region, cv2.bitwise_not(above), dst=region)
             elif compact(ground, depth):
                 cv2.bitwise_or(region, ground, dst=region)
-    return cleared
+    return toned, cleared
+
+
+def holds(box: tuple[slice, slice], other: tuple[slice, slice]) -> bool:
+    """Whether `box` holds the middle of `other`."""
+    row, column = ((part.start + part.stop) // 2 for part in other)
+    return box[0].start <= row < box[0].stop and box[1].start <= column < box[1].stop
+
+
+def spread(levels: np.ndarray) -> float:
+    """The grey levels' middle half's span."""
+    lower, upper = np.percentile(levels, [25, 75])
+    return float(upper - lower)
+
+
+def screen_blurred(shade: np.ndarray, inside: np.ndarray, pitches: Iterable[float]) -> np.ndarray | None:
+    """`shade` blurred over a printed screen's dots by the least blur, of those for dots
+    `pitches` pixels apart, that leaves it even `inside` (the less, the less the writing on it
+    is blurred), or None where none does: no screen."""
+    for pitch in pitches:
+        smooth = cv2.GaussianBlur(shade, (0, 0), SCREEN_BLUR * float(pitch))
+        if spread(smooth[inside]) <= PLAIN_SPREAD:
+            return smooth
+    return None
 
 
 def wide_areas(
     gray: np.ndarray, small: np.ndarray, factor: int, window: int, darker_than: float
 ) -> Iterator[tuple[tuple[slice, slice], np.ndarray, np.ndarray]]:
     """The page's areas darker than `darker_than` that a circle GROUND_WIDTH windows across fits
-    in, reaching no edge: each one's box, its mask there (uint8, 255) and each pixel's distance
-    from its edge. Looked for on `small`, the page shrunk `factor` times (GROUND_LOOK), and
-    measured on the page."""
-    dark = cv2.compare(small, darker_than, cv2.CMP_LT)
+    in (a printed screen's dots blurred together), reaching no edge: each one's box, its mask
+    there (uint8, 255) and each pixel's distance from its edge. Looked for on `small`, the page
+    shrunk `factor` times (GROUND_LOOK), and measured on the page."""
+    # and where it is over three blocks: a printed screen's dots alias into lighter blocks
+    dark = cv2.compare(cv2.min(small, cv2.blur(small, (3, 3))), darker_than, cv2.CMP_LT)
     size = max(3, round(GROUND_LOOK * window / factor))
     square = max(1, int(size / np.sqrt(2)))  # fits in the circle: where it does not, neither does the circle
     if not cv2.erode(dark, np.ones((square, square), np.uint8)).any():
@@ -168,10 +233,12 @@ def wide_areas(
             slice(blocks[1].start * factor, blocks[1].stop * factor),
         )
         shade = gray[box]
+        # and where a printed screen's dots, blurred, print the grey (an even shade stays even)
+        smooth = cv2.GaussianBlur(shade, (0, 0), SCREEN_BLUR * window / SCREEN_PITCHES[-1])
         # the area's blocks, two blocks wider (its edge on the page is finer than a block)
         near = cv2.dilate((labels[blocks] == label).astype(np.uint8), np.ones((5, 5), np.uint8))
         near = cv2.resize(near, (shade.shape[1], shade.shape[0]), interpolation=cv2.INTER_NEAREST)
-        ground = cv2.compare(shade, darker_than, cv2.CMP_LT) & near * 255
+        ground = cv2.compare(cv2.min(shade, smooth), darker_than, cv2.CMP_LT) & near * 255
         # paper all round the box: strokes running out of it are not as wide as they are long
         depth = cv2.distanceTransform(
             cv2.copyMakeBorder(ground, 1, 1, 1, 1, cv2.BORDER_CONSTANT), cv2.DIST_L2, 3
@@ -192,6 +259,31 @@ def compact(ground: np.ndarray, depth: np.ndarray) -> bool:
     deepest = np.unravel_index(int(np.argmax(depth)), depth.shape)
     area = np.count_nonzero(labels == labels[deepest])
     return area <= COMPACT * np.pi * float(depth.max()) ** 2
+
+
+def descreened(gray: np.ndarray, window: int) -> np.ndarray | None:
+    """The page with its printed screens blurred into the even grey they print (a ground for
+    `even_grounds`; writing on them blurred a little), or None where it has none, is mostly
+    screen or no blur evens it. For pages refused as crowded only: it thresholds the page
+    once more and blurs it whole up to a few times."""
+    _, _, stats, centres = cv2.connectedComponentsWithStats(binarize(gray, window), connectivity=8)
+    largest = SCREEN_DOT * window
+    dots = (stats[1:, cv2.CC_STAT_WIDTH] <= largest) & (stats[1:, cv2.CC_STAT_HEIGHT] <= largest)
+    columns, rows = np.round(centres[1:][dots]).astype(np.int64).T
+    found = np.zeros(gray.shape, np.float32)
+    np.add.at(found, (rows, columns), 1.0)
+    screen = cv2.compare(cv2.boxFilter(found, -1, (window, window), normalize=False), SCREEN_DOTS, cv2.CMP_GE)
+    area = cv2.countNonZero(screen)
+    if area == 0 or area > MOST_SCREENED * screen.size:
+        return None
+    inside = cv2.erode(screen, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (window | 1, window | 1))) > 0
+    finest = np.sqrt(area / max(1.0, float(found[screen > 0].sum())))  # split dots make it finer
+    blurred = screen_blurred(gray, inside if inside.any() else screen > 0, np.geomspace(finest, largest, 6))
+    if blurred is None:
+        return None
+    # over the writing on it too (its strokes are no dots), and out to the screen's edge
+    screen = cv2.dilate(screen, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (window | 1, window | 1)))
+    return np.where(screen > 0, blurred, gray)
 
 
 def drop_border(binary: np.ndarray, border: np.ndarray | None) -> np.ndarray:
