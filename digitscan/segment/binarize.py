@@ -144,7 +144,7 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> tuple[np.
     passes = [(True, BORDER_DARK * paper, False), (False, FAINT_THRESHOLD * paper, False)]
     screens: list[tuple[slice, slice]] = []
     for dark_pass, darker_than, rest_of_screens in passes:
-        for box, ground, depth in wide_areas(gray, small, factor, window, darker_than):
+        for box, ground, depth in wide_areas(gray, small, factor, window, darker_than, not dark_pass):
             shade = gray[box]
             inside = depth >= 2  # clear of the blurred edge
             if rest_of_screens:
@@ -156,7 +156,8 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> tuple[np.
             if screened:
                 if not screens:
                     # where the light on the page varies, part of a screen can be lighter than
-                    # FAINT_THRESHOLD of the paper: its dots were left, taken for the page's marks
+                    # FAINT_THRESHOLD of the paper (its dots left, taken for the page's marks),
+                    # or print on it can leave this part uneven, blurred or not
                     passes.append((False, SCREEN_LOOSE * paper, True))
                 screens.append(box)
                 shade = screen_blurred(shade, inside, [window / pitches for pitches in SCREEN_PITCHES])
@@ -206,14 +207,16 @@ def screen_blurred(shade: np.ndarray, inside: np.ndarray, pitches: Iterable[floa
 
 
 def wide_areas(
-    gray: np.ndarray, small: np.ndarray, factor: int, window: int, darker_than: float
+    gray: np.ndarray, small: np.ndarray, factor: int, window: int, darker_than: float, screens: bool
 ) -> Iterator[tuple[tuple[slice, slice], np.ndarray, np.ndarray]]:
     """The page's areas darker than `darker_than` that a circle GROUND_WIDTH windows across fits
-    in (a printed screen's dots blurred together), reaching no edge: each one's box, its mask
-    there (uint8, 255) and each pixel's distance from its edge. Looked for on `small`, the page
-    shrunk `factor` times (GROUND_LOOK), and measured on the page."""
-    # and where it is over three blocks: a printed screen's dots alias into lighter blocks
-    dark = cv2.compare(cv2.min(small, cv2.blur(small, (3, 3))), darker_than, cv2.CMP_LT)
+    in (with `screens`, a printed screen's dots blurred together), reaching no edge: each one's
+    box, its mask there (uint8, 255) and each pixel's distance from its edge. Looked for on
+    `small`, the page shrunk `factor` times (GROUND_LOOK), and measured on the page. Blurred,
+    a thick digit's filled loop can be that wide: dark grounds (holes) are looked for unblurred."""
+    if screens:  # and where it is over three blocks: a printed screen's dots alias into lighter blocks
+        small = cv2.min(small, cv2.blur(small, (3, 3)))
+    dark = cv2.compare(small, darker_than, cv2.CMP_LT)
     size = max(3, round(GROUND_LOOK * window / factor))
     square = max(1, int(size / np.sqrt(2)))  # fits in the circle: where it does not, neither does the circle
     if not cv2.erode(dark, np.ones((square, square), np.uint8)).any():
@@ -233,12 +236,12 @@ def wide_areas(
             slice(blocks[1].start * factor, blocks[1].stop * factor),
         )
         shade = gray[box]
-        # and where a printed screen's dots, blurred, print the grey (an even shade stays even)
-        smooth = cv2.GaussianBlur(shade, (0, 0), SCREEN_BLUR * window / SCREEN_PITCHES[-1])
+        if screens:  # and where a printed screen's dots, blurred, print the grey
+            shade = cv2.min(shade, cv2.GaussianBlur(shade, (0, 0), SCREEN_BLUR * window / SCREEN_PITCHES[-1]))
         # the area's blocks, two blocks wider (its edge on the page is finer than a block)
         near = cv2.dilate((labels[blocks] == label).astype(np.uint8), np.ones((5, 5), np.uint8))
         near = cv2.resize(near, (shade.shape[1], shade.shape[0]), interpolation=cv2.INTER_NEAREST)
-        ground = cv2.compare(cv2.min(shade, smooth), darker_than, cv2.CMP_LT) & near * 255
+        ground = cv2.compare(shade, darker_than, cv2.CMP_LT) & near * 255
         # paper all round the box: strokes running out of it are not as wide as they are long
         depth = cv2.distanceTransform(
             cv2.copyMakeBorder(ground, 1, 1, 1, 1, cv2.BORDER_CONSTANT), cv2.DIST_L2, 3
