@@ -187,10 +187,16 @@ def squared_size(header: PageHeader) -> tuple[int, int]:
 def square_pixels(image: np.ndarray, header: PageHeader) -> np.ndarray:
     """The page with square pixels. A fax in standard mode has pixels twice as high as wide
     (204 x 98 dpi): read as stored, its handwriting was half as tall as it is, and samples/'
-    image pages so sent read 37% of their fields, 40% of those accepted wrong."""
-    if pixel_stretch(header) == (1.0, 1.0):
+    image pages so sent read 37% of their fields, 40% of those accepted wrong. The header
+    describes the pixels as stored: a photo OpenCV turned a quarter by its EXIF orientation
+    has its stored rows as columns."""
+    across, down = pixel_stretch(header)
+    if (across, down) == (1.0, 1.0):
         return image
-    return cv2.resize(image, squared_size(header), interpolation=cv2.INTER_LINEAR)
+    height, width = image.shape[:2]
+    if (width, height) == (header.height, header.width) != (header.width, header.height):
+        across, down = down, across
+    return cv2.resize(image, (round(width * across), round(height * down)), interpolation=cv2.INTER_LINEAR)
 
 
 def decode_page(name: str, buffer: np.ndarray, kind: str, index: int, max_pixels: int) -> np.ndarray:

@@ -64,3 +64,11 @@ def write_digits(
 
 def blank_page(width: int = 1200, height: int = 800, paper: int = 235) -> np.ndarray:
     return np.full((height, width), paper, np.uint8)
+
+
+def with_exif_orientation(jpeg: bytes, orientation_tag: int) -> bytes:
+    """A JPEG with an APP1 EXIF segment holding only the Orientation tag (0x0112)."""
+    ifd = (1).to_bytes(2, "little") + (0x0112).to_bytes(2, "little") + (3).to_bytes(2, "little")
+    ifd += (1).to_bytes(4, "little") + orientation_tag.to_bytes(2, "little") + bytes(2) + bytes(4)
+    exif = b"Exif\x00\x00" + b"II*\x00" + (8).to_bytes(4, "little") + ifd
+    return jpeg[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + jpeg[2:]

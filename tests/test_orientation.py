@@ -12,7 +12,7 @@ from digitscan import orientation
 from digitscan.containers import ORIENTATION_UNSURE
 from digitscan.pages import Page, load_pages
 from digitscan.pipeline import find_candidates, glyph_boxes, page_dpi, read_page, sideways_turn
-from tests.conftest import REPO, write_digits
+from tests.conftest import REPO, with_exif_orientation, write_digits
 
 
 @pytest.mark.parametrize("degrees", [0, 90, 180, 270])
@@ -139,14 +139,6 @@ def test_a_page_of_two_numbers_turned_is_flagged_not_read_as_garbage(mnist, clas
     for degrees in (90, 180, 270):
         turned = read_page(Page("p.png", 1, orientation.turn_image(page, degrees), 200), classifier)
         assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
-
-
-def with_exif_orientation(jpeg: bytes, orientation_tag: int) -> bytes:
-    """A JPEG with an APP1 EXIF segment holding only the Orientation tag (0x0112)."""
-    ifd = (1).to_bytes(2, "little") + (0x0112).to_bytes(2, "little") + (3).to_bytes(2, "little")
-    ifd += (1).to_bytes(4, "little") + orientation_tag.to_bytes(2, "little") + bytes(2) + bytes(4)
-    exif = b"Exif\x00\x00" + b"II*\x00" + (8).to_bytes(4, "little") + ifd
-    return jpeg[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + jpeg[2:]
 
 
 def test_exif_orientation_of_photos_is_honoured(tmp_path):

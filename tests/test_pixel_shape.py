@@ -15,7 +15,7 @@ from digitscan.evaluate import fields_of, read_fields, score_forms
 from digitscan.formats import BMP, JPEG, PNG, TIFF, page_headers
 from digitscan.pages import load_pages
 from digitscan.pipeline import read_page
-from tests.conftest import REPO
+from tests.conftest import REPO, with_exif_orientation
 
 
 def dpi(across: int, down: int) -> dict[int, int]:
@@ -70,6 +70,18 @@ def test_pages_get_square_pixels_and_absurd_resolutions_are_ignored(tmp_path):
     for name, (content, shape) in cases.items():
         (tmp_path / name).write_bytes(content)
         assert next(load_pages(str(tmp_path / name))).image.shape == shape, name
+
+
+def test_a_photo_turned_by_its_exif_orientation_is_stretched_along_its_stored_axis(tmp_path):
+    # JFIF densities describe the pixels as stored; OpenCV turns the photo by its EXIF
+    # orientation as it decodes it, so its stored rows are then its columns.
+    image = np.full((50, 80), 255, np.uint8)
+    image[:10, :10] = 0  # a mark at the top left
+    stored = with_jfif_density(encoded(".jpg", image), 100, 200)  # across stretched twice: 50 x 160
+    (tmp_path / "turned.jpg").write_bytes(with_exif_orientation(stored, 6))  # turn 90 clockwise
+    page = next(load_pages(str(tmp_path / "turned.jpg")))
+    assert page.image.shape == (160, 50)
+    assert page.image[:20, -10:].mean() < 100  # the mark, twice as tall, at the top right
 
 
 def test_a_resolution_pointing_outside_the_file_leaves_the_pixels_as_stored(tmp_path):
