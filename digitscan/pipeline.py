@@ -28,6 +28,7 @@ from digitscan.containers import (
     READERS_DISAGREE,
     RULED_COLUMNS,
     STRAY_STROKE,
+    STRUCK_OUT,
     TWO_MARKS_IN_CELL,
     Box,
     Digit,
@@ -521,6 +522,10 @@ def read_candidates(
             reasons = (*reasons, STRAY_STROKE)
         if strings.bracketed(marks):
             reasons = (*reasons, BRACKETS)
+        left, top = min(mark.x for mark in marks), min(mark.y for mark in marks)
+        right, bottom = max(mark.right for mark in marks), max(mark.bottom for mark in marks)
+        if lines.struck_through(seen.binary, seen.rules, left, top, right - left, bottom - top):
+            reasons = (*reasons, STRUCK_OUT)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

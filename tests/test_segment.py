@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import PRINTED_SCREEN, RULED_COLUMNS
+from digitscan.containers import PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -1044,3 +1044,30 @@ def test_fields_shaded_by_a_printed_screen_are_read(mnist, classifier, pitch, co
     reading = read_image(page, classifier, dpi=dpi)
     assert texts(reading) == numbers
     assert all(s.flags == flags for s in reading.strings)
+
+
+def test_a_number_crossed_out_is_flagged(mnist, classifier):
+    # A line through the middle of a number, across it, is taken for a rule and erased, and
+    # the number crossed out was accepted as if it stood. One written on its line, in a box
+    # or across a printed rule running on beyond it (a stem below a register's line) is not
+    # flagged; one crossed out on its line is.
+    page = blank_page(1600, 1500)
+
+    def strike(boxes, y):
+        cv2.line(page, (boxes[0][0] - 15, y), (boxes[-1][0] + boxes[-1][2] + 15, y - 8), 30, 4)
+
+    struck = write_digits(page, mnist, "40937", 300, 300, HEIGHT, nth=2)
+    strike(struck, 250)
+    strike(struck, 275)
+    write_digits(page, mnist, "51826", 300, 550, HEIGHT, nth=9)
+    cv2.line(page, (250, 555), (1400, 555), 30, 3)
+    boxed = write_digits(page, mnist, "2718", 300, 800, HEIGHT, nth=4)
+    cv2.rectangle(page, (270, 800 - HEIGHT - 25), (boxed[-1][0] + boxed[-1][2] + 30, 825), 30, 3)
+    write_digits(page, mnist, "3141", 300, 1050, HEIGHT, nth=6)
+    cv2.line(page, (100, 1050 - HEIGHT // 3), (1400, 1050 - HEIGHT // 3), 30, 3)
+    struck_on_line = write_digits(page, mnist, "6021", 300, 1300, HEIGHT, nth=7)
+    cv2.line(page, (250, 1305), (1400, 1305), 30, 3)
+    strike(struck_on_line, 1265)
+    reading = read_image(page, classifier, dpi=300)
+    assert texts(reading)[1:4] == ["51826", "2718", "3141"]  # the first reads as what is left of it
+    assert [STRUCK_OUT in s.flags for s in reading.strings] == [True, False, False, False, True]

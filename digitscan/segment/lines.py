@@ -560,3 +560,56 @@ def touches_rule(rules: Rules, x: int, y: int, width: int, height: int, reach: i
     top, left = max(0, y - reach), max(0, x - reach)
     box = (slice(top, y + height + reach), slice(left, x + width + reach))
     return bool(rules.horizontal[box].any() or rules.vertical[box].any())
+
+
+# A rule runs under handwriting (its line), over it or round it (a box), and on beyond it; a
+# straight line through the middle of a string (STRUCK_BAND of its height, sloping no more
+# than STRUCK_SLOPE), across most of it (STRUCK_ACROSS of its width, and at least STRUCK_LONG
+# heights: no digit's stroke is that long) and ending near its ends (within STRUCK_REACH of
+# its height) is a writer's: the value crossed out. Written across a printed rule (a 4's stem
+# below the line of a register's row), a string has the rule run on through it.
+STRUCK_BAND = (0.25, 0.75)
+STRUCK_SLOPE = 0.25  # rise over run: 14 degrees
+STRUCK_ACROSS = 0.6
+STRUCK_LONG = 1.5
+STRUCK_REACH = 1.0
+
+
+def struck_through(binary: np.ndarray, rules: Rules, x: int, y: int, width: int, height: int) -> bool:
+    """Whether a straight line runs through the middle of the box (a string's: ink of
+    `binary`, or a rule found and erased), across most of it, and no further than a writer's
+    stroke would."""
+    box = (slice(y, y + height), slice(x, x + width))
+    ink = cv2.bitwise_or(binary[box], rules.horizontal[box])
+    length = max(STRUCK_ACROSS * width, STRUCK_LONG * height)
+    low, high = STRUCK_BAND[0] * height, STRUCK_BAND[1] * height
+    if ink.size == 0 or longest_run(ink[round(low) : round(high)].any(axis=0)) < length:
+        return False  # most strings: a gap between two digits in every row of the middle
+    segments = cv2.HoughLinesP(
+        ink, 1, np.pi / 180, round(length / 2), minLineLength=round(length), maxLineGap=round(0.1 * height)
+    )
+    reach = round(STRUCK_REACH * height)
+    for x1, y1, x2, y2 in [] if segments is None else segments.reshape(-1, 4):
+        if abs(y2 - y1) > STRUCK_SLOPE * abs(x2 - x1) or not (low <= y1 <= high and low <= y2 <= high):
+            continue
+        (left, left_row), (right, right_row) = sorted(((x1, y1), (x2, y2)))
+        if not (
+            runs_on(rules, x + left - reach, y + left_row, height)
+            or runs_on(rules, x + right + reach, y + right_row, height)
+        ):
+            return True
+    return False
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """The most True values in a row in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return int((edges[1::2] - edges[::2]).max()) if edges.size else 0
+
+
+def runs_on(rules: Rules, column: int, row: int, height: int) -> bool:
+    """Whether a horizontal rule crosses `column` near `row` (a tenth of `height` either way)."""
+    near = round(0.1 * height)
+    if not 0 <= column < rules.horizontal.shape[1]:
+        return False
+    return bool(rules.horizontal[max(0, row - near) : row + near + 1, column].any())
