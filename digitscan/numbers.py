@@ -149,12 +149,14 @@ def left_out_beside(
     runs: list[list[int]],
     small: Sequence[Glyph] = (),
     typeset: Collection[int] = (),
+    cut: Sequence[Glyph] = (),
 ) -> list[bool]:
     """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
     its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
     a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
     judged printed text, and the glyphs of lines of type known before reading, `typeset`) does
-    not count, nor do dots, commas and dashes (lower than that)."""
+    not count, nor do dots, commas and dashes (lower than that). A mark the page's edge `cut`
+    counts whatever its height: what is left of a digit there can be a stroke's end."""
     members = {i for string in strings for i in string}
     printed = set(typeset)
     for run in runs:
@@ -165,7 +167,8 @@ def left_out_beside(
             and not handwritten_block(run, glyphs, is_digit)
         ):
             printed.update(run)
-    loose = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
+    unread = [g for i, g in enumerate(glyphs) if i not in members and i not in printed] + list(small)
+    loose = [(mark, LEFT_OUT) for mark in unread] + [(mark, 0.0) for mark in cut]
     flags = []
     for string in strings:
         digit_height = float(np.median([glyphs[i].height for i in string]))
@@ -175,11 +178,11 @@ def left_out_beside(
         right = max(glyphs[i].right for i in string) + BESIDE * digit_height
         flags.append(
             any(
-                mark.height >= LEFT_OUT * digit_height
+                mark.height >= least * digit_height
                 and mark.right > left
                 and mark.x < right
                 and min(bottom, mark.bottom) - max(top, mark.y) >= 0.5 * mark.height
-                for mark in loose
+                for mark, least in loose
             )
         )
     return flags

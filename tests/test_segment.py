@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT
+from digitscan.containers import INK_LEFT_OUT, PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -578,7 +578,7 @@ def test_broken_five_stays_one_digit(mnist, classifier):
     mnist_like = type(mnist)(mnist.x_train, mnist.y_train, five[None], np.array([5], np.uint8))
     write_digits(page, mnist_like, "5", 400, 400, HEIGHT)
     binary = ink(page)
-    parts, height, _ = glyphs.find_glyphs(binary)
+    parts, height, _, _ = glyphs.find_glyphs(binary)
     assert len(parts) == 2
     assert len(glyphs.merge_broken(parts, height)) == 1
     reading = read_image(page, classifier)
@@ -641,7 +641,7 @@ def test_words_of_a_real_typeface_are_type(words):
     font = ImageFont.truetype(f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf", 40)
     image = Image.new("L", (1400, 300), 255)
     ImageDraw.Draw(image).text((100, 100), words, font=font, fill=30)
-    found, _, _ = glyphs.find_glyphs(ink(np.array(image)))
+    found, _, _, _ = glyphs.find_glyphs(ink(np.array(image)))
     assert len(strings.type_lines(found)) == len(found) >= 5
 
 
@@ -655,7 +655,7 @@ def test_lines_of_type_are_told_from_handwriting_before_reading(mnist):
     ):
         box = write_digits(page, mnist, digit, x, 360 + position % 3, height, nth=position)[0]
         x += box[2] + 20
-    found, _, _ = glyphs.find_glyphs(ink(page))
+    found, _, _, _ = glyphs.find_glyphs(ink(page))
     printed = strings.type_lines(found)
     assert {i for i, glyph in enumerate(found) if glyph.bottom < 200} == printed
     assert len(printed) == len("REGISTRATIONFORM")
@@ -1071,3 +1071,15 @@ def test_a_number_crossed_out_is_flagged(mnist, classifier):
     reading = read_image(page, classifier, dpi=300)
     assert texts(reading)[1:4] == ["51826", "2718", "3141"]  # the first reads as what is left of it
     assert [STRUCK_OUT in s.flags for s in reading.strings] == [True, False, False, False, True]
+
+
+def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
+    # Marks touching a page's edge are dropped (scanner borders, the sheet's edge): a digit the
+    # scan cut through went with them, and the rest of its number was accepted.
+    page = blank_page(2400, 1100)
+    cut = write_digits(page, mnist, "40937", 1900, 400, HEIGHT, nth=2)
+    write_digits(page, mnist, "5182", 300, 700, HEIGHT, nth=9)
+    edge = cut[-1][0] + cut[-1][2] // 2
+    reading = read_image(page[:, :edge].copy(), classifier, dpi=300)
+    assert texts(reading) == ["4093", "5182"]
+    assert [INK_LEFT_OUT in s.flags for s in reading.strings] == [True, False]

@@ -89,12 +89,14 @@ def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
 
 def find_glyphs(
     binary: np.ndarray, outline: np.ndarray | None = None
-) -> tuple[list[Glyph], float, list[Glyph]]:
+) -> tuple[list[Glyph], float, list[Glyph], list[Glyph]]:
     """Connected components of the ink and their typical height, without dust, huge marks and,
     on a page, marks touching its edge (scanner borders, sheet edges and their shadows). An
     image less than SNIPPET glyph heights high is a snippet of one field (a cheque amount, a
     box cut out by another system), whose digits may well touch its edges: they stay. Third:
-    the dust big enough to be a written dot (DOT of the height), for separators only."""
+    the dust big enough to be a written dot (DOT of the height), for separators only. Fourth:
+    the marks of a digit's size or so that touch a page's edge, left unread (a digit the scan
+    cut through: a string beside one may lack it)."""
     labels, boxes = component_boxes(binary, refuse_crowded=True)
     keep = np.ones(len(boxes), bool)
     widths, heights = boxes[:, 2], boxes[:, 3]
@@ -103,17 +105,19 @@ def find_glyphs(
         keep[edge_labels(labels, outline) - 1] = False
     height = typical_height(heights[keep], widths[keep])
     if height == 0:
-        return [], 0.0, []
-    speck = keep & (widths < SPECK * height) & (heights < SPECK * height)
-    dots = speck & ((widths >= DOT * height) | (heights >= DOT * height))
-    keep &= ~speck
-    keep &= (heights <= HUGE * height) & (widths <= 3 * HUGE * height)
+        return [], 0.0, [], []
+    speck = (widths < SPECK * height) & (heights < SPECK * height)
+    dots = keep & speck & ((widths >= DOT * height) | (heights >= DOT * height))
+    sized = ~speck & (heights <= HUGE * height) & (widths <= 3 * HUGE * height)
+    cut = ~keep & sized
+    keep &= sized
 
     def glyph(index: int) -> Glyph:
         x, y, w, h = boxes[index]
         return Glyph(int(x), int(y), int(w), int(h), labels[y : y + h, x : x + w] == index + 1)
 
-    return [glyph(i) for i in np.flatnonzero(keep)], height, [glyph(i) for i in np.flatnonzero(dots)]
+    found, written_dots, cut_marks = ([glyph(i) for i in np.flatnonzero(mask)] for mask in (keep, dots, cut))
+    return found, height, written_dots, cut_marks
 
 
 def digit_sized(glyphs: list[Glyph], height: float) -> list[Glyph]:
