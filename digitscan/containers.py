@@ -43,6 +43,7 @@ STRAY_STROKE = "stray-stroke"  # a straight stroke far longer than the page's di
 MINUS_SIGN = "minus-sign"  # a dash before the first digit: `text` holds no sign, `raw` does
 BRACKETS = "brackets"  # its first or last mark bows like a bracket: `(450)` read as 14501?
 STRUCK_OUT = "struck-out"  # a line runs through the middle of the string: crossed out?
+WRITTEN_ABOVE = "written-above"  # a digit or two written small just over the string: a correction?
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

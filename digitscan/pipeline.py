@@ -30,6 +30,7 @@ from digitscan.containers import (
     STRAY_STROKE,
     STRUCK_OUT,
     TWO_MARKS_IN_CELL,
+    WRITTEN_ABOVE,
     Box,
     Digit,
     DigitString,
@@ -519,6 +520,12 @@ def read_candidates(
     boxes = [page_box([found[i] for i in members]) for members in grouped]
     light = faint_boxes(page.image, boxes)
     _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
+    corrected = {
+        index
+        for upper, lower, gap in strings.written_above([[found[i] for i in members] for members in grouped])
+        if not lines.touches_rule(seen.rules, *gap, 0)  # entries of two ruled lines
+        for index in (upper, lower)
+    }
     readings = []
     for index, (members, box, lacking, pale, line) in enumerate(
         zip(grouped, boxes, left_out, light, whole, strict=True), start=1
@@ -539,6 +546,8 @@ def read_candidates(
         right, bottom = max(mark.right for mark in marks), max(mark.bottom for mark in marks)
         if lines.struck_through(seen.binary, seen.rules, left, top, right - left, bottom - top):
             reasons = (*reasons, STRUCK_OUT)
+        if index - 1 in corrected:
+            reasons = (*reasons, WRITTEN_ABOVE)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import INK_LEFT_OUT, PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT
+from digitscan.containers import INK_LEFT_OUT, PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT, WRITTEN_ABOVE
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -1083,3 +1083,20 @@ def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
     reading = read_image(page[:, :edge].copy(), classifier, dpi=300)
     assert texts(reading) == ["4093", "5182"]
     assert [INK_LEFT_OUT in s.flags for s in reading.strings] == [True, False]
+
+
+def test_a_correction_written_above_a_number_flags_both(mnist, classifier):
+    # A digit struck through and the right one written small above it: read on its own, the
+    # correction was a number accepted that no field holds. A short number on the line above,
+    # a line's height away, is no correction.
+    page = blank_page(1600, 1000)
+    number = write_digits(page, mnist, "40937", 300, 420, HEIGHT, nth=2)
+    x, y, width, height = number[2]
+    cv2.line(page, (x - 8, y + height + 5), (x + width + 8, y - 5), 30, 5)
+    write_digits(page, mnist, "5", x, y - 15, 50, nth=9)
+    write_digits(page, mnist, "12", 300, 700, 60, nth=4)
+    write_digits(page, mnist, "27183", 300, 900, HEIGHT, nth=5)
+    reading = read_image(page, classifier, dpi=300)
+    flagged = {s.text: WRITTEN_ABOVE in s.flags for s in reading.strings}
+    assert flagged["5"] and flagged["12"] is False and flagged["27183"] is False
+    assert sum(flagged.values()) == 2  # the correction and the number under it

@@ -290,6 +290,46 @@ def minus_before(digits: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
     )
 
 
+# A correction is written small just above what it corrects (a digit struck through, the
+# right one over it): a string of at most two marks, at most ABOVE_HEIGHT of the height of
+# the string under it, lying over that string's span and less than ABOVE_GAP of its height
+# above it. Read on its own it is a number that no field holds, and the one under it reads
+# the struck digit.
+ABOVE_MARKS = 2
+ABOVE_HEIGHT = 0.85
+ABOVE_GAP = 0.5
+
+
+def written_above(strings: Sequence[Sequence[Glyph]]) -> list[tuple[int, int, Rect]]:
+    """Each string written as a correction above another: its index, the other's and the gap
+    between them (x, y, width, height), where a rule would part two lines' entries."""
+    boxes = [
+        (
+            min(g.x for g in marks),
+            min(g.y for g in marks),
+            max(g.right for g in marks),
+            max(g.bottom for g in marks),
+        )
+        for marks in strings
+    ]
+    heights = [float(np.median([g.height for g in marks])) for marks in strings]
+    paired = []
+    for upper, (left, _, right, bottom) in enumerate(boxes):
+        if len(strings[upper]) > ABOVE_MARKS:
+            continue
+        for lower, (under_left, under_top, under_right, _) in enumerate(boxes):
+            if (
+                lower != upper
+                and len(strings[lower]) > len(strings[upper])
+                and heights[upper] <= ABOVE_HEIGHT * heights[lower]
+                and under_left <= left
+                and right <= under_right
+                and 0 <= under_top - bottom <= ABOVE_GAP * heights[lower]
+            ):
+                paired.append((upper, lower, (left, bottom, right - left, under_top - bottom)))
+    return paired
+
+
 BRACKET_BOW = 0.12  # of its height: how far a bracket's middle lies from the line joining its ends
 BRACKET_WIDTH = 0.5  # ...at most this share of its height wide (a 1 with a flag bows too, less)
 
