@@ -156,7 +156,8 @@ def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidat
     """Binarise, level, clear the rules and find the glyphs of one page (no reading yet). A
     page refused for its thousands of marks is tried once more through a 3x3 median filter:
     scanner grain is finer than that, a form's strokes and print are not (samples/ with
-    grey-level noise of sigma 10 lost one page of 13 to the refusal, at 14 ten, at 18 all). A
+    grey-level noise of sigma 10 lost one page of 13 to the refusal, at 14 ten, at 18 all);
+    refused again, a last time with a printed screen's dots blurred away (`descreened`). A
     page refused for its share of ink is not: grain does not make a third of a page ink."""
     try:
         return candidates_of(gray, dpi, binarization)
@@ -487,9 +488,7 @@ def read_candidates(
     rows, cols = page.image.shape[:2]
 
     def page_box(g: list[glyphs.Glyph]) -> Box:
-        x, y = min(p.x for p in g), min(p.y for p in g)
-        w, h = max(p.right for p in g) - x, max(p.bottom for p in g) - y
-        return box_on_page((x, y, w, h), seen, page.image.shape, rotation)
+        return box_on_page(glyphs.bounds(g), seen, page.image.shape, rotation)
 
     whole = read_lines(
         line_reader,
@@ -542,9 +541,7 @@ def read_candidates(
             reasons = (*reasons, STRAY_STROKE)
         if strings.bracketed(marks):
             reasons = (*reasons, BRACKETS)
-        left, top = min(mark.x for mark in marks), min(mark.y for mark in marks)
-        right, bottom = max(mark.right for mark in marks), max(mark.bottom for mark in marks)
-        if lines.struck_through(seen.binary, seen.rules, left, top, right - left, bottom - top):
+        if lines.struck_through(seen.binary, seen.rules, *glyphs.bounds(marks)):
             reasons = (*reasons, STRUCK_OUT)
         if index - 1 in corrected:
             reasons = (*reasons, WRITTEN_ABOVE)

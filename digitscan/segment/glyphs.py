@@ -6,7 +6,7 @@ All sizes are relative to the page's typical glyph height, so the same rules hol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, product
 
@@ -49,6 +49,12 @@ class Glyph:
     @property
     def centre_y(self) -> float:
         return self.y + self.height / 2
+
+
+def bounds(marks: Sequence[Glyph]) -> tuple[int, int, int, int]:
+    """The box (x, y, width, height) round the marks."""
+    x, y = min(mark.x for mark in marks), min(mark.y for mark in marks)
+    return x, y, max(mark.right for mark in marks) - x, max(mark.bottom for mark in marks) - y
 
 
 def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
@@ -342,9 +348,9 @@ def split_options(glyph: Glyph) -> list[list[Glyph]]:
         found = separating_paths(glyph.mask, starts, cut_reach(glyph, count))
         paths = dict(zip(starts, found, strict=True))
         for centres in candidates:
-            bounds = [edges[0], *(paths[centre] for centre in centres), edges[1]]
+            limits = [edges[0], *(paths[centre] for centre in centres), edges[1]]
             split = []
-            for left, right in pairwise(bounds):
+            for left, right in pairwise(limits):
                 key = (left.tobytes(), right.tobytes())
                 if key not in pieces:
                     pieces[key] = piece_between(glyph, left, right)

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from digitscan.segment.components import has_loop, pieces_at_least
-from digitscan.segment.glyphs import Glyph, linked_groups
+from digitscan.segment.glyphs import Glyph, bounds, linked_groups
 from digitscan.segment.lines import VERTICAL_RULE, Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
@@ -303,30 +303,23 @@ ABOVE_GAP = 0.5
 def written_above(strings: Sequence[Sequence[Glyph]]) -> list[tuple[int, int, Rect]]:
     """Each string written as a correction above another: its index, the other's and the gap
     between them (x, y, width, height), where a rule would part two lines' entries."""
-    boxes = [
-        (
-            min(g.x for g in marks),
-            min(g.y for g in marks),
-            max(g.right for g in marks),
-            max(g.bottom for g in marks),
-        )
-        for marks in strings
-    ]
+    boxes = [bounds(marks) for marks in strings]
     heights = [float(np.median([g.height for g in marks])) for marks in strings]
     paired = []
-    for upper, (left, _, right, bottom) in enumerate(boxes):
+    for upper, (left, top, width, height) in enumerate(boxes):
         if len(strings[upper]) > ABOVE_MARKS:
             continue
-        for lower, (under_left, under_top, under_right, _) in enumerate(boxes):
+        bottom = top + height
+        for lower, (under_left, under_top, under_width, _) in enumerate(boxes):
             if (
                 lower != upper
                 and len(strings[lower]) > len(strings[upper])
                 and heights[upper] <= ABOVE_HEIGHT * heights[lower]
                 and under_left <= left
-                and right <= under_right
+                and left + width <= under_left + under_width
                 and 0 <= under_top - bottom <= ABOVE_GAP * heights[lower]
             ):
-                paired.append((upper, lower, (left, bottom, right - left, under_top - bottom)))
+                paired.append((upper, lower, (left, bottom, width, under_top - bottom)))
     return paired
 
 
