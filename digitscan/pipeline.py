@@ -519,6 +519,10 @@ def read_candidates(
     boxes = [page_box([found[i] for i in members]) for members in grouped]
     light = faint_boxes(page.image, boxes)
     _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
+    # a digit may lie beyond the page's edge where a string ends at it (a snippet's digits, a
+    # template's field cut out with its margin, touch theirs)
+    page_sized = min(seen.binary.shape) >= glyphs.SNIPPET * seen.height
+    at_edge = [page_sized and ends_at_edge(seen, [found[i] for i in members]) for members in grouped]
     corrected = {
         index
         for upper, lower, gap in strings.written_above([[found[i] for i in members] for members in grouped])
@@ -526,13 +530,13 @@ def read_candidates(
         for index in (upper, lower)
     }
     readings = []
-    for index, (members, box, lacking, pale, line) in enumerate(
-        zip(grouped, boxes, left_out, light, whole, strict=True), start=1
+    for index, (members, box, lacking, edge, pale, line) in enumerate(
+        zip(grouped, boxes, left_out, at_edge, light, whole, strict=True), start=1
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         marks = [found[i] for i in members]
         separators = punctuation
-        reasons = (*flags, *((INK_LEFT_OUT,) if lacking else ()), *((FAINT_INK,) if pale else ()))
+        reasons = (*flags, *((INK_LEFT_OUT,) if lacking or edge else ()), *((FAINT_INK,) if pale else ()))
         if strings.across_rules(marks, narrow_columns):
             reasons = (*reasons, RULED_COLUMNS)
         # a mark alone is measured against the page's handwriting, others against their string's
@@ -583,6 +587,21 @@ def read_candidates(
         )
     return PageReading(
         page.source, page.number, cols, rows, seen.angle, tuple(readings), rotation, dpi=page.dpi
+    )
+
+
+EDGE_NEAR = 1.0  # of a string's height: its end this close to the page's edge, a digit may lie beyond
+
+
+def ends_at_edge(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
+    """Whether the string starts or ends within EDGE_NEAR of its height of the page's edge (the
+    levelled page's outline): a scan that cut a field short leaves no mark of what it cut off."""
+    x, y, width, height = glyphs.bounds(string)
+    outline = deskew.page_outline(seen.binary.shape, seen.angle).astype(np.float32)
+    middle = y + height / 2
+    return any(
+        cv2.pointPolygonTest(outline, (float(end), float(middle)), True) < EDGE_NEAR * height
+        for end in (x, x + width)
     )
 
 

@@ -1075,14 +1075,15 @@ def test_a_number_crossed_out_is_flagged(mnist, classifier):
 
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
     # Marks touching a page's edge are dropped (scanner borders, the sheet's edge): a digit the
-    # scan cut through went with them, and the rest of its number was accepted.
+    # scan cut through went with them, and the rest of its number was accepted; so was a
+    # number whose last digits the scan cut off whole.
     page = blank_page(2400, 1100)
     cut = write_digits(page, mnist, "40937", 1900, 400, HEIGHT, nth=2)
     write_digits(page, mnist, "5182", 300, 700, HEIGHT, nth=9)
-    edge = cut[-1][0] + cut[-1][2] // 2
-    reading = read_image(page[:, :edge].copy(), classifier, dpi=300)
-    assert texts(reading) == ["4093", "5182"]
-    assert [INK_LEFT_OUT in s.flags for s in reading.strings] == [True, False]
+    for edge, text in ((cut[-1][0] + cut[-1][2] // 2, "4093"), (cut[-2][0] - 5, "409")):
+        reading = read_image(page[:, :edge].copy(), classifier, dpi=300)
+        assert texts(reading) == [text, "5182"]
+        assert [INK_LEFT_OUT in s.flags for s in reading.strings] == [True, False]
 
 
 def test_a_correction_written_above_a_number_flags_both(mnist, classifier):
