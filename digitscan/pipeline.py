@@ -151,6 +151,11 @@ class Candidates:
     cut: tuple[glyphs.Glyph, ...] = ()  # marks of a digit's size on the page's edge: not read
     descreened: bool = False  # read once a printed screen's dots were blurred away (`find_candidates`)
 
+    @property
+    def snippet(self) -> bool:
+        """Whether the image is a snippet of one field (under `glyphs.SNIPPET` glyph heights high)."""
+        return min(self.binary.shape) < glyphs.SNIPPET * self.height
+
 
 def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
     """Binarise, level, clear the rules and find the glyphs of one page (no reading yet). A
@@ -324,8 +329,8 @@ def read_page(
 
 
 def one_field(seen: Candidates) -> bool:
-    """Whether the image is a snippet of one field (under `glyphs.SNIPPET` glyph heights high)."""
-    return bool(seen.glyphs) and min(seen.binary.shape) < glyphs.SNIPPET * seen.height
+    """Whether the image is a snippet of one field with glyphs on it (`Candidates.snippet`)."""
+    return bool(seen.glyphs) and seen.snippet
 
 
 def see_upright(
@@ -486,17 +491,12 @@ def read_candidates(
         found_strings.members,
     )
     rows, cols = page.image.shape[:2]
+    string_marks = [[found[i] for i in members] for members in grouped]
 
     def page_box(g: list[glyphs.Glyph]) -> Box:
         return box_on_page(glyphs.bounds(g), seen, page.image.shape, rotation)
 
-    whole = read_lines(
-        line_reader,
-        seen.binary,
-        [[found[i] for i in members] for members in grouped],
-        found_strings.beside,
-        seen.rules.sides,
-    )
+    whole = read_lines(line_reader, seen.binary, string_marks, found_strings.beside, seen.rules.sides)
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
@@ -507,8 +507,7 @@ def read_candidates(
         found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset, seen.cut
     )
     left_out = [
-        lacking or faint_beside(seen, [found[i] for i in members])
-        for lacking, members in zip(unread, grouped, strict=True)
+        lacking or faint_beside(seen, marks) for lacking, marks in zip(unread, string_marks, strict=True)
     ]
     reach = max(2, seen.rules.thickness)
     punctuation = [
@@ -516,27 +515,26 @@ def read_candidates(
         for mark in [*seen.small, *seen.dots]
         if not lines.touches_rule(seen.rules, mark.x, mark.y, mark.width, mark.height, reach)
     ]
-    boxes = [page_box([found[i] for i in members]) for members in grouped]
+    boxes = [page_box(marks) for marks in string_marks]
     light = faint_boxes(page.image, boxes)
     _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
     # a digit may lie beyond the page's edge where a string ends at it (a snippet's digits, a
     # template's field cut out with its margin, touch theirs)
-    page_sized = min(seen.binary.shape) >= glyphs.SNIPPET * seen.height
-    at_edge = [page_sized and ends_at_edge(seen, [found[i] for i in members]) for members in grouped]
+    edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle).astype(np.float32)
+    at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
     corrected = {
         index
-        for upper, lower, gap in strings.written_above([[found[i] for i in members] for members in grouped])
+        for upper, lower, gap in strings.written_above(string_marks)
         if not lines.touches_rule(seen.rules, *gap, 0)  # entries of two ruled lines
         for index in (upper, lower)
     }
     readings = []
-    for index, (members, box, lacking, edge, pale, line) in enumerate(
-        zip(grouped, boxes, left_out, at_edge, light, whole, strict=True), start=1
+    for index, (members, marks, box, lacking, ends, pale, line) in enumerate(
+        zip(grouped, string_marks, boxes, left_out, at_edge, light, whole, strict=True), start=1
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
-        marks = [found[i] for i in members]
         separators = punctuation
-        reasons = (*flags, *((INK_LEFT_OUT,) if lacking or edge else ()), *((FAINT_INK,) if pale else ()))
+        reasons = (*flags, *((INK_LEFT_OUT,) if lacking or ends else ()), *((FAINT_INK,) if pale else ()))
         if strings.across_rules(marks, narrow_columns):
             reasons = (*reasons, RULED_COLUMNS)
         # a mark alone is measured against the page's handwriting, others against their string's
@@ -593,11 +591,11 @@ def read_candidates(
 EDGE_NEAR = 1.0  # of a string's height: its end this close to the page's edge, a digit may lie beyond
 
 
-def ends_at_edge(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
+def ends_at_edge(outline: np.ndarray, string: list[glyphs.Glyph]) -> bool:
     """Whether the string starts or ends within EDGE_NEAR of its height of the page's edge (the
-    levelled page's outline): a scan that cut a field short leaves no mark of what it cut off."""
+    levelled page's `outline`, float32 corners): a scan that cut a field short leaves no mark
+    of what it cut off."""
     x, y, width, height = glyphs.bounds(string)
-    outline = deskew.page_outline(seen.binary.shape, seen.angle).astype(np.float32)
     middle = y + height / 2
     return any(
         cv2.pointPolygonTest(outline, (float(end), float(middle)), True) < EDGE_NEAR * height

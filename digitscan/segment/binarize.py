@@ -140,7 +140,8 @@ def even_grounds(gray: np.ndarray, binary: np.ndarray, window: int) -> tuple[np.
     factor = max(1, window // 8)
     small = shrink(gray, factor)
     cleared, toned = binary, gray
-    # (dark, darker than, only the rest of a screen found)
+    # (dark, darker than, only the rest of a screen found); a screen found appends a pass,
+    # which this loop then reaches
     passes = [(True, BORDER_DARK * paper, False), (False, FAINT_THRESHOLD * paper, False)]
     screens: list[tuple[slice, slice]] = []
     for dark_pass, darker_than, rest_of_screens in passes:

@@ -280,8 +280,8 @@ def minus_before(digits: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
     if not digits or not small:
         return False
     height = float(np.median([g.height for g in digits]))
-    top, bottom = min(g.y for g in digits), max(g.bottom for g in digits)
-    first = min(g.x for g in digits)
+    first, top, _, tall = bounds(digits)
+    bottom = top + tall
     return any(
         first - MINUS_REACH * height <= mark.right <= first - MINUS_GAP * height
         and mark.x > 0  # cut by the image's edge: a cheque's printed hatching, say
