@@ -27,6 +27,7 @@ from digitscan.classify import Classifier, load_classifier, load_line_reader, lo
 from digitscan.containers import FileResult, PageReading
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError, InputFileError, PageRefused, UsageError
+from digitscan.forms import read_form
 from digitscan.inspect import CropWriter, annotate, draw_fields, page_stem
 from digitscan.memory import reuse_page_buffers
 from digitscan.output import (
@@ -40,7 +41,7 @@ from digitscan.output import (
     write_errors,
 )
 from digitscan.pages import Page, PageProblem, document_pages, find_inputs, load_pages
-from digitscan.pipeline import page_dpi, read_form, read_page
+from digitscan.pipeline import page_dpi, read_page
 from digitscan.register import detect_fields
 from digitscan.storage import check_writable as check_storage_writable
 from digitscan.storage import download, is_url, join, staging_path, upload, write_object

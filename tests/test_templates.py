@@ -163,8 +163,8 @@ def filled(reference: np.ndarray, layout: list, mnist, texts: dict[str, str]) ->
 
 def test_fields_read_by_name_with_checks_and_two_marks_in_a_cell(form, mnist, classifier, tmp_path) -> None:
     from digitscan.classify import load_line_reader, load_pair_reader
+    from digitscan.forms import read_form
     from digitscan.pages import Page
-    from digitscan.pipeline import read_form
 
     _, reference, layout = form
     combs = [f for f in layout if f.cells and f.cells >= 4]
@@ -315,8 +315,8 @@ def test_resume_and_annotate_with_a_template(form_set, tmp_path) -> None:
 
 
 def test_each_page_goes_to_the_template_it_matches_best(form, form_set, classifier) -> None:
+    from digitscan.forms import read_form
     from digitscan.pages import Page, load_pages
-    from digitscan.pipeline import read_form
 
     path, reference, _ = form
     templates = (load_template(path), load_template(form_set / "template.toml"))
@@ -375,8 +375,8 @@ def test_a_page_fed_sideways_or_upside_down_registers_too(form, turn) -> None:
 
 def test_a_digit_too_small_for_its_box_is_not_dropped_silently(form, mnist, classifier, tmp_path) -> None:
     from digitscan.containers import INK_LEFT_OUT
+    from digitscan.forms import read_form
     from digitscan.pages import Page
-    from digitscan.pipeline import read_form
 
     path, reference, layout = form
     field = next(f for f in layout if not f.cells)
@@ -395,8 +395,8 @@ def test_a_field_far_lighter_than_the_forms_others_is_flagged_faint_ink(form, mn
     """Each field is read alone, but show-through is told from the form's other fields: the
     field written a third as dark as the others is flagged, they are not."""
     from digitscan.containers import FAINT_INK
+    from digitscan.forms import read_form
     from digitscan.pages import Page
-    from digitscan.pipeline import read_form
 
     path, reference, layout = form
     plain = [f for f in layout if not f.cells]
@@ -420,8 +420,8 @@ def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, clas
     high or taller, darker than its paper by a tenth, flags it; the empty fields stay unflagged,
     one with a hint printed in light grey in its box (on the reference too) among them."""
     from digitscan.containers import INK_LEFT_OUT
+    from digitscan.forms import read_form
     from digitscan.pages import Page
-    from digitscan.pipeline import read_form
 
     _, reference, layout = form
     plain = [f for f in layout if not f.cells]
@@ -443,8 +443,8 @@ def test_the_stubs_of_a_combs_ticks_do_not_flag_an_empty_field(form, mnist, clas
     """A comb's ticks are painted over inside it, but their stubs across its floor, a pixel
     wide and a few high, reach into the box where registration is a few pixels off: taken for
     a string reaching into the box, they flagged the empty comb `ink-left-out`."""
+    from digitscan.forms import read_form
     from digitscan.pages import Page
-    from digitscan.pipeline import read_form
 
     path, reference, layout = form
     page = filled(reference, layout, mnist, {layout[0].name: "4071"})
