@@ -541,7 +541,9 @@ def read_candidates(
             reasons = (*reasons, STRAY_STROKE)
         if strings.bracketed(marks):
             reasons = (*reasons, BRACKETS)
-        if lines.struck_through(seen.binary, seen.rules, *glyphs.bounds(marks)):
+        if lines.struck_through(seen.binary, seen.rules, *glyphs.bounds(marks)) or any(
+            lines.digit_struck_out(mark.mask) for mark in marks
+        ):
             reasons = (*reasons, STRUCK_OUT)
         if index - 1 in corrected:
             reasons = (*reasons, WRITTEN_ABOVE)

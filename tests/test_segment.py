@@ -1073,6 +1073,39 @@ def test_a_number_crossed_out_is_flagged(mnist, classifier):
     assert [STRUCK_OUT in s.flags for s in reading.strings] == [True, False, False, False, True]
 
 
+def test_one_digit_struck_out_flags_its_number(mnist, classifier):
+    # One digit struck through (the right one written beside it, or the digit cancelled) read
+    # as the digit under the line, surely, and its number was accepted. Numbers with 4s and
+    # 7s, whose bars cross a stroke too, are not flagged.
+    page = blank_page(1800, 1500)
+
+    def number(text: str, baseline: int, nth: int) -> list[tuple[int, int, int, int]]:
+        boxes, x = [], 300
+        for i, digit in enumerate(text):  # a hand's digits differ in height
+            box = write_digits(
+                page, mnist, digit, x, baseline, HEIGHT + (-6, 4, -2, 6, 0)[i % 5], nth=nth + i
+            )[0]
+            boxes.append(box)
+            x = box[0] + box[2] + round(0.3 * HEIGHT)
+        return boxes
+
+    def strike(box: tuple[int, int, int, int], middles: tuple[float, ...]) -> None:
+        x, y, width, height = box
+        for middle in middles:
+            row = y + round(middle * height)
+            cv2.line(page, (x - height // 5, row + 2), (x + width + height // 5, row - 2), 30, 5)
+
+    strike(number("40937", 250, 7)[2], (0.5,))
+    strike(number("51826", 500, 2)[0], (0.5,))
+    strike(number("27183", 750, 2)[4], (0.42, 0.6))
+    number("4747", 1000, 1)
+    number("7424", 1250, 11)
+    reading = read_image(page, classifier, dpi=300)
+    assert len(reading.strings) == 5
+    assert [STRUCK_OUT in s.flags for s in reading.strings] == [True, True, True, False, False]
+    assert texts(reading)[3:] == ["4747", "7424"]
+
+
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
     # Marks touching a page's edge are dropped (scanner borders, the sheet's edge): a digit the
     # scan cut through went with them, and the rest of its number was accepted; so was a
