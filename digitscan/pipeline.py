@@ -518,7 +518,7 @@ def read_candidates(
     _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
     # a digit may lie beyond the page's edge where a string ends at it (a snippet's digits, a
     # template's field cut out with its margin, touch theirs)
-    edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle).astype(np.float32)
+    edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
     corrected = {
         index

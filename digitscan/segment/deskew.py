@@ -88,11 +88,16 @@ def rotate(image: np.ndarray, angle: float, fill: int, nearest: bool = False) ->
 
 
 def page_outline(shape: tuple[int, ...], angle: float) -> np.ndarray:
-    """The corners (x, y) of a page of `shape` once turned by `angle`, as `rotate` turns it."""
+    """The corners (x, y, float32) of what the image holds of a page of `shape` once turned by
+    `angle`, as `rotate` turns it: the turned page cut by the image's own edges, which clip
+    its corners (a staple across one, cut there, was read as a 1 and accepted)."""
     height, width = shape[:2]
     right, bottom = width - 1, height - 1
     corners = np.array([[0, 0, 1], [right, 0, 1], [right, bottom, 1], [0, bottom, 1]], np.float64)
-    return corners @ rotation_matrix(shape, angle).T
+    turned = (corners @ rotation_matrix(shape, angle).T).astype(np.float32)
+    frame = corners[:, :2].astype(np.float32)
+    _, held = cv2.intersectConvexConvex(turned, frame)
+    return frame if held is None else held.reshape(-1, 2)
 
 
 def unrotate_box(
