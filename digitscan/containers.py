@@ -44,6 +44,7 @@ MINUS_SIGN = "minus-sign"  # a dash before the first digit: `text` holds no sign
 BRACKETS = "brackets"  # its first or last mark bows like a bracket: `(450)` read as 14501?
 STRUCK_OUT = "struck-out"  # a line runs through the middle of the string: crossed out?
 WRITTEN_ABOVE = "written-above"  # a digit or two written small just over the string: a correction?
+DITTO_MARKS = "ditto-marks"  # strokes far shorter than the page's handwriting read as 1s: " or ,,?
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

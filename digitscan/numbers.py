@@ -108,8 +108,7 @@ def group_strings(
     strings = [part for run in runs if (part := digit_part(run, glyphs, labels))]
     if not strings:
         return one_string([list(run) for run in runs], glyphs) if one_field else []
-    digit_heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
-    handwriting = float(np.median(digit_heights))
+    handwriting = handwriting_height(strings, glyphs, labels)
     # Short for handwriting, unless a mark of it is of a digit's size: a digit written over the
     # pale marks of the other side's writing showing through, which chain with it.
     strings = [
@@ -119,6 +118,33 @@ def group_strings(
         or max(heights) >= DIGIT_SIZED * handwriting
     ]
     return one_string(strings, glyphs) if one_field else reading_order(strings, glyphs)
+
+
+def handwriting_height(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> float:
+    """The page's handwriting height: the median height of the digits of its `strings`."""
+    return float(np.median([glyphs[i].height for s in strings for i in s if labels[i].digit is not None]))
+
+
+# Strings shorter than SMALL are print. Two or more short strokes under this share of the
+# handwriting read as 1s, surely: ditto marks (" or ,, under an entry: the same as above), a
+# tally, quotes. Over the generated form sets, the register pages, pages of a few numbers
+# each written 55-90 pixels high and the cheque amounts, no string is flagged so; a lone 1
+# is not (an order's quantity: on those pages, one 1 of 0.67 of the handwriting's height).
+DITTO = 0.8
+
+
+def ditto_marks(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
+    """For each string: whether it is two or more marks read as 1s, all of them shorter than
+    DITTO of the page's handwriting (a snippet's one string is its own handwriting)."""
+    if not strings:
+        return []
+    handwriting = handwriting_height(strings, glyphs, labels)
+    return [
+        len(s) >= 2
+        and all(labels[i].digit == 1 for i in s)
+        and max(glyphs[i].height for i in s) < DITTO * handwriting
+        for s in strings
+    ]
 
 
 def one_string(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:

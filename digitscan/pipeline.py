@@ -21,6 +21,7 @@ from digitscan.classify import (
 )
 from digitscan.containers import (
     BRACKETS,
+    DITTO_MARKS,
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
@@ -520,6 +521,7 @@ def read_candidates(
     # template's field cut out with its margin, touch theirs)
     edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
+    dittos = numbers.ditto_marks(grouped, found, labels)
     corrected = {
         index
         for upper, lower, gap in strings.written_above(string_marks)
@@ -547,6 +549,8 @@ def read_candidates(
             reasons = (*reasons, STRUCK_OUT)
         if index - 1 in corrected:
             reasons = (*reasons, WRITTEN_ABOVE)
+        if dittos[index - 1]:
+            reasons = (*reasons, DITTO_MARKS)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

@@ -4,7 +4,14 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import INK_LEFT_OUT, PRINTED_SCREEN, RULED_COLUMNS, STRUCK_OUT, WRITTEN_ABOVE
+from digitscan.containers import (
+    DITTO_MARKS,
+    INK_LEFT_OUT,
+    PRINTED_SCREEN,
+    RULED_COLUMNS,
+    STRUCK_OUT,
+    WRITTEN_ABOVE,
+)
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
@@ -1120,6 +1127,23 @@ def test_one_digit_struck_out_flags_its_number(mnist, classifier):
     assert len(reading.strings) == 5
     assert [STRUCK_OUT in s.flags for s in reading.strings] == [True, True, True, False, False]
     assert texts(reading)[3:] == ["4747", "7424"]
+
+
+def test_ditto_marks_under_an_entry_are_flagged(mnist, classifier):
+    # Two short strokes under an entry (a register's "the same as above") read as 11, surely,
+    # and were accepted. An 11 written as tall as the page's other numbers is no ditto.
+    page = blank_page(1800, 1100)
+    write_digits(page, mnist, "40937", 300, 250, HEIGHT, nth=2)
+    for height, slant in ((0.6, 10), (0.7, 0)):
+        strokes = round(height * HEIGHT)
+        for dx in (0, round(0.3 * HEIGHT)):
+            start = (420 + dx + (0 if height == 0.6 else 600), 470)
+            cv2.line(page, start, (start[0] + slant, start[1] - strokes), 30, 6)
+    write_digits(page, mnist, "11", 300, 750, HEIGHT, nth=5)
+    write_digits(page, mnist, "2716", 300, 1000, HEIGHT, nth=5)
+    reading = read_image(page, classifier, dpi=300)
+    assert texts(reading) == ["40937", "11", "11", "11", "2716"]
+    assert [DITTO_MARKS in s.flags for s in reading.strings] == [False, True, True, False, False]
 
 
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
