@@ -121,8 +121,10 @@ def group_strings(
 
 
 def handwriting_height(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> float:
-    """The page's handwriting height: the median height of the digits of its `strings`."""
-    return float(np.median([glyphs[i].height for s in strings for i in s if labels[i].digit is not None]))
+    """The page's handwriting height: the median height of the digits of its `strings` (0 for
+    none: a snippet's runs kept as its string though none reads as digits)."""
+    heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
+    return float(np.median(heights)) if heights else 0.0
 
 
 # Strings shorter than SMALL are print. Two or more short strokes under this share of the
@@ -136,8 +138,6 @@ DITTO = 0.8
 def ditto_marks(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
     """For each string: whether it is two or more marks read as 1s, all of them shorter than
     DITTO of the page's handwriting (a snippet's one string is its own handwriting)."""
-    if not strings:
-        return []
     handwriting = handwriting_height(strings, glyphs, labels)
     return [
         len(s) >= 2
