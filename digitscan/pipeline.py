@@ -596,9 +596,9 @@ EDGE_NEAR = 1.0  # of a string's height: its end this close to the page's edge, 
 
 
 def ends_at_edge(outline: np.ndarray, string: list[glyphs.Glyph]) -> bool:
-    """Whether the string starts or ends within EDGE_NEAR of its height of the page's edge (the
-    levelled page's `outline`, float32 corners): a scan that cut a field short leaves no mark
-    of what it cut off."""
+    """Whether the string starts or ends within EDGE_NEAR of its height of the page's edge
+    (`outline`: the levelled page as the image holds it, `deskew.page_outline`): a scan that
+    cut a field short leaves no mark of what it cut off."""
     x, y, width, height = glyphs.bounds(string)
     middle = y + height / 2
     return any(

@@ -74,8 +74,9 @@ def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
 
 def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
     """Labels of components touching the page's edge: the image border, or when the page was
-    turned, its `outline` (corners on the levelled page) give or take a pixel, which covers
-    the rasterised edge of the turned page. Read along the edges: no page-sized mask."""
+    turned, its `outline` (what the levelled image holds of it: `deskew.page_outline`) give or
+    take a pixel, which covers the rasterised edge of the turned page. Read along the edges: no
+    page-sized mask."""
     if outline is None:
         rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     else:
