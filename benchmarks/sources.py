@@ -2,6 +2,7 @@
 
     python benchmarks/sources.py --data ../shared/datasets/mnist --real ../shared/datasets \
         [--model M.tflite] [--min-confidence P] [--thresholds] [--copies N] [--amount-scales S ...]
+        [--amount-frames PX ...]
 
 For each source (MNIST test, and the validation parts of USPS, optdigits and ORAND-CAR-A's
 digits, writer- or image-disjoint from training: `digitscan.sources.split`):
@@ -15,7 +16,8 @@ digits, writer- or image-disjoint from training: `digitscan.sources.split`):
   by 1-3 points; a source's digits are used again once they run out);
 - ORAND-CAR-A's validation amounts, the real cheque scans themselves, each read as one image
   (36-93 px high, half of them under 54; `--amount-scales` reads them again resized, as
-  snippets of other sizes).
+  snippets of other sizes; `--amount-frames` framed by a dark line at their edges, as a box
+  cut out with its edges comes).
 
 `--thresholds` adds, per set, accepted and wrong-among-accepted over --min-confidence values:
 what the default is chosen from (at most 0.5% of accepted fields wrong).
@@ -113,17 +115,24 @@ def validation_amounts(real: Path) -> list[tuple[Page, str]]:
     ]
 
 
+FRAME_INK = 40  # the grey of a box's edges cut out with an amount (`--amount-frames`)
+
+
 def amounts(
-    real: Path, readers: Readers, min_confidence: float, scale: float = 1.0
+    real: Path, readers: Readers, min_confidence: float, scale: float = 1.0, frame: int = 0
 ) -> tuple[list[Field], list[Field]]:
     """ORAND-CAR-A validation amounts, each image read whole (resized by `scale`: a snippet of
-    another size); truth boxes are whole images."""
+    another size; with a dark `frame` that many pixels thick added all round: cut out with its
+    box's edges); truth boxes are whole images."""
     truth, rows = [], []
     for page, text in validation_amounts(real):
         if scale != 1.0:
             method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
             resized = cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=method)
             page = replace(page, image=resized)
+        if frame:
+            framed = cv2.copyMakeBorder(page.image, *[frame] * 4, cv2.BORDER_CONSTANT, value=FRAME_INK)
+            page = replace(page, image=framed)
         truth.append(Field(page.source, 1, 0, 0, page.image.shape[1], page.image.shape[0], text))
         reading = read_page(
             page,
@@ -165,6 +174,14 @@ def main() -> None:
         metavar="S",
         help="also the amounts resized by each S (snippets 30-80 px high and beyond)",
     )
+    parser.add_argument(
+        "--amount-frames",
+        type=int,
+        nargs="+",
+        default=(),
+        metavar="PX",
+        help="also the amounts framed all round by a dark line PX pixels thick (cut with their box)",
+    )
     args = parser.parse_args()
     options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
     readers = load_readers(args.model, options)
@@ -192,6 +209,9 @@ def main() -> None:
     for scale in args.amount_scales:
         resized = amounts(args.real, readers, args.min_confidence, scale)
         print(score_line(f"amounts at {scale:g} of their size", *resized))
+    for frame in args.amount_frames:
+        framed = amounts(args.real, readers, args.min_confidence, frame=frame)
+        print(score_line(f"amounts framed {frame} px", *framed))
     if args.thresholds:
         print("\nThe trade-off over --min-confidence")
         for name, (truth, rows) in trade.items():

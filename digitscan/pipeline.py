@@ -192,10 +192,13 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         scale = 1.0
     window = threshold_window(dpi * scale)
     binary = binarize.binarize(gray, window=window, method=binarization)
+    snippet = min(binary.shape) <= SNIPPET_MAX_SIDE
+    if snippet:  # its frame, before it is taken for a dark border
+        binary = lines.without_frame(binary)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
     gray, binary = binarize.even_grounds(gray, binary, window)
     components.refuse_noise(binary)
-    if min(binary.shape) <= SNIPPET_MAX_SIDE:  # a snippet's walls, before they sway the skew
+    if snippet:  # a snippet's walls, before they sway the skew
         binary = lines.without_edge_walls(binary)
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).

@@ -287,6 +287,15 @@ def test_a_snippets_walls_are_no_digits():
     assert np.array_equal(without_edge_walls(upright_one), upright_one)
 
 
+@pytest.mark.parametrize("frame", [3, 4])
+def test_a_snippet_cut_with_its_box_all_round_reads_its_digits(mnist, classifier, frame):
+    # Found as a box, a frame at the image's edge was put back whole where it was erased
+    # (3 pixels thick or more): its sides read as 1s, or it held the digits as one mark.
+    image = np.pad(snippet(mnist, ["40937"], height=46, nth=2), 6, constant_values=225)
+    image[:frame] = image[-frame:] = image[:, :frame] = image[:, -frame:] = 40
+    assert "".join(s.text for s in read_image(image, classifier).strings) == "40937"
+
+
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_the_edge_of_a_scan_is_no_1(classifier):
     image = cv2.imread(str(ORAND / "images" / "a_car_000255.jpg"), cv2.IMREAD_GRAYSCALE)
