@@ -2,7 +2,7 @@
 
     python benchmarks/sources.py --data ../shared/datasets/mnist --real ../shared/datasets \
         [--model M.tflite] [--min-confidence P] [--thresholds] [--copies N] [--amount-scales S ...]
-        [--amount-frames PX ...]
+        [--amount-frames PX ...] [--amount-negatives]
 
 For each source (MNIST test, and the validation parts of USPS, optdigits and ORAND-CAR-A's
 digits, writer- or image-disjoint from training: `digitscan.sources.split`):
@@ -17,7 +17,7 @@ digits, writer- or image-disjoint from training: `digitscan.sources.split`):
 - ORAND-CAR-A's validation amounts, the real cheque scans themselves, each read as one image
   (36-93 px high, half of them under 54; `--amount-scales` reads them again resized, as
   snippets of other sizes; `--amount-frames` framed by a dark line at their edges, as a box
-  cut out with its edges comes).
+  cut out with its edges comes; `--amount-negatives` light on dark, as a negative comes).
 
 `--thresholds` adds, per set, accepted and wrong-among-accepted over --min-confidence values:
 what the default is chosen from (at most 0.5% of accepted fields wrong).
@@ -119,11 +119,16 @@ FRAME_INK = 40  # the grey of a box's edges cut out with an amount (`--amount-fr
 
 
 def amounts(
-    real: Path, readers: Readers, min_confidence: float, scale: float = 1.0, frame: int = 0
+    real: Path,
+    readers: Readers,
+    min_confidence: float,
+    scale: float = 1.0,
+    frame: int = 0,
+    negative: bool = False,
 ) -> tuple[list[Field], list[Field]]:
     """ORAND-CAR-A validation amounts, each image read whole (resized by `scale`: a snippet of
     another size; with a dark `frame` that many pixels thick added all round: cut out with its
-    box's edges); truth boxes are whole images."""
+    box's edges; `negative`: light on dark); truth boxes are whole images."""
     truth, rows = [], []
     for page, text in validation_amounts(real):
         if scale != 1.0:
@@ -133,6 +138,8 @@ def amounts(
         if frame:
             framed = cv2.copyMakeBorder(page.image, *[frame] * 4, cv2.BORDER_CONSTANT, value=FRAME_INK)
             page = replace(page, image=framed)
+        if negative:
+            page = replace(page, image=255 - page.image)
         truth.append(Field(page.source, 1, 0, 0, page.image.shape[1], page.image.shape[0], text))
         reading = read_page(
             page,
@@ -182,6 +189,7 @@ def main() -> None:
         metavar="PX",
         help="also the amounts framed all round by a dark line PX pixels thick (cut with their box)",
     )
+    parser.add_argument("--amount-negatives", action="store_true", help="also the amounts light on dark")
     args = parser.parse_args()
     options = ScanOptions(min_confidence=args.min_confidence, read_lines=not args.no_lines)
     readers = load_readers(args.model, options)
@@ -212,6 +220,9 @@ def main() -> None:
     for frame in args.amount_frames:
         framed = amounts(args.real, readers, args.min_confidence, frame=frame)
         print(score_line(f"amounts framed {frame} px", *framed))
+    if args.amount_negatives:
+        negatives = amounts(args.real, readers, args.min_confidence, negative=True)
+        print(score_line("amounts light on dark", *negatives))
     if args.thresholds:
         print("\nThe trade-off over --min-confidence")
         for name, (truth, rows) in trade.items():

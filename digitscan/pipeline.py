@@ -324,6 +324,9 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
+    gray = to_gray(page.image)
+    if min(gray.shape) <= SNIPPET_MAX_SIDE and binarize.light_on_dark(gray):
+        page = replace(page, image=255 - gray)  # a snippet's negative: read as written
     seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
     return read_candidates(
         page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader, one_field(seen)

@@ -287,6 +287,15 @@ def test_a_snippets_walls_are_no_digits():
     assert np.array_equal(without_edge_walls(upright_one), upright_one)
 
 
+def test_a_snippet_written_light_on_dark_reads_as_written(mnist, classifier):
+    # A microfilm's negative, a field cut from an inverted scan: read as it came, the ground
+    # was the ink. Dark ink on a field shaded dark is no negative.
+    image = snippet(mnist, ["12", "500"])
+    assert "".join(s.text for s in read_image(255 - image, classifier).strings) == "12500"
+    shaded = (image.astype(np.float32) * 0.45).astype(np.uint8)  # a ground of 101, ink near 13
+    assert "".join(s.text for s in read_image(shaded, classifier).strings) == "12500"
+
+
 @pytest.mark.parametrize("frame", [3, 4])
 def test_a_snippet_cut_with_its_box_all_round_reads_its_digits(mnist, classifier, frame):
     # Found as a box, a frame at the image's edge was put back whole where it was erased

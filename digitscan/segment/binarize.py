@@ -28,6 +28,14 @@ FAINT_THRESHOLD = 0.82  # clearly darker than paper (pencil too); lighter is pap
 ADAPTIVE_MARGIN = 15  # grey levels below the neighbourhood's mean
 
 
+def light_on_dark(gray: np.ndarray) -> bool:
+    """Whether the image is written light on a dark ground (a microfilm's negative, a field cut
+    from an inverted scan): its typical grey is dark, and its lightest pixels lie farther
+    above it than its darkest below (dark ink on a dark-shaded field lies below)."""
+    darkest, typical, lightest = np.percentile(gray, (1, 50, 99))
+    return bool(typical < 128 and lightest - typical > 2 * (typical - darkest))
+
+
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
     """Local paper level (1-255): a max filter (erasing strokes thinner than `window`) on a
     reduced image."""
