@@ -324,8 +324,7 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
-    gray = to_gray(page.image)
-    if min(gray.shape) <= SNIPPET_MAX_SIDE and binarize.light_on_dark(gray):
+    if min(page.image.shape[:2]) <= SNIPPET_MAX_SIDE and binarize.light_on_dark(gray := to_gray(page.image)):
         page = replace(page, image=255 - gray)  # a snippet's negative: read as written
     seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
     return read_candidates(
