@@ -447,17 +447,17 @@ def string_regions(
     page: Page, classifier: Classifier, pair_reader: Classifier | None = None, binarization: str = "floored"
 ) -> list[tuple[np.ndarray, Box]]:
     """What the string reader is handed for each digit string of a page (`string_region`'s
-    mask) and that region's box on the page as loaded: its training data, cut as reading
-    cuts it."""
+    mask, `levelled`) and that region's box on the page as loaded: its training data, cut as
+    reading cuts it."""
     seen, probabilities, rotation, _ = see_upright(page, classifier, binarization)
     found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
     for members in found.members:
-        mask, left, top = strings.string_region(
-            seen.binary, [found.glyphs[i] for i in members], found.beside, seen.rules.sides
-        )
+        string = [found.glyphs[i] for i in members]
+        mask, left, top = strings.string_region(seen.binary, string, found.beside, seen.rules.sides)
         box = (left, top, mask.shape[1], mask.shape[0])
-        out.append((mask, box_on_page(box, seen, page.image.shape, rotation)))
+        levelled = strings.levelled(mask, left, top, string)
+        out.append((levelled, box_on_page(box, seen, page.image.shape, rotation)))
     return out
 
 
@@ -696,7 +696,9 @@ def read_lines(
     if line_reader is None or not members:
         return [None] * len(members)
     regions = [strings.string_region(binary, string, beside, sides) for string in members]
-    placed = [to_line(mask) for mask, _, _ in regions]
+    placed = [
+        to_line(strings.levelled(*region, string)) for region, string in zip(regions, members, strict=True)
+    ]
     steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
     out: list[LineRead | None] = []
     for step, (_, placement), region in zip(steps, placed, regions, strict=True):

@@ -77,6 +77,77 @@ def test_skewed_line_of_digits_stays_one_string_in_order(mnist, classifier):
     assert texts(read_image(turned, classifier)) == ["314159"]
 
 
+def write_uphill(page, mnist, text, x, baseline, height, degrees, nth=0):
+    """Upright digits, each written higher than the one before along a slope: a number
+    written up a form held askew."""
+    climb = np.tan(np.radians(degrees))
+    start = x
+    for position, char in enumerate(text):
+        box = write_digits(
+            page, mnist, char, x, baseline - round((x - start) * climb), height, nth=nth + position
+        )[0]
+        x = box[0] + box[2] + round(0.3 * height)
+
+
+@pytest.mark.parametrize("degrees", [20, 30, -25])
+def test_a_number_written_up_a_slope_is_one_string(mnist, classifier, degrees):
+    # Parted by `same_line` at every step of a third of a digit's height, it was read as
+    # strings of its pieces, each accepted (`72242918` as 42918, 2 and 72 at 20 degrees).
+    from digitscan.classify import load_line_reader, load_pair_reader
+
+    page = blank_page(1800, 1400)
+    write_uphill(page, mnist, "72242918", 200, 1000 if degrees > 0 else 400, HEIGHT, degrees)
+    reading = read_image(page, classifier, pair_reader=load_pair_reader(), line_reader=load_line_reader())
+    assert texts(reading) == ["72242918"]
+
+
+def test_two_rows_of_a_table_close_together_stay_two_strings(mnist):
+    # Rows a digit's height apart, the lower number starting where the upper one ends: a
+    # step, not a slope.
+    page = blank_page(1400, 800)
+    upper = write_digits(page, mnist, "305", 200, 400, HEIGHT)
+    write_digits(page, mnist, "718", upper[-1][0] + upper[-1][2] + 15, 400 + HEIGHT, HEIGHT, nth=3)
+    marks = glyphs.find_glyphs(ink(page))[0]
+    assert [len(run) for run in strings.runs(marks, [])] == [3, 3]
+
+
+@pytest.mark.parametrize(
+    "first, second, lower, gap", [("12", "345", 0.6, 1.0), ("40", "937", 0.55, 0.5), ("12", "345", -0.6, 1.0)]
+)
+def test_a_number_written_lower_beside_another_is_no_slope(mnist, first, second, lower, gap):
+    # Two numbers side by side, the second `lower` digit heights lower (higher): their middles
+    # lie within a fifth of a height of one line, but they make a step, not a slope.
+    page = blank_page(1400, 800)
+    left = write_digits(page, mnist, first, 200, 400, HEIGHT)
+    at = left[-1][0] + left[-1][2] + round(gap * HEIGHT)
+    write_digits(page, mnist, second, at, 400 + round(lower * HEIGHT), HEIGHT, nth=2)
+    marks = glyphs.find_glyphs(ink(page))[0]
+    assert sorted(len(run) for run in strings.runs(marks, [])) == sorted([len(first), len(second)])
+
+
+def test_a_string_up_a_slope_is_handed_to_the_string_reader_level(mnist):
+    page = blank_page(1400, 900)
+    write_uphill(page, mnist, "40937", 200, 700, HEIGHT, 20)
+    binary = ink(page)
+    marks = glyphs.find_glyphs(binary)[0]
+    (run,) = strings.runs(marks, [])
+    members = [marks[i] for i in run]
+    mask, left, top = strings.string_region(binary, members)
+    level = strings.levelled(mask, left, top, members)
+    assert level.shape[1] == mask.shape[1]  # the reader's alignment maps onto the same columns
+    assert level.shape[0] < 0.7 * mask.shape[0]
+    rows = [np.flatnonzero(level[:, g.x - left : g.right - left].any(axis=1)) for g in members]
+    middles = [(r[0] + r[-1]) / 2 for r in rows]
+    assert max(middles) - min(middles) < 0.2 * HEIGHT
+    # a level string is handed as it is
+    flat = blank_page(1400, 900)
+    write_digits(flat, mnist, "40937", 200, 700, HEIGHT)
+    binary = ink(flat)
+    marks = glyphs.find_glyphs(binary)[0]
+    mask, left, top = strings.string_region(binary, marks)
+    assert strings.levelled(mask, left, top, marks) is mask
+
+
 def test_digit_touching_and_crossing_box_lines_survives(mnist, classifier):
     # Every mark touches a rule here, so nothing measures the handwriting before the rules go:
     # the page's size stands in for its resolution (an A4 width at 300 dpi).

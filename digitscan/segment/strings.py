@@ -5,6 +5,7 @@ their ends lie, is decided on the readers' labels (`digitscan.numbers`).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import cv2
@@ -29,6 +30,20 @@ CELL_GAP = 2.5  # ...across a box side between them: small digits in a comb's wi
 NARROW_COLUMN = 1.6
 DOUBLE_RULE = 0.3
 SAME_LINE = 0.5  # centres at most this share of the taller glyph apart
+# A number written up or down a slope (a form held askew as it was filled in) climbs by a third
+# of its digits' height a digit from 18 degrees: `same_line` parted it, each part read on its
+# own and accepted (`72242918` read as 42918, 2 and 72). Its parts are joined again where the
+# middles of all their glyphs lie within SLOPE_FIT of their height of one straight line that
+# climbs at most STEEPEST, each glyph climbing at least CLIMB of the line's rise from the one
+# before (two numbers side by side, the second written lower, make a step, not a slope: `12`
+# and `345` half a digit lower lie within SLOPE_FIT of one line).
+SLOPE_FIT = 0.2
+STEEPEST = 0.7  # 35 degrees
+CLIMB = 0.3
+# The string reader learnt strings as steep as real cheque amounts come (some climb up to 11
+# degrees; levelled from 6, they read worse): one climbing more than LEVEL_SLOPE (14 degrees)
+# is levelled for it (`levelled`), where it read most strings otherwise than the digits.
+LEVEL_SLOPE = 0.25
 HEIGHT_RATIO = 1.8  # glyphs of one string differ in height by less than this factor...
 # ...except a glyph on the baseline of the one before it, down to WRITTEN_SMALL of its height
 # and at most GAP of its own height away: cheque writers write the zeros of "9 000" a third as
@@ -154,15 +169,93 @@ def across_rules(members: Sequence[Glyph], rules: Sequence[Rect]) -> bool:
 
 
 def runs(glyphs: list[Glyph], sides: Sequence[Rect]) -> list[list[int]]:
-    """Indices of glyphs linked left to right into runs (each glyph to its nearest successor)."""
+    """Indices of glyphs linked left to right into runs (each glyph to its nearest successor),
+    runs that continue one another up or down a slope joined (`joined_along_slope`)."""
     columns, _ = digit_columns(glyphs, sides)  # looked at for every pair
-    return linked_groups(
+    level = linked_groups(
         glyphs,
         lambda a, b: chain(a, b, sides, columns),
         lambda a: CELL_GAP * HEIGHT_RATIO * a.height,
         first=True,
         rows_apart=lambda a: SAME_LINE * HEIGHT_RATIO * a.height,  # farther: never `chain`ed
     )
+    return joined_along_slope(level, glyphs, columns)
+
+
+def continues_on_slope(a: Glyph, b: Glyph, columns: Sequence[Rect]) -> bool:
+    """Whether `b` could follow `a` in a number written up or down a slope: as close as
+    `chain` asks, but its middle above or below `a`'s by more than SAME_LINE and at most a
+    glyph's height."""
+    tall, short = max(a.height, b.height), min(a.height, b.height)
+    gap = b.x - a.right
+    rise = abs(b.centre_y - a.centre_y)
+    return (
+        tall <= HEIGHT_RATIO * short
+        and -0.5 * short <= gap <= GAP * tall
+        and SAME_LINE * tall < rise <= tall
+        and not across_column(a, b, columns)
+    )
+
+
+def straight(members: Sequence[Glyph]) -> bool:
+    """Whether three glyphs or more, left to right, stand along one straight line climbing at
+    most STEEPEST, each middle within SLOPE_FIT of their typical height of it, and climb it
+    glyph by glyph: each at least CLIMB of the rise the line gives it over the one before."""
+    if len(members) < 3:
+        return False
+    middles_x = np.array([g.x + g.width / 2 for g in members])
+    middles_y = np.array([g.centre_y for g in members])
+    slope, intercept = np.polyfit(middles_x, middles_y, 1)
+    off_line = np.abs(middles_y - (slope * middles_x + intercept)).max()
+    climbing = np.diff(middles_y) * slope >= CLIMB * slope**2 * np.diff(middles_x)  # rise / line's >= CLIMB
+    return (
+        abs(slope) <= STEEPEST
+        and off_line <= SLOPE_FIT * float(np.median([g.height for g in members]))
+        and bool(climbing.all())
+    )
+
+
+def joined_along_slope(
+    level: list[list[int]], glyphs: list[Glyph], columns: Sequence[Rect]
+) -> list[list[int]]:
+    """Runs joined where one continues another up or down a slope (`continues_on_slope` from its
+    last glyph to the other's first) and all their glyphs together stand `straight`; two
+    glyphs say no line, so a third must continue them."""
+    order = sorted(level, key=lambda run: glyphs[run[0]].x)
+    starts = [glyphs[run[0]].x for run in order]
+    taken = [False] * len(order)
+
+    def followers(run: list[int]) -> list[int]:
+        last = glyphs[run[-1]]
+        reach = GAP * HEIGHT_RATIO * last.height
+        first = bisect.bisect_left(starts, last.right - last.height)
+        return [
+            k
+            for k in range(first, bisect.bisect_right(starts, last.right + reach))
+            if not taken[k] and continues_on_slope(last, glyphs[order[k][0]], columns)
+        ]
+
+    def extended(run: list[int]) -> list[int] | None:
+        for k in followers(run):
+            longer = run + order[k]
+            if straight([glyphs[i] for i in longer]):
+                taken[k] = True
+                return longer
+            for m in followers(longer) if len(longer) < 3 else ():
+                if m != k and straight([glyphs[i] for i in longer + order[m]]):
+                    taken[k] = taken[m] = True
+                    return longer + order[m]
+        return None
+
+    joined = []
+    for position, run in enumerate(order):
+        if taken[position]:
+            continue
+        taken[position] = True
+        while (longer := extended(run)) is not None:
+            run = longer
+        joined.append(run)
+    return joined
 
 
 def set_in_type(run: list[int], glyphs: list[Glyph]) -> bool:
@@ -394,6 +487,40 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
         return text
     ordered = sorted([*zip(centres, text, strict=True), *marks])
     return "".join(char for _, char in ordered)
+
+
+def slope_of(members: Sequence[Glyph]) -> tuple[float, float]:
+    """The straight line a string's glyphs stand along (rows down per column, and the row at
+    column 0), where three or more stand `straight` along one climbing more than LEVEL_SLOPE;
+    else (0.0, 0.0): a level string."""
+    first, last = members[0], members[-1]
+    span = abs(last.x + last.width / 2 - first.x - first.width / 2)
+    # Climbing `straight`, its ends lie at least CLIMB of the line's rise apart: most strings
+    # are told level without a fit.
+    if abs(last.centre_y - first.centre_y) < CLIMB * LEVEL_SLOPE * span or not straight(members):
+        return 0.0, 0.0
+    middles_x = np.array([g.x + g.width / 2 for g in members])
+    slope, intercept = np.polyfit(middles_x, np.array([g.centre_y for g in members]), 1)
+    return (float(slope), float(intercept)) if abs(slope) > LEVEL_SLOPE else (0.0, 0.0)
+
+
+def levelled(mask: np.ndarray, left: int, top: int, members: Sequence[Glyph]) -> np.ndarray:
+    """A string's region (`string_region`: its mask and top-left corner) with the string written
+    up or down a slope (`slope_of`) sheared level, in a band as high as its tallest glyph
+    and a half: what the string reader, trained on level strings, is handed. Every column
+    stays where it was, so the reader's alignment still maps onto `mask`'s columns. A level
+    string's region is handed as it is."""
+    slope, intercept = slope_of(members)
+    if slope == 0.0:
+        return mask
+    tallest = max(g.height for g in members)
+    middle = intercept + slope * (left + mask.shape[1] / 2) - top  # the line's row mid-region
+    band = round(1.5 * tallest)
+    # Column x moves up by slope * (x - mid-region): the line runs along `middle`, drawn into
+    # the middle of the band.
+    shear = np.float32([[1, 0, 0], [-slope, 1, band / 2 - middle + slope * mask.shape[1] / 2]])
+    sheared = cv2.warpAffine(mask.astype(np.uint8), shear, (mask.shape[1], band), flags=cv2.INTER_NEAREST)
+    return sheared > 0
 
 
 def string_region(
