@@ -212,6 +212,7 @@ def linked_groups(
     parent = list(range(len(glyphs)))
     starts = np.array([glyphs[i].x for i in order], float)
     middles = np.array([glyphs[i].centre_y for i in order], float)
+    ends = np.searchsorted(starts, [glyphs[i].right + reach(glyphs[i]) for i in order], side="right")
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -219,9 +220,8 @@ def linked_groups(
             i = parent[i]
         return i
 
-    for position, i in enumerate(order):
+    for position, (i, end) in enumerate(zip(order, ends.tolist(), strict=True)):
         a = glyphs[i]
-        end = int(np.searchsorted(starts, a.right + reach(a), side="right"))
         near = np.arange(position + 1, max(position + 1, end))
         if rows_apart is not None:
             near = near[np.abs(middles[near] - a.centre_y) <= rows_apart(a)]

@@ -131,14 +131,14 @@ def chain(a: Glyph, b: Glyph, sides: Sequence[Rect], columns: Sequence[Rect]) ->
     """Whether `b`, to the right of `a`, continues the same string (`columns`: the `sides`
     long enough to be a column rule for some glyph of the page)."""
     tall, short = max(a.height, b.height), min(a.height, b.height)
-    if not same_line(a, b) or across_column(a, b, columns):
-        return False
     gap = b.x - a.right
-    if gap < -0.5 * short:
+    if not same_line(a, b) or gap < -0.5 * short:
         return False
     if tall > HEIGHT_RATIO * short:
-        return written_small_after(a, b) and gap <= GAP * short
-    return gap <= GAP * tall or (gap <= CELL_GAP * tall and between_cells(a, b, sides))
+        close = written_small_after(a, b) and gap <= GAP * short
+    else:
+        close = gap <= GAP * tall or (gap <= CELL_GAP * tall and between_cells(a, b, sides))
+    return close and not across_column(a, b, columns)  # the column rules last: most pairs are not close
 
 
 def written_small_after(a: Glyph, b: Glyph) -> bool:
