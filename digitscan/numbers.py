@@ -147,6 +147,23 @@ def ditto_marks(strings: list[list[int]], glyphs: list[Glyph], labels: list[Labe
     ]
 
 
+# A string whose marks are this many times the page's handwriting high is no entry among the
+# others: a rubber stamp's ring read as a 0 (a date stamp 3.5-4 times as tall as the page's
+# digits, its ring read as two strings of `0`, accepted), a circled item, a drawing.
+OVERSIZED_HEIGHT = 2.5
+
+
+def oversized(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
+    """For each string: whether its marks are, by their median height, OVERSIZED_HEIGHT times
+    the page's handwriting or more (a snippet's one string is its own handwriting)."""
+    handwriting = handwriting_height(strings, glyphs, labels)
+    return [
+        bool(handwriting)
+        and float(np.median([glyphs[i].height for i in s])) >= OVERSIZED_HEIGHT * handwriting
+        for s in strings
+    ]
+
+
 def one_string(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:
     """A snippet's strings (one line of one field) as one, left to right."""
     members = sorted({i for string in strings for i in string}, key=lambda i: glyphs[i].x)

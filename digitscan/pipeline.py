@@ -26,6 +26,7 @@ from digitscan.containers import (
     INK_LEFT_OUT,
     MINUS_SIGN,
     ORIENTATION_UNSURE,
+    OVERSIZED,
     PRINTED_SCREEN,
     READERS_DISAGREE,
     RULED_COLUMNS,
@@ -527,6 +528,7 @@ def read_candidates(
     edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
     dittos = numbers.ditto_marks(grouped, found, labels)
+    large = numbers.oversized(grouped, found, labels)
     corrected = {
         index
         for upper, lower, gap in strings.written_above(string_marks)
@@ -556,6 +558,8 @@ def read_candidates(
             reasons = (*reasons, WRITTEN_ABOVE)
         if dittos[index - 1]:
             reasons = (*reasons, DITTO_MARKS)
+        if large[index - 1]:
+            reasons = (*reasons, OVERSIZED)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

@@ -7,6 +7,7 @@ import pytest
 from digitscan.containers import (
     DITTO_MARKS,
     INK_LEFT_OUT,
+    OVERSIZED,
     PRINTED_SCREEN,
     RULED_COLUMNS,
     STRUCK_OUT,
@@ -1215,6 +1216,25 @@ def test_ditto_marks_under_an_entry_are_flagged(mnist, classifier):
     reading = read_image(page, classifier, dpi=300)
     assert texts(reading) == ["40937", "11", "11", "11", "2716"]
     assert [DITTO_MARKS in s.flags for s in reading.strings] == [False, True, True, False, False]
+
+
+def test_a_stamps_ring_read_as_a_0_is_flagged_oversized(mnist, classifier):
+    # A date stamp's two rings, 3.5 and 4 times as tall as the page's digits, were read as two
+    # strings of `0`, accepted. A big 0 on a page of its own is its own handwriting.
+    page = blank_page(2000, 1000)
+    cv2.putText(page, "ORDER NUMBER", (200, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    write_digits(page, mnist, "40937", 200, 500, HEIGHT, nth=2)
+    write_digits(page, mnist, "2716", 200, 800, HEIGHT, nth=5)
+    cv2.circle(page, (1400, 480), round(2 * HEIGHT), 60, 6)
+    cv2.circle(page, (1400, 480), round(1.75 * HEIGHT), 60, 3)
+    cv2.putText(page, "RECEIVED", (1270, 470), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 60, 2, cv2.LINE_AA)
+    reading = read_image(page, classifier, dpi=300)
+    flagged = {s.text: OVERSIZED in s.flags for s in reading.strings}
+    assert flagged.pop("40937") is False and flagged.pop("2716") is False
+    assert flagged and all(flagged.values())
+    alone = blank_page(1000, 1000)
+    write_digits(alone, mnist, "0", 400, 700, round(3.5 * HEIGHT), nth=1)
+    assert [OVERSIZED in s.flags for s in read_image(alone, classifier, dpi=300).strings] == [False]
 
 
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
