@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from digitscan.classify import Label
-from digitscan.segment.glyphs import Glyph
+from digitscan.segment.glyphs import Glyph, drawn_in_outline
 from digitscan.segment.strings import reading_order, set_in_type
 
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
@@ -149,19 +149,26 @@ def ditto_marks(strings: list[list[int]], glyphs: list[Glyph], labels: list[Labe
 
 # A string whose marks are this many times the page's handwriting high is no entry among the
 # others: a rubber stamp's ring read as a 0 (a date stamp 3.5-4 times as tall as the page's
-# digits, its ring read as two strings of `0`, accepted), a circled item, a drawing.
+# digits, its ring read as two strings of `0`, accepted), a circled item, a drawing. From
+# OUTLINED_HEIGHT, marks drawn in a line far thinner for their height than a pen's digits
+# are (`glyphs.drawn_in_outline`: a ring twice the digits' height) are no entry either.
 OVERSIZED_HEIGHT = 2.5
+OUTLINED_HEIGHT = 1.5
 
 
 def oversized(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
     """For each string: whether its marks are, by their median height, OVERSIZED_HEIGHT times
-    the page's handwriting or more (a snippet's one string is its own handwriting)."""
+    the page's handwriting or more, or all OUTLINED_HEIGHT times and drawn in outline (a
+    snippet's one string is its own handwriting)."""
     handwriting = handwriting_height(strings, glyphs, labels)
-    return [
-        bool(handwriting)
-        and float(np.median([glyphs[i].height for i in s])) >= OVERSIZED_HEIGHT * handwriting
-        for s in strings
-    ]
+
+    def large(s: list[int]) -> bool:
+        heights = [glyphs[i].height for i in s]
+        return float(np.median(heights)) >= OVERSIZED_HEIGHT * handwriting or (
+            min(heights) >= OUTLINED_HEIGHT * handwriting and all(drawn_in_outline(glyphs[i].mask) for i in s)
+        )
+
+    return [bool(handwriting) and large(s) for s in strings]
 
 
 def one_string(strings: list[list[int]], glyphs: list[Glyph]) -> list[list[int]]:

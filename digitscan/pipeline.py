@@ -21,6 +21,7 @@ from digitscan.classify import (
 )
 from digitscan.containers import (
     BRACKETS,
+    CIRCLED,
     DITTO_MARKS,
     FAINT_INK,
     INK_LEFT_OUT,
@@ -529,6 +530,9 @@ def read_candidates(
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
     dittos = numbers.ditto_marks(grouped, found, labels)
     large = numbers.oversized(grouped, found, labels)
+    every_mark = np.array([glyphs.bounds([mark]) for mark in [*found, *seen.small, *seen.dots]], int).reshape(
+        -1, 4
+    )
     corrected = {
         index
         for upper, lower, gap in strings.written_above(string_marks)
@@ -560,6 +564,8 @@ def read_candidates(
             reasons = (*reasons, DITTO_MARKS)
         if large[index - 1]:
             reasons = (*reasons, OVERSIZED)
+        if any(labels[i].digit == 0 and glyphs.encloses(found[i], every_mark, seen.height) for i in members):
+            reasons = (*reasons, CIRCLED)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

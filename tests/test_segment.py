@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from digitscan.containers import (
+    CIRCLED,
     DITTO_MARKS,
     INK_LEFT_OUT,
     OVERSIZED,
@@ -1235,6 +1236,36 @@ def test_a_stamps_ring_read_as_a_0_is_flagged_oversized(mnist, classifier):
     alone = blank_page(1000, 1000)
     write_digits(alone, mnist, "0", 400, 700, round(3.5 * HEIGHT), nth=1)
     assert [OVERSIZED in s.flags for s in read_image(alone, classifier, dpi=300).strings] == [False]
+
+
+def test_a_stamps_rings_do_not_set_a_sparse_pages_glyph_height(mnist, classifier):
+    # On a page of two numbers, a stamp's two rings 3 and 3.5 times as tall as the digits were
+    # the tallest tenth of its marks: they set the glyph height and both numbers were dropped
+    # as small print, one `0` left. Drawn in thin outline, they are not measured now.
+    page = blank_page(2000, 1000)
+    write_digits(page, mnist, "40937", 200, 500, HEIGHT, nth=2)
+    write_digits(page, mnist, "2716", 200, 800, HEIGHT, nth=5)
+    cv2.circle(page, (1400, 480), round(1.75 * HEIGHT), 60, 6)
+    cv2.circle(page, (1400, 480), round(1.5 * HEIGHT), 60, 3)
+    reading = read_image(page, classifier, dpi=300)
+    numbers = [s.text for s in reading.strings if OVERSIZED not in s.flags]
+    assert numbers == ["40937", "2716"]
+    assert len(reading.strings) > 2  # the rings, read as 0s, flagged
+
+
+@pytest.mark.parametrize("option", ["3", "YES"])
+def test_a_printed_option_circled_by_hand_is_flagged_circled(mnist, classifier, option):
+    # A pen's ring round a printed option ("Paid: (3) NO") was read as a `0`, accepted.
+    page = blank_page(2480, 1200)
+    cv2.putText(page, "ORDER NUMBER", (200, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    write_digits(page, mnist, "40937", 700, 260, HEIGHT, nth=2)
+    cv2.putText(page, "Paid:", (200, 700), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    cv2.putText(page, option, (700, 700), cv2.FONT_HERSHEY_SIMPLEX, 2.1, 30, 3, cv2.LINE_AA)
+    cv2.putText(page, "NO", (1100, 700), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    half = 42 * len(option)
+    cv2.ellipse(page, (700 + half, 680), (half + 40, 77), -5, 20, 380, 40, 7)
+    reading = read_image(page, classifier, dpi=300)
+    assert [(s.text, CIRCLED in s.flags) for s in reading.strings] == [("40937", False), ("0", True)]
 
 
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):

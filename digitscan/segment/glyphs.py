@@ -26,6 +26,14 @@ HUGE = 4.0  # taller than this many glyph heights: a logo, a photo, a page borde
 SNIPPET = 3.0  # an image fewer glyph heights high than this holds one line: a field, not a page
 MERGE_GAP = 0.25  # vertical gap (in glyph heights) across which a broken stroke is rejoined
 MERGED_HEIGHT = 1.6
+# A mark twice as tall as the page's median mark or more, drawn in a line under OUTLINE of its
+# height thick (a rubber stamp's ring, a circle drawn round an item), says nothing of the
+# handwriting's height: on a page of two numbers, a date stamp's two rings 3 times as tall as
+# the digits set the glyph height, and both numbers were dropped as small print. (1,831 of
+# ORAND-CAR-A's real cheque digits are at most 14 times as tall as their stroke is wide, half
+# of them under 6; such a ring, 40-55.)
+OUTLIER = 2.0
+OUTLINE = 1 / 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,12 +72,72 @@ def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:
     are often more numerous, and smaller, than the handwriting the page is read for, and the
     loose bits of a broken digit are no glyphs at all.
     """
-    shaped = (heights >= 6) & (widths <= 4 * heights) & (widths * 8 >= heights)  # touching digits too
+    shaped = glyph_shaped(heights, widths)
     if not shaped.any():
         return 0.0
     candidates = heights[shaped]
     candidates = candidates[candidates >= 0.5 * np.percentile(candidates, 90)]
     return float(np.percentile(candidates, 75))
+
+
+def glyph_shaped(heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Which boxes are shaped like glyphs, touching digits too: not rules, not dust."""
+    return (heights >= 6) & (widths <= 4 * heights) & (widths * 8 >= heights)
+
+
+def outlines(labels: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Which glyph-shaped components (`component_boxes`) are outlines far taller than the
+    page's marks (OUTLIER times their median height, OUTLINE) and than every such mark drawn
+    in a pen's line: a stamp's ring, a circle round an item. Looked at tallest first, up to the
+    first drawn in a pen's line (on most pages, the first looked at)."""
+    widths, heights = boxes[:, 2], boxes[:, 3]
+    found = np.zeros(len(boxes), bool)
+    sized = heights[heights >= 6]
+    if not sized.size:
+        return found
+    tall = np.flatnonzero(glyph_shaped(heights, widths) & (heights >= OUTLIER * np.median(sized)))
+    for index in tall[np.argsort(-heights[tall], kind="stable")]:
+        x, y, w, h = boxes[index]
+        if not drawn_in_outline(labels[y : y + h, x : x + w] == index + 1):
+            break
+        found[index] = True
+    return found
+
+
+# A mark inside a ring counts from ENCLOSED_LONG of the page's glyph height along its longer
+# side and ENCLOSED_SHORT along its shorter (print inside a ring drawn round it): a cheque's
+# printed pattern leaves specks inside real 0s (4x1, 8x1 and 4x4 pixels inside 0s 24-36 high).
+ENCLOSED_LONG = 0.3
+ENCLOSED_SHORT = 0.15
+
+
+def encloses(mark: Glyph, boxes: np.ndarray, height: float) -> bool:
+    """Whether one of `boxes` (rows of x, y, width, height on the page), or a piece of the
+    mark's own ink apart from its largest (a mark inside it, rejoined with it as a broken
+    stroke), of a size to count (ENCLOSED_LONG, ENCLOSED_SHORT of the glyph `height`) lies
+    inside the mark's box clear of its edges: a ring drawn round something (a handwritten 0
+    holds no mark of its own)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mark.mask.astype(np.uint8), connectivity=8)
+    pieces = stats[1:, :4] + [mark.x, mark.y, 0, 0]
+    pieces = np.delete(pieces, int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), axis=0) if count > 1 else pieces
+    within = np.concatenate([boxes, pieces])
+    sides = np.sort(within[:, 2:4], axis=1)
+    return bool(
+        (
+            (sides[:, 1] >= ENCLOSED_LONG * height)
+            & (sides[:, 0] >= ENCLOSED_SHORT * height)
+            & (within[:, 0] > mark.x)
+            & (within[:, 1] > mark.y)
+            & (within[:, 0] + within[:, 2] < mark.right)
+            & (within[:, 1] + within[:, 3] < mark.bottom)
+        ).any()
+    )
+
+
+def drawn_in_outline(mask: np.ndarray) -> bool:
+    """Whether a mark's line is under OUTLINE of its height thick (its widest point)."""
+    stroke = 2 * cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3).max()
+    return bool(stroke < OUTLINE * mask.shape[0])
 
 
 def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
@@ -107,10 +175,11 @@ def find_glyphs(
     labels, boxes = component_boxes(binary, refuse_crowded=True)
     keep = np.ones(len(boxes), bool)
     widths, heights = boxes[:, 2], boxes[:, 3]
-    overall = typical_height(heights, widths)
+    sizing = ~outlines(labels, boxes)  # the marks the glyph height is measured on
+    overall = typical_height(heights[sizing], widths[sizing])
     if not overall or min(binary.shape) >= SNIPPET * overall:
         keep[edge_labels(labels, outline) - 1] = False
-    height = typical_height(heights[keep], widths[keep])
+    height = typical_height(heights[keep & sizing], widths[keep & sizing])
     if height == 0:
         return [], 0.0, [], []
     speck = (widths < SPECK * height) & (heights < SPECK * height)
