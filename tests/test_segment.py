@@ -1268,6 +1268,32 @@ def test_a_printed_option_circled_by_hand_is_flagged_circled(mnist, classifier, 
     assert [(s.text, CIRCLED in s.flags) for s in reading.strings] == [("40937", False), ("0", True)]
 
 
+def test_a_scanners_streak_through_a_number_does_not_part_it(mnist, classifier):
+    # A straight line from the image's top to its bottom (dirt on a feeder's glass, a fold) was
+    # taken for a table's column rule: `40937` was read as 40 and 937, both accepted.
+    page = blank_page(2480, 1400)
+    cv2.putText(page, "ORDER NUMBER", (200, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    boxes = write_digits(page, mnist, "40937", 600, 700, HEIGHT, nth=2)
+    streak = boxes[2][0] - 10
+    cv2.line(page, (streak, 0), (streak + 6, 1399), 150, 2)
+    assert texts(read_image(page, classifier, dpi=300)) == ["40937"]
+
+
+def test_a_ledger_cropped_tight_keeps_its_column_rules(mnist, classifier):
+    # Its column rules run from the image's top to its bottom as a streak does, but cross its
+    # rows' rules: they still part the quantity from the amount.
+    page = blank_page(1400, 600)
+    for x in (100, 520, 900, 1300):
+        cv2.line(page, (x, 0), (x, 599), 40, 2)
+    for y in range(100, 501, 100):
+        cv2.line(page, (100, y), (1300, y), 40, 2)
+    measured = write_digits(blank_page(), mnist, "84", 0, 190, 60, gap=0.2)
+    width = measured[-1][0] + measured[-1][2]
+    write_digits(page, mnist, "84", 520 - 12 - width, 190, 60, gap=0.2)
+    write_digits(page, mnist, "3715", 532, 190, 60, gap=0.2, nth=2)
+    assert texts(read_image(page, classifier)) == ["84", "3715"]
+
+
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
     # Marks touching a page's edge are dropped (scanner borders, the sheet's edge): a digit the
     # scan cut through went with them, and the rest of its number was accepted; so was a

@@ -454,7 +454,27 @@ def find_rules(binary: np.ndarray, digit_height: float, dashed: Rules | None = N
         horizontal = cv2.bitwise_or(horizontal, dashed.horizontal)
         vertical, sides = cv2.bitwise_or(vertical, dashed.vertical), sides + dashed.sides
     thickness = max(across, rule_thickness(vertical, axis=1))
-    return Rules(horizontal, vertical, thickness, sides)
+    return Rules(horizontal, vertical, thickness, tuple(s for s in sides if not streak(s, horizontal)))
+
+
+# A straight vertical line from the image's top to its bottom (within STREAK_ENDS of its height)
+# that crosses fewer than two horizontal rules is no table's column rule but a scanner's streak
+# or a fold: erased as a rule, it parts no strings. A streak through a number parted it into
+# two strings, each accepted (`40937` as 40 and 937). A form's columns end at its table's
+# rules, inside its margins, and a ledger's, cut off by a tight crop, cross its rows' rules.
+STREAK_ENDS = 0.02
+
+
+def streak(side: Rect, horizontal: np.ndarray) -> bool:
+    """Whether a box side is a streak (STREAK_ENDS), not a column rule: it runs from the
+    image's top to its bottom and crosses fewer than two of the `horizontal` rules."""
+    x, y, w, h = side
+    rows = horizontal.shape[0]
+    if y > STREAK_ENDS * rows or y + h < (1 - STREAK_ENDS) * rows:
+        return False
+    ruled = np.flatnonzero(horizontal[:, max(0, x - 2) : x + w + 2].any(axis=1))
+    crossed = int(np.count_nonzero(np.diff(ruled) > 1)) + (1 if ruled.size else 0)  # bands of rule rows
+    return crossed < 2
 
 
 def rule_regions(rules: Rules, margin: int) -> list[tuple[slice, slice, bool]]:
