@@ -530,9 +530,8 @@ def read_candidates(
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
     dittos = numbers.ditto_marks(grouped, found, labels)
     large = numbers.oversized(grouped, found, labels)
-    every_mark = np.array([glyphs.bounds([mark]) for mark in [*found, *seen.small, *seen.dots]], int).reshape(
-        -1, 4
-    )
+    marks_on_page = [*found, *seen.small, *seen.dots]
+    every_mark = np.array([(m.x, m.y, m.width, m.height) for m in marks_on_page], int).reshape(-1, 4)
     corrected = {
         index
         for upper, lower, gap in strings.written_above(string_marks)
