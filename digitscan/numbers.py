@@ -135,10 +135,12 @@ def handwriting_height(strings: list[list[int]], glyphs: list[Glyph], labels: li
 DITTO = 0.8
 
 
-def ditto_marks(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
+def ditto_marks(
+    strings: list[list[int]], glyphs: list[Glyph], labels: list[Label], handwriting: float
+) -> list[bool]:
     """For each string: whether it is two or more marks read as 1s, all of them shorter than
-    DITTO of the page's handwriting (a snippet's one string is its own handwriting)."""
-    handwriting = handwriting_height(strings, glyphs, labels)
+    DITTO of the page's `handwriting` (`handwriting_height`; a snippet's one string is its own
+    handwriting)."""
     return [
         len(s) >= 2
         and all(labels[i].digit == 1 for i in s)
@@ -156,11 +158,10 @@ OVERSIZED_HEIGHT = 2.5
 OUTLINED_HEIGHT = 1.5
 
 
-def oversized(strings: list[list[int]], glyphs: list[Glyph], labels: list[Label]) -> list[bool]:
+def oversized(strings: list[list[int]], glyphs: list[Glyph], handwriting: float) -> list[bool]:
     """For each string: whether its marks are, by their median height, OVERSIZED_HEIGHT times
-    the page's handwriting or more, or all OUTLINED_HEIGHT times and drawn in outline (a
-    snippet's one string is its own handwriting)."""
-    handwriting = handwriting_height(strings, glyphs, labels)
+    the page's `handwriting` (`handwriting_height`) or more, or all OUTLINED_HEIGHT times and
+    drawn in outline (a snippet's one string is its own handwriting)."""
 
     def large(s: list[int]) -> bool:
         heights = [glyphs[i].height for i in s]

@@ -528,8 +528,9 @@ def read_candidates(
     # template's field cut out with its margin, touch theirs)
     edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
-    dittos = numbers.ditto_marks(grouped, found, labels)
-    large = numbers.oversized(grouped, found, labels)
+    handwriting = numbers.handwriting_height(grouped, found, labels)
+    dittos = numbers.ditto_marks(grouped, found, labels, handwriting)
+    large = numbers.oversized(grouped, found, handwriting)
     marks_on_page = [*found, *seen.small, *seen.dots]
     every_mark = np.array([(m.x, m.y, m.width, m.height) for m in marks_on_page], int).reshape(-1, 4)
     corrected = {

@@ -134,10 +134,14 @@ def encloses(mark: Glyph, boxes: np.ndarray, height: float) -> bool:
     )
 
 
+def line_width(mask: np.ndarray) -> float:
+    """Twice the farthest a mark's ink lies from paper: its line's width at its widest."""
+    return 2 * float(cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3).max())
+
+
 def drawn_in_outline(mask: np.ndarray) -> bool:
-    """Whether a mark's line is under OUTLINE of its height thick (its widest point)."""
-    stroke = 2 * cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3).max()
-    return bool(stroke < OUTLINE * mask.shape[0])
+    """Whether a mark's line is under OUTLINE of its height thick (`line_width`)."""
+    return line_width(mask) < OUTLINE * mask.shape[0]
 
 
 def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
@@ -214,9 +218,9 @@ def blots(glyphs: list[Glyph]) -> tuple[list[Glyph], list[Glyph]]:
     (a punched hole read as a 0, accepted)."""
     strokes, solid = [], []
     for glyph in glyphs:
-        thick = glyph.mask.mean() >= SOLID_FILL and 2 * cv2.distanceTransform(
-            np.pad(glyph.mask, 1).astype(np.uint8), cv2.DIST_L2, 3
-        ).max() >= THICKEST * max(glyph.width, glyph.height)
+        thick = glyph.mask.mean() >= SOLID_FILL and line_width(glyph.mask) >= THICKEST * max(
+            glyph.width, glyph.height
+        )
         (solid if thick else strokes).append(glyph)
     return strokes, solid
 

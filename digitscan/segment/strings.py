@@ -197,29 +197,32 @@ def continues_on_slope(a: Glyph, b: Glyph, columns: Sequence[Rect]) -> bool:
     )
 
 
-def straight(members: Sequence[Glyph]) -> bool:
-    """Whether three glyphs or more, left to right, stand along one straight line climbing at
-    most STEEPEST, each middle within SLOPE_FIT of their typical height of it, and climb it
-    glyph by glyph: each at least CLIMB of the rise the line gives it over the one before."""
+def straight_line(members: Sequence[Glyph]) -> tuple[float, float] | None:
+    """The line (rows down per column, and the row at column 0) along which three glyphs or
+    more, left to right, stand: climbing at most STEEPEST, each middle within SLOPE_FIT of
+    their typical height of it, and climbing it glyph by glyph, each at least CLIMB of the
+    rise the line gives it over the one before. None where they stand along no such line."""
     if len(members) < 3:
-        return False
+        return None
     middles_x = np.array([g.x + g.width / 2 for g in members])
     middles_y = np.array([g.centre_y for g in members])
     slope, intercept = np.polyfit(middles_x, middles_y, 1)
     off_line = np.abs(middles_y - (slope * middles_x + intercept)).max()
     climbing = np.diff(middles_y) * slope >= CLIMB * slope**2 * np.diff(middles_x)  # rise / line's >= CLIMB
-    return (
+    if (
         abs(slope) <= STEEPEST
         and off_line <= SLOPE_FIT * float(np.median([g.height for g in members]))
-        and bool(climbing.all())
-    )
+        and climbing.all()
+    ):
+        return float(slope), float(intercept)
+    return None
 
 
 def joined_along_slope(
     level: list[list[int]], glyphs: list[Glyph], columns: Sequence[Rect]
 ) -> list[list[int]]:
     """Runs joined where one continues another up or down a slope (`continues_on_slope` from its
-    last glyph to the other's first) and all their glyphs together stand `straight`; two
+    last glyph to the other's first) and all their glyphs together stand along a `straight_line`; two
     glyphs say no line, so a third must continue them."""
     order = sorted(level, key=lambda run: glyphs[run[0]].x)
     starts = [glyphs[run[0]].x for run in order]
@@ -238,11 +241,11 @@ def joined_along_slope(
     def extended(run: list[int]) -> list[int] | None:
         for k in followers(run):
             longer = run + order[k]
-            if straight([glyphs[i] for i in longer]):
+            if straight_line([glyphs[i] for i in longer]):
                 taken[k] = True
                 return longer
             for m in followers(longer) if len(longer) < 3 else ():
-                if m != k and straight([glyphs[i] for i in longer + order[m]]):
+                if m != k and straight_line([glyphs[i] for i in longer + order[m]]):
                     taken[k] = taken[m] = True
                     return longer + order[m]
         return None
@@ -490,26 +493,24 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
 
 
 def slope_of(members: Sequence[Glyph]) -> tuple[float, float]:
-    """The straight line a string's glyphs stand along (rows down per column, and the row at
-    column 0), where three or more stand `straight` along one climbing more than LEVEL_SLOPE;
-    else (0.0, 0.0): a level string."""
+    """The `straight_line` a string's glyphs stand along, where it climbs more than
+    LEVEL_SLOPE; else (0.0, 0.0): a level string."""
     first, last = members[0], members[-1]
     span = abs(last.x + last.width / 2 - first.x - first.width / 2)
-    # Climbing `straight`, its ends lie at least CLIMB of the line's rise apart: most strings
-    # are told level without a fit.
-    if abs(last.centre_y - first.centre_y) < CLIMB * LEVEL_SLOPE * span or not straight(members):
+    # Climbing a `straight_line`, its ends lie at least CLIMB of the line's rise apart: most
+    # strings are told level without a fit.
+    if abs(last.centre_y - first.centre_y) < CLIMB * LEVEL_SLOPE * span:
         return 0.0, 0.0
-    middles_x = np.array([g.x + g.width / 2 for g in members])
-    slope, intercept = np.polyfit(middles_x, np.array([g.centre_y for g in members]), 1)
-    return (float(slope), float(intercept)) if abs(slope) > LEVEL_SLOPE else (0.0, 0.0)
+    line = straight_line(members)
+    return line if line is not None and abs(line[0]) > LEVEL_SLOPE else (0.0, 0.0)
 
 
 def levelled(mask: np.ndarray, left: int, top: int, members: Sequence[Glyph]) -> np.ndarray:
     """A string's region (`string_region`: its mask and top-left corner) with the string written
-    up or down a slope (`slope_of`) sheared level, in a band as high as its tallest glyph
-    and a half: what the string reader, trained on level strings, is handed. Every column
-    stays where it was, so the reader's alignment still maps onto `mask`'s columns. A level
-    string's region is handed as it is."""
+    up or down a slope (`slope_of`) sheared level, in a band as high as its tallest glyph and
+    a half: what the string reader, which learnt strings no steeper than cheque amounts come,
+    is handed. Every column stays where it was, so the reader's alignment still maps onto
+    `mask`'s columns. A level string's region is handed as it is."""
     slope, intercept = slope_of(members)
     if slope == 0.0:
         return mask
