@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+import cv2
 import numpy as np
 
 from digitscan.classify import Label
@@ -27,6 +28,9 @@ BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its li
 # At 0.5 the small zeros of ORAND's validation amounts went unflagged; at 0.35 no string of the
 # generated check pages is flagged.
 LEFT_OUT = 0.35
+# Ink within this many digit heights of a line through a string (a fold, a long stroke) is the
+# line's own: the ink of a digit it ran into lies farther out.
+ACROSS_REACH = 0.1
 # A run that reads as print may hold a handwritten number written against it (a unit or currency
 # printed right after the field: "352 EUR"): its marks this much taller than the print's are it.
 TALLER = 1.3
@@ -201,13 +205,16 @@ def left_out_beside(
     small: Sequence[Glyph] = (),
     typeset: Collection[int] = (),
     cut: Sequence[Glyph] = (),
+    huge: Sequence[Glyph] = (),
 ) -> list[bool]:
     """For each string: whether a mark of a third of a digit's height or more, inside or beside it on
     its line, ended up in no string (an unread mark standing apart, a run dropped for its size,
     a broken digit's pieces too `small` to be read), so the string may lack a digit. Print (runs
     judged printed text, and the glyphs of lines of type known before reading, `typeset`) does
     not count, nor do dots, commas and dashes (lower than that). A mark the page's edge `cut`
-    counts whatever its height: what is left of a digit there can be a stroke's end."""
+    counts whatever its height: what is left of a digit there can be a stroke's end. A `huge`
+    mark counts by its ink on the string's line: a fold or a long stroke across a number takes
+    the digit it crosses with it (`93` was read `3`, accepted)."""
     members = {i for string in strings for i in string}
     printed = set(typeset)
     for run in runs:
@@ -235,5 +242,38 @@ def left_out_beside(
                 and min(bottom, mark.bottom) - max(top, mark.y) >= 0.5 * mark.height
                 for mark, least in loose
             )
+            or any(
+                ink_across(mark, left, top, right, bottom, digit_height) >= LEFT_OUT * digit_height
+                for mark in huge
+            )
         )
     return flags
+
+
+def ink_across(mark: Glyph, left: float, top: int, right: float, bottom: int, digit_height: float) -> int:
+    """How many rows a huge mark's ink spans within a string's box (`left`-`right`,
+    `top`-`bottom`) that is no part of a line running through it: a line that crosses the box
+    is fitted to the mark's ink in a digit's height above and below the box, and only ink
+    farther than ACROSS_REACH digit heights from it counts. A fold that passes between two
+    digits leaves them read whole; one that runs into a digit takes it with it."""
+    reach = round(digit_height)
+    ys, xs = ink_within(mark, int(left), top, int(np.ceil(right)), bottom)
+    if ys.size == 0:
+        return 0
+    above = ink_within(mark, int(left) - reach, top - reach, int(np.ceil(right)) + reach, top)
+    below = ink_within(mark, int(left) - reach, bottom, int(np.ceil(right)) + reach, bottom + reach)
+    if above[0].size == 0 or below[0].size == 0:  # not a line through the string
+        return int(ys.max() - ys.min() + 1)
+    points = np.column_stack([np.concatenate([above[1], below[1]]), np.concatenate([above[0], below[0]])])
+    vx, vy, cx, cy = cv2.fitLine(points.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    off = np.abs((xs - cx) * vy - (ys - cy) * vx) > ACROSS_REACH * digit_height
+    return int(ys[off].max() - ys[off].min() + 1) if off.any() else 0
+
+
+def ink_within(mark: Glyph, left: int, top: int, right: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
+    """The page rows and columns of the mark's ink within the box."""
+    x0, x1, y0, y1 = max(left, mark.x), min(right, mark.right), max(top, mark.y), min(bottom, mark.bottom)
+    if x1 <= x0 or y1 <= y0:
+        return np.empty(0, int), np.empty(0, int)
+    ys, xs = np.nonzero(mark.mask[y0 - mark.y : y1 - mark.y, x0 - mark.x : x1 - mark.x])
+    return ys + y0, xs + x0

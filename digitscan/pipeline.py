@@ -150,6 +150,7 @@ class Candidates:
     gray: np.ndarray  # the page as thresholded, before levelling (`deskew.levelled_region`)
     keystone: deskew.Keystone | None = None  # a page photographed at a slant, straightened
     cut: tuple[glyphs.Glyph, ...] = ()  # marks of a digit's size on the page's edge: not read
+    huge: tuple[glyphs.Glyph, ...] = ()  # marks too large for digits (`glyphs.PageMarks`): not read
     descreened: bool = False  # read once a printed screen's dots were blurred away (`find_candidates`)
 
     @property
@@ -229,16 +230,16 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     guess = measured or TYPICAL_DIGIT_INCHES * dpi * scale
     rules = lines.find_rules(binary, guess, dashed)
     cleaned = lines.remove_rules(binary, rules)
-    found, height, dots, cut = glyphs.find_glyphs(cleaned, outline)
-    if found and guess > RULES_MISSIZED * height:
+    marks = glyphs.find_glyphs(cleaned, outline)
+    if marks.glyphs and guess > RULES_MISSIZED * marks.height:
         # The rules were looked for at a size the glyphs are not: a grid's rules, joined into
         # one mark the page's height, were taken for its handwriting (short lengths of its rules
         # then too short to be rules). Looked for again at the glyphs' size, measured without them.
-        rules = lines.find_rules(binary, height, dashed)
+        rules = lines.find_rules(binary, marks.height, dashed)
         cleaned = lines.remove_rules(binary, rules)
-        found, height, dots, cut = glyphs.find_glyphs(cleaned, outline)
-    binary = cleaned
-    merged = glyphs.merge_broken(found, height)
+        marks = glyphs.find_glyphs(cleaned, outline)
+    binary, height = cleaned, marks.height
+    merged = glyphs.merge_broken(marks.glyphs, height)
     found, solid = glyphs.blots(glyphs.digit_sized(merged, height))
     small = [glyph for glyph in merged if glyph.height < glyphs.MIN_HEIGHT * height] + solid
     printed = strings.type_lines(found, rules.sides) if found else set()
@@ -252,10 +253,11 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         rules,
         angle,
         scale,
-        dots,
+        marks.dots,
         gray,
         keystone,
-        tuple(cut),
+        tuple(marks.cut),
+        tuple(marks.huge),
     )
 
 
@@ -510,7 +512,7 @@ def read_candidates(
     calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
     unread = numbers.left_out_beside(
-        found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset, seen.cut
+        found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset, seen.cut, seen.huge
     )
     left_out = [
         lacking or faint_beside(seen, marks) for lacking, marks in zip(unread, string_marks, strict=True)

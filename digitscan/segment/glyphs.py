@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, product
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -166,16 +167,24 @@ def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
     return np.unique(rim[rim > 0])
 
 
-def find_glyphs(
-    binary: np.ndarray, outline: np.ndarray | None = None
-) -> tuple[list[Glyph], float, list[Glyph], list[Glyph]]:
+class PageMarks(NamedTuple):
+    """A page's marks by what becomes of them (`find_glyphs`)."""
+
+    glyphs: list[Glyph]  # the marks that may be digits
+    height: float  # their typical height
+    dots: list[Glyph]  # dust big enough to be a written dot: for separators only
+    cut: list[Glyph]  # marks of a digit's size or so on a page's edge: a digit the scan cut through
+    huge: list[Glyph]  # taller or wider than any digit: a fold, a long stroke, a logo; not read
+
+
+def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> PageMarks:
     """Connected components of the ink and their typical height, without dust, huge marks and,
     on a page, marks touching its edge (scanner borders, sheet edges and their shadows). An
     image less than SNIPPET glyph heights high is a snippet of one field (a cheque amount, a
-    box cut out by another system), whose digits may well touch its edges: they stay. Third:
-    the dust big enough to be a written dot (DOT of the height), for separators only. Fourth:
-    the marks of a digit's size or so that touch a page's edge, left unread (a digit the scan
-    cut through: a string beside one may lack it)."""
+    box cut out by another system), whose digits may well touch its edges: they stay. The
+    marks not kept are returned apart where a string beside them may lack a digit: those of a
+    digit's size on a page's edge, and huge ones (a fold across the page takes the digit it
+    crosses into one mark with it)."""
     labels, boxes = component_boxes(binary, refuse_crowded=True)
     keep = np.ones(len(boxes), bool)
     widths, heights = boxes[:, 2], boxes[:, 3]
@@ -185,19 +194,22 @@ def find_glyphs(
         keep[edge_labels(labels, outline) - 1] = False
     height = typical_height(heights[keep & sizing], widths[keep & sizing])
     if height == 0:
-        return [], 0.0, [], []
+        return PageMarks([], 0.0, [], [], [])
     speck = (widths < SPECK * height) & (heights < SPECK * height)
     dots = keep & speck & ((widths >= DOT * height) | (heights >= DOT * height))
     sized = ~speck & (heights <= HUGE * height) & (widths <= 3 * HUGE * height)
     cut = ~keep & sized
+    huge = ~speck & ~sized
     keep &= sized
 
     def glyph(index: int) -> Glyph:
         x, y, w, h = boxes[index]
         return Glyph(int(x), int(y), int(w), int(h), labels[y : y + h, x : x + w] == index + 1)
 
-    found, written_dots, cut_marks = ([glyph(i) for i in np.flatnonzero(mask)] for mask in (keep, dots, cut))
-    return found, height, written_dots, cut_marks
+    found, written_dots, cut_marks, huge_marks = (
+        [glyph(i) for i in np.flatnonzero(mask)] for mask in (keep, dots, cut, huge)
+    )
+    return PageMarks(found, height, written_dots, cut_marks, huge_marks)
 
 
 def digit_sized(glyphs: list[Glyph], height: float) -> list[Glyph]:
