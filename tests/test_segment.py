@@ -1300,6 +1300,20 @@ def test_a_fold_through_a_digit_flags_its_number(mnist, classifier, nth):
     assert [(s.text, INK_LEFT_OUT in s.flags) for s in reading.strings] == [("3", True), ("5182", False)]
 
 
+def test_entries_crossed_out_with_a_large_x_are_flagged(mnist, classifier):
+    # The X's strokes and the digits they run into are marks taller than any digit, dropped:
+    # each entry lost digits and the rest was accepted (`40937` as `0937`).
+    page = blank_page(2000, 1400)
+    for row, text in enumerate(["40937", "2716", "660512"]):
+        write_digits(page, mnist, text, 600, 450 + 200 * row, HEIGHT, nth=row)
+    write_digits(page, mnist, "8143", 600, 1200, HEIGHT)
+    cv2.line(page, (520, 330), (1250, 900), 40, 5)
+    cv2.line(page, (1250, 330), (520, 900), 40, 5)
+    reading = read_image(page, classifier, dpi=300)
+    assert [INK_LEFT_OUT in s.flags for s in reading.strings] == [True, True, True, False]
+    assert texts(reading)[-1] == "8143"
+
+
 def test_a_number_the_pages_edge_cuts_through_is_flagged(mnist, classifier):
     # Marks touching a page's edge are dropped (scanner borders, the sheet's edge): a digit the
     # scan cut through went with them, and the rest of its number was accepted; so was a
