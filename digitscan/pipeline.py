@@ -33,6 +33,7 @@ from digitscan.containers import (
     RULED_COLUMNS,
     STRAY_STROKE,
     STRUCK_OUT,
+    TWO_IN_ONE_MARK,
     WRITTEN_ABOVE,
     Box,
     Digit,
@@ -400,6 +401,7 @@ class FoundStrings:
     members: list[list[int]]
     beside: list[glyphs.Glyph]
     maybe_two: set[int]  # glyphs read as one 1 that may be two touching (`touching.maybe_two_ones`)
+    narrow_pairs: set[int]  # digits read out of a mark too narrow for two (`touching.parted_narrow`)
     typeset: set[int]  # glyphs in lines of type (`Candidates.printed`), renumbered as `glyphs`
 
 
@@ -442,8 +444,9 @@ def find_strings(
         if pair_reader
         else set()
     )
+    narrow = touching.parted_narrow(seen.glyphs, found, labels) if found is not seen.glyphs else set()
     return FoundStrings(
-        found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two, typeset
+        found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two, narrow, typeset
     )
 
 
@@ -568,6 +571,8 @@ def read_candidates(
             reasons = (*reasons, OVERSIZED)
         if any(labels[i].digit == 0 and glyphs.encloses(found[i], every_mark, seen.height) for i in members):
             reasons = (*reasons, CIRCLED)
+        if found_strings.narrow_pairs.intersection(members):
+            reasons = (*reasons, TWO_IN_ONE_MARK)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

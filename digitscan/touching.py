@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import numpy as np
 
-from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
+from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, Label, classify_crops
 from digitscan.normalize import to_mnist, to_pair
 from digitscan.segment.glyphs import Glyph, halves, split_options
 
@@ -25,6 +25,11 @@ CONFIDENT_WHOLE = 0.5
 SURE_WHOLE = 0.99  # a glyph read as one digit this surely is not looked at again (unless too wide for one)
 SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read than the whole
 PAIR_CONFIDENT = 0.9  # the pair reader's probability for its pair, at least, to read a glyph as two digits
+# Two touching digits neither of which is a 1 make a mark at least this wide for its height: of
+# the 416 marks read as two on the page sets and cheque amounts of `benchmarks/sources.py` and
+# the register and sparse pages, 3 were narrower. A narrower one may be one sign: a % written
+# after a number, 0.8 of a digit high, was read as `96` by every reader, surely.
+NARROW_PAIR = 0.85
 
 
 def digit_log_probability(probabilities: np.ndarray) -> np.ndarray:
@@ -164,6 +169,29 @@ def maybe_two_ones(
     readings = classify_crops(pair_reader, np.stack([to_pair(glyphs[i].mask) for i in narrow_ones]))
     sure = (readings.argmax(axis=1) != NOT_PAIR) & (readings.max(axis=1) >= PAIR_CONFIDENT)
     return {i for i, pair in zip(narrow_ones, sure, strict=True) if pair}
+
+
+def parted_narrow(before: list[Glyph], after: list[Glyph], labels: list[Label]) -> set[int]:
+    """Indices into `after` (`split_touching`'s glyphs; `before`, those it was given) of the
+    digits read out of one mark narrower than NARROW_PAIR of its height, none of them a 1."""
+    given = {id(glyph) for glyph in before}
+    kept = {id(glyph) for glyph in after}
+    parts = [i for i, glyph in enumerate(after) if id(glyph) not in given]
+    found: set[int] = set()
+    for mark in before:
+        if id(mark) in kept or mark.width >= NARROW_PAIR * mark.height:
+            continue
+        inside = [
+            i
+            for i in parts
+            if mark.x <= after[i].x
+            and after[i].right <= mark.right
+            and mark.y <= after[i].y
+            and after[i].bottom <= mark.bottom
+        ]
+        if len(inside) > 1 and all(labels[i].digit not in (None, 1) for i in inside):
+            found.update(inside)
+    return found
 
 
 def pair_digits(pair_probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,7 @@
 """The touching-pair reader: pair crops, per-digit probabilities, glyph replacement (with a
 stand-in reader), a tiny training run, and the shipped reader on a page."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -9,11 +10,12 @@ from digitscan.classify import (
     NOT_DIGIT,
     NOT_PAIR,
     KerasClassifier,
+    Label,
     LiteRTClassifier,
     classify_crops,
     load_pair_reader,
 )
-from digitscan.containers import READERS_DISAGREE
+from digitscan.containers import READERS_DISAGREE, TWO_IN_ONE_MARK
 from digitscan.data import Mnist
 from digitscan.normalize import PAIR_FIELD, to_pair
 from digitscan.pipeline import read_image
@@ -212,3 +214,36 @@ def test_single_1s_are_not_taken_for_two(mnist, classifier):
     reading = read_image(page, classifier, pair_reader=load_pair_reader())
     assert len(reading.strings) == 20
     assert not any(READERS_DISAGREE in s.flags for s in reading.strings)
+
+
+@pytest.mark.parametrize("nth", [0, 3])
+def test_a_percent_sign_read_as_two_digits_is_flagged(mnist, classifier, nth):
+    """A % written after a number, 0.8 of its digits' height, reads as `96` to every reader,
+    surely: two digits out of a mark narrower than two digits are. The number's own digits,
+    a touching pair among them, are not flagged."""
+    page = blank_page(2000, 900)
+    number = write_digits(page, mnist, "5", 600, 300, 80, nth=nth)
+    pair = write_digits(page, mnist, "40", number[0][0] + number[0][2] + 25, 300, 80, gap=-0.2, nth=nth)
+    size, left, bottom = 64, pair[-1][0] + pair[-1][2] + 30, 300
+    radius = round(0.17 * size)
+    cv2.circle(page, (left + radius + 2, bottom - size + radius + 2), radius, 40, 5)
+    cv2.line(page, (left + 3, bottom), (left + 48, bottom - size), 40, 5)
+    cv2.circle(page, (left + 51 - radius, bottom - radius - 2), radius, 40, 5)
+    (string,) = read_image(page, classifier, dpi=300, pair_reader=load_pair_reader()).strings
+    assert string.text.endswith("96") and TWO_IN_ONE_MARK in string.flags
+    page[:, left - 5 :] = page[0, 0]
+    (string,) = read_image(page, classifier, dpi=300, pair_reader=load_pair_reader()).strings
+    assert len(string.text) == 3 and TWO_IN_ONE_MARK not in string.flags
+
+
+def square_mark(x: int, width: int) -> glyphs.Glyph:
+    return glyphs.Glyph(x, 0, width, 50, np.ones((50, width), bool))
+
+
+def test_digits_parted_from_a_narrow_mark_are_found():
+    wide, narrow, kept = square_mark(0, 60), square_mark(100, 40), square_mark(200, 30)
+    after = [square_mark(0, 30), square_mark(30, 30), square_mark(100, 20), square_mark(120, 20), kept]
+    labels = [Label(9, 1.0, 0, 0.0), Label(6, 1.0, 0, 0.0)] * 2 + [Label(3, 1.0, 0, 0.0)]
+    assert touching.parted_narrow([wide, narrow, kept], after, labels) == {2, 3}
+    ones = [Label(1, 1.0, 0, 0.0)] * 5
+    assert touching.parted_narrow([wide, narrow, kept], after, ones) == set()
