@@ -27,8 +27,8 @@ SPLIT_MARGIN = 0.15  # how much better (mean log-probability) a split must read 
 PAIR_CONFIDENT = 0.9  # the pair reader's probability for its pair, at least, to read a glyph as two digits
 # Two touching digits neither of which is a 1 make a mark at least this wide for its height: of
 # the 416 marks read as two on the page sets and cheque amounts of `benchmarks/sources.py` and
-# the register and sparse pages, 3 were narrower. A narrower one may be one sign: a % written
-# after a number, 0.8 of a digit high, was read as `96` by every reader, surely.
+# the register and sparse pages, 3 without a 1 were narrower. A narrower one may be one sign: a
+# % written after a number, 0.8 of a digit high, was read as `96` by every reader, surely.
 NARROW_PAIR = 0.85
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, product
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -167,7 +166,8 @@ def edge_labels(labels: np.ndarray, outline: np.ndarray | None) -> np.ndarray:
     return np.unique(rim[rim > 0])
 
 
-class PageMarks(NamedTuple):
+@dataclass(frozen=True)
+class PageMarks:
     """A page's marks by what becomes of them (`find_glyphs`)."""
 
     glyphs: list[Glyph]  # the marks that may be digits
