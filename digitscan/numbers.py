@@ -256,12 +256,12 @@ def ink_across(mark: Glyph, left: float, top: int, right: float, bottom: int, di
     is fitted to the mark's ink in a digit's height above and below the box, and only ink
     farther than ACROSS_REACH digit heights from it counts. A fold that passes between two
     digits leaves them read whole; one that runs into a digit takes it with it."""
-    reach = round(digit_height)
-    ys, xs = ink_within(mark, int(left), top, int(np.ceil(right)), bottom)
+    reach, x0, x1 = round(digit_height), int(left), int(np.ceil(right))
+    ys, xs = ink_within(mark, x0, top, x1, bottom)
     if ys.size == 0:
         return 0
-    above = ink_within(mark, int(left) - reach, top - reach, int(np.ceil(right)) + reach, top)
-    below = ink_within(mark, int(left) - reach, bottom, int(np.ceil(right)) + reach, bottom + reach)
+    above = ink_within(mark, x0 - reach, top - reach, x1 + reach, top)
+    below = ink_within(mark, x0 - reach, bottom, x1 + reach, bottom + reach)
     if above[0].size == 0 or below[0].size == 0:  # not a line through the string
         return int(ys.max() - ys.min() + 1)
     points = np.column_stack([np.concatenate([above[1], below[1]]), np.concatenate([above[0], below[0]])])

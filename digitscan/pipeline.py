@@ -444,7 +444,7 @@ def find_strings(
         if pair_reader
         else set()
     )
-    narrow = touching.parted_narrow(seen.glyphs, found, labels) if found is not seen.glyphs else set()
+    narrow = touching.parted_narrow(seen.glyphs, found, labels)
     return FoundStrings(
         found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two, narrow, typeset
     )
