@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown, not rich markup: a docstring's lines join into one paragraph (rich kept each
+    # line break, ragged in the commands list), and `digitscan[ray]` is text, not a style tag.
+    rich_markup_mode="markdown",
 )
 err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the width
 out = Console()

@@ -23,6 +23,8 @@ def test_version_and_help():
     assert result.returncode == 0
     for command in ("run", "train", "evaluate", "samples"):
         assert command in result.stdout
+    # square brackets are text (the name of the extra to install), not a markup tag
+    assert "digitscan[ray]" in digitscan("run", "--help").stdout
 
 
 def test_cli_import_loads_no_heavy_libraries():
