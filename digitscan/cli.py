@@ -139,6 +139,7 @@ def train(
             f"epoch {epoch.epoch}/{epoch.epochs}  loss {epoch.loss:.4f}  "
             f"train acc {epoch.train_accuracy:.4f}  {held_out}  {epoch.seconds:.0f}s",
             highlight=False,
+            markup=False,
         )
 
     from digitscan.inspect import read_corrected_crops
@@ -206,6 +207,7 @@ def train(
         f"wrote {result.keras_path} and {result.litert_path} "
         f"({result.parameters:,} parameters, {result.seconds:.0f}s)",
         highlight=False,
+        markup=False,
     )
 
 
@@ -237,7 +239,7 @@ def calibrate(
             UsageError(f"{error.filename or path}: cannot write ({error.strerror or error})")
         ) from None
     out.print(calibration_table(report, calibration.temperature))
-    err.print(f"wrote {written} (temperature {calibration.temperature:.3f})", highlight=False)
+    err.print(f"wrote {written} (temperature {calibration.temperature:.3f})", highlight=False, markup=False)
 
 
 def score_run(
@@ -554,7 +556,7 @@ def run(
         raise fail(UsageError(f"{where}: cannot write ({error.strerror or error})")) from None
     except KeyboardInterrupt:
         resumable = "" if out_file in (None, "-") else f"; rerun with --resume to continue into {out_file}"
-        err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False)
+        err.print(f"interrupted: {tally.files} files done{resumable}", highlight=False, markup=False)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the batch is written: nothing left to stop cleanly
     tally.errors = len(failures)
@@ -645,7 +647,7 @@ def review(
                 what.append(f"written to {export}")
             if crops is not None:
                 what.append(f"{written} crops in {crops} ({left_out} strings left out: unlike lengths)")
-            err.print(", ".join(what), highlight=False)
+            err.print(", ".join(what), highlight=False, markup=False)
             return
         station.serve(results, host, port, lambda url: print(f"review at {url}", flush=True))
     except DigitscanError as error:
@@ -677,7 +679,7 @@ def template_detect(
     except DigitscanError as error:
         raise fail(error) from None
     combs = sum(1 for f in fields if f.cells)
-    err.print(f"wrote {out_file}: {len(fields)} fields ({combs} combs)", highlight=False)
+    err.print(f"wrote {out_file}: {len(fields)} fields ({combs} combs)", highlight=False, markup=False)
 
 
 @app.command()
@@ -718,7 +720,7 @@ def samples(
             out_dir, mnist.x_test, mnist.y_test, seed=seed, files=numbered(DEFAULT_FILES, copies)
         )
     pages = len({(t.file, t.page) for t in truth})
-    err.print(f"wrote {pages} pages with {len(truth)} fields to {out_dir}", highlight=False)
+    err.print(f"wrote {pages} pages with {len(truth)} fields to {out_dir}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -85,7 +85,8 @@ def preview_table(reading: PageReading, min_confidence: float, width: int, color
     size = 12
     per_line = max(1, (width - 46) // (size + 1))
     form = f" ({reading.template})" if reading.template else ""
-    table = Table(title=f"{reading.source}, page {reading.page}{form}", show_lines=True)
+    # a file's or field's name is text: "scan[1].png" is no markup tag
+    table = Table(title=Text(f"{reading.source}, page {reading.page}{form}"), show_lines=True)
     table.add_column("field" if reading.template else "#", justify="right")
     table.add_column("crops")
     table.add_column("text")
@@ -105,7 +106,7 @@ def preview_table(reading: PageReading, min_confidence: float, width: int, color
         style = "bold yellow" if review and color else ""
         text = string.text + (" *" if review else "")
         table.add_row(
-            string.field or str(string.index),
+            Text(string.field or str(string.index)),
             art,
             Text(text, style=style),
             f"{string.confidence:.2f}" if string.digits else "",

@@ -22,11 +22,12 @@ def page_with(mnist, text, nth=0):
 
 
 def test_preview_shows_text_and_crop_art(tmp_path, mnist):
-    path = tmp_path / "page.png"
+    path = tmp_path / "p[red].png"  # square brackets in a file's name are no markup
     cv2.imwrite(str(path), page_with(mnist, "2024"))
     result = runner.invoke(app, ["preview", str(path)], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "2024" in result.output
+    assert "p[red].png, page 1" in result.output
     assert sum(result.output.count(c) for c in SHADES[2:]) > 40  # ink in plain characters off a terminal
     assert max(len(line) for line in result.output.splitlines()) <= 80
     assert "\x1b[" not in result.output  # no colour when not a terminal
