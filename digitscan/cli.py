@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -21,6 +22,12 @@ from digitscan.errors import (
     needs_tensorflow,
 )
 from digitscan.memory import reuse_page_buffers
+
+# TensorFlow's C++ INFO and WARNING lines (CPU features, per-op notices) off the terminal of
+# the commands that load it (train, samples without --data): digitscan speaks to its users
+# through its own messages. Its errors still show, and so do the few lines it writes before
+# its logging is set up ("Could not find cuda drivers"); a user's own setting stands.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 app = typer.Typer(
     help="Read handwritten digits off scanned forms into CSV.",

@@ -102,7 +102,12 @@ def load_mnist(path: str | Path | None = None) -> Mnist:
         except ImportError:
             raise needs_tensorflow("downloading MNIST (no --data)") from None
 
-        (x_train, y_train), (x_test, y_test) = mnist.load_data()
+        try:
+            (x_train, y_train), (x_test, y_test) = mnist.load_data()
+        except Exception as exc:  # Keras raises a bare Exception where the download fails
+            raise DatasetError(
+                "MNIST", f"not downloaded ({exc}); give --data a folder of its four IDX .gz files or an .npz"
+            ) from None
         return Mnist(x_train, y_train, x_test, y_test)
     source = Path(path)
     if source.is_dir():

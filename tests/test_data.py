@@ -111,3 +111,14 @@ def test_npz_missing_array(tmp_path):
 def test_read_idx_matches_shared_labels():
     labels = read_idx(MNIST_DIR / "t10k-labels-idx1-ubyte.gz", 2049)
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]
+
+
+def test_failed_download_is_a_dataset_error(monkeypatch):
+    mnist = pytest.importorskip("keras.datasets.mnist")
+
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: no network")
+
+    monkeypatch.setattr(mnist, "load_data", offline)
+    with pytest.raises(DatasetError, match=r"MNIST: not downloaded \(URL fetch failure.*--data"):
+        load_mnist()
