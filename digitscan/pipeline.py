@@ -26,6 +26,7 @@ from digitscan.containers import (
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
+    ON_BOX_SIDE,
     ORIENTATION_UNSURE,
     OVERSIZED,
     PRINTED_SCREEN,
@@ -573,6 +574,8 @@ def read_candidates(
             reasons = (*reasons, CIRCLED)
         if found_strings.narrow_pairs.intersection(members):
             reasons = (*reasons, TWO_IN_ONE_MARK)
+        if any(lines.on_thick_side(seen.rules, (mark.x, mark.y, mark.width, mark.height)) for mark in marks):
+            reasons = (*reasons, ON_BOX_SIDE)
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

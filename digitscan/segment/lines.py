@@ -39,6 +39,11 @@ class Rules:
     vertical: np.ndarray
     thickness: int
     sides: tuple[Rect, ...]
+    # Runs that join rules at both ends as a box's side does but are thicker than print: not
+    # erased. A 1 filling its cell, or a side smeared wide by a shaken camera or a blurred scan
+    # (a page smeared 1 mm sideways read each boxed `876` as `18761`, accepted): which, only a
+    # person can tell, so a string holding one is flagged (`on_thick_side`).
+    thick_sides: tuple[Rect, ...] = ()
 
 
 def opened(binary: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -76,11 +81,12 @@ def long_horizontal_runs(binary: np.ndarray, length: int) -> np.ndarray:
 
 def box_sides(
     binary: np.ndarray, horizontal: np.ndarray, rule: int, digit_height: float
-) -> tuple[np.ndarray, tuple[Rect, ...]]:
+) -> tuple[np.ndarray, tuple[Rect, ...], tuple[Rect, ...]]:
     """Vertical runs that join horizontal rules at both ends and are about as thin as those
     rules (`rule` pixels; a 1 filling its cell touches both, but a pen is wider than print),
-    or that are longer than any digit. Sides are looked for down to SHORT_SIDE: cells can be
-    smaller than the page's handwriting."""
+    or that are longer than any digit: their mask and boxes; and the boxes of the runs joined
+    so that are thicker (`Rules.thick_sides`). Sides are looked for down to SHORT_SIDE: cells
+    can be smaller than the page's handwriting."""
     length = max(15, round(SHORT_SIDE * digit_height))
     candidates = opened(binary, 1, length)
     # A thin side printed light (a form in a pale or dropout colour, scanned grey) thresholds
@@ -96,7 +102,7 @@ def box_sides(
     # Outer contours give each 8-connected run its box without labelling the whole page.
     contours, _ = cv2.findContours(candidates, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sides = np.zeros_like(binary)
-    side_rects = []
+    side_rects, thick = [], []
     reach = max(3, round(0.1 * digit_height))
 
     def meets_rule(first: int, last: int, x: int, w: int) -> bool:
@@ -150,12 +156,14 @@ def box_sides(
         if long or np.count_nonzero(own) <= thin * h:
             sides[box][own] = 255
             side_rects.append((x, y, w, h))
+        else:
+            thick.append((x, y, w, h))
     for tooth in comb_teeth(teeth_on_rules(binary, horizontal, thin, digit_height), reach, digit_height):
         x, y, w, h = tooth.box
         if not sides[y : y + h, x : x + w].any():  # a cell's whole side stands on its rule too
             sides[y : y + h, x : x + w][tooth.own] = 255
             side_rects.append(tooth.box)
-    return sides, join_columns(binary, sides, side_rects, thin, digit_height)
+    return sides, join_columns(binary, sides, side_rects, thin, digit_height), tuple(thick)
 
 
 @dataclass(frozen=True, eq=False)
@@ -449,12 +457,22 @@ def find_rules(binary: np.ndarray, digit_height: float, dashed: Rules | None = N
     length = max(15, round(HORIZONTAL_RULE * digit_height))
     horizontal = cv2.bitwise_or(long_horizontal_runs(binary, length), box_tops_and_bottoms(binary, length))
     across = rule_thickness(horizontal, axis=0)
-    vertical, sides = box_sides(binary, horizontal, across, digit_height)
+    vertical, sides, thick = box_sides(binary, horizontal, across, digit_height)
     if dashed is not None:
         horizontal = cv2.bitwise_or(horizontal, dashed.horizontal)
         vertical, sides = cv2.bitwise_or(vertical, dashed.vertical), sides + dashed.sides
     thickness = max(across, rule_thickness(vertical, axis=1))
-    return Rules(horizontal, vertical, thickness, tuple(s for s in sides if not streak(s, horizontal)))
+    return Rules(horizontal, vertical, thickness, tuple(s for s in sides if not streak(s, horizontal)), thick)
+
+
+def on_thick_side(rules: Rules, box: Rect) -> bool:
+    """Whether a mark's `box` holds one of the `rules`' thick sides: some of its columns, and
+    rows over half its height."""
+    x, y, w, h = box
+    return any(
+        sx < x + w and x < sx + sw and min(y + h, sy + sh) - max(y, sy) > sh / 2
+        for sx, sy, sw, sh in rules.thick_sides
+    )
 
 
 # A straight vertical line from the image's top to its bottom (within STREAK_ENDS of its height)
