@@ -20,22 +20,12 @@ from digitscan.classify import (
     reporting_temperature,
 )
 from digitscan.containers import (
-    BRACKETS,
-    CIRCLED,
-    DITTO_MARKS,
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
-    ON_BOX_SIDE,
     ORIENTATION_UNSURE,
-    OVERSIZED,
     PRINTED_SCREEN,
     READERS_DISAGREE,
-    RULED_COLUMNS,
-    STRAY_STROKE,
-    STRUCK_OUT,
-    TWO_IN_ONE_MARK,
-    WRITTEN_ABOVE,
     Box,
     Digit,
     DigitString,
@@ -44,6 +34,7 @@ from digitscan.containers import (
 from digitscan.errors import CrowdedPage
 from digitscan.normalize import LinePlacement, to_line, to_mnist
 from digitscan.pages import Page, to_gray
+from digitscan.reasons import shape_reasons
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
@@ -529,53 +520,32 @@ def read_candidates(
     ]
     boxes = [page_box(marks) for marks in string_marks]
     light = faint_boxes(page.image, boxes)
-    _, narrow_columns = strings.digit_columns(found, seen.rules.sides)
     # a digit may lie beyond the page's edge where a string ends at it (a snippet's digits, a
     # template's field cut out with its margin, touch theirs)
     edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
     at_edge = [edge is not None and ends_at_edge(edge, marks) for marks in string_marks]
-    handwriting = numbers.handwriting_height(grouped, found, labels)
-    dittos = numbers.ditto_marks(grouped, found, labels, handwriting)
-    large = numbers.oversized(grouped, found, handwriting)
-    marks_on_page = [*found, *seen.small, *seen.dots]
-    every_mark = np.array([(m.x, m.y, m.width, m.height) for m in marks_on_page], int).reshape(-1, 4)
-    corrected = {
-        index
-        for upper, lower, gap in strings.written_above(string_marks)
-        if not lines.touches_rule(seen.rules, *gap, 0)  # entries of two ruled lines
-        for index in (upper, lower)
-    }
+    shapes = shape_reasons(
+        found,
+        labels,
+        grouped,
+        seen.binary,
+        seen.rules,
+        seen.height,
+        [*seen.small, *seen.dots],
+        found_strings.narrow_pairs,
+    )
     readings = []
-    for index, (members, marks, box, lacking, ends, pale, line) in enumerate(
-        zip(grouped, string_marks, boxes, left_out, at_edge, light, whole, strict=True), start=1
+    for index, (members, marks, box, lacking, ends, pale, line, shape) in enumerate(
+        zip(grouped, string_marks, boxes, left_out, at_edge, light, whole, shapes, strict=True), start=1
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         separators = punctuation
-        reasons = (*flags, *((INK_LEFT_OUT,) if lacking or ends else ()), *((FAINT_INK,) if pale else ()))
-        if strings.across_rules(marks, narrow_columns):
-            reasons = (*reasons, RULED_COLUMNS)
-        # a mark alone is measured against the page's handwriting, others against their string's
-        height = float(np.median([mark.height for mark in marks])) if len(marks) > 1 else seen.height
-        if any(glyphs.stray_stroke(mark, height) for mark in marks):
-            reasons = (*reasons, STRAY_STROKE)
-        if strings.bracketed(marks):
-            reasons = (*reasons, BRACKETS)
-        if lines.struck_through(seen.binary, seen.rules, *glyphs.bounds(marks)) or any(
-            lines.digit_struck_out(mark.mask) for mark in marks
-        ):
-            reasons = (*reasons, STRUCK_OUT)
-        if index - 1 in corrected:
-            reasons = (*reasons, WRITTEN_ABOVE)
-        if dittos[index - 1]:
-            reasons = (*reasons, DITTO_MARKS)
-        if large[index - 1]:
-            reasons = (*reasons, OVERSIZED)
-        if any(labels[i].digit == 0 and glyphs.encloses(found[i], every_mark, seen.height) for i in members):
-            reasons = (*reasons, CIRCLED)
-        if found_strings.narrow_pairs.intersection(members):
-            reasons = (*reasons, TWO_IN_ONE_MARK)
-        if any(lines.on_thick_side(seen.rules, (mark.x, mark.y, mark.width, mark.height)) for mark in marks):
-            reasons = (*reasons, ON_BOX_SIDE)
+        reasons = (
+            *flags,
+            *((INK_LEFT_OUT,) if lacking or ends else ()),
+            *((FAINT_INK,) if pale else ()),
+            *shape,
+        )
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:

@@ -13,7 +13,9 @@ from digitscan.classify import Label
 from digitscan.cli import app
 from digitscan.containers import (
     LOW_CONFIDENCE,
+    ON_BOX_SIDE,
     ORIENTATION_UNSURE,
+    TWO_IN_ONE_MARK,
     UNREAD_MARK,
     Box,
     Digit,
@@ -22,6 +24,9 @@ from digitscan.containers import (
 )
 from digitscan.evaluate import Field, read_fields, review_tradeoff, score_forms
 from digitscan.output import CSV_COLUMNS, CsvWriter, JsonlWriter
+from digitscan.reasons import shape_reasons
+from digitscan.segment import lines
+from digitscan.segment.glyphs import Glyph
 
 runner = CliRunner()
 CROP = np.zeros((28, 28), np.uint8)
@@ -169,3 +174,26 @@ def test_evaluate_reports_and_plots_the_tradeoff(tmp_path):
     again = runner.invoke(app, ["evaluate", "--truth", str(truth), str(results), "--plot", str(results)])
     assert again.exit_code == 2 and "exists" in again.output  # the results are no plot to write over
     assert results.read_bytes() == kept
+
+
+def upright_stroke(x: int, y: int, width: int, height: int) -> Glyph:
+    return Glyph(x, y, width, height, np.ones((height, width), bool))
+
+
+def test_shape_reasons_come_per_string_in_their_order():
+    # Two strings of two marks on a page with no rules but one run as a box's side and
+    # thicker than print (`lines.Rules.thick_sides`), through the first string's second mark;
+    # the second string's first mark is two digits read out of a mark too narrow for them.
+    found = [
+        upright_stroke(100, 100, 30, 50),
+        upright_stroke(150, 100, 12, 50),
+        upright_stroke(100, 300, 30, 50),
+        upright_stroke(150, 300, 30, 50),
+    ]
+    labels = [Label(digit, 0.99, 0, 0.01) for digit in (4, 1, 5, 6)]
+    blank = np.zeros((500, 400), np.uint8)
+    rules = lines.Rules(blank, blank, 2, (), thick_sides=((150, 95, 12, 60),))
+    reasons = shape_reasons(found, labels, [[0, 1], [2, 3]], blank, rules, 50.0, [], {2})
+    assert reasons == [(ON_BOX_SIDE,), (TWO_IN_ONE_MARK,)]
+    both = shape_reasons(found, labels, [[0, 1, 2]], blank, rules, 50.0, [], {2})
+    assert both == [(TWO_IN_ONE_MARK, ON_BOX_SIDE)]
