@@ -2,13 +2,14 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed fourteen ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed sixteen ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
 (noise of sigma 14), at a half and at 0.35 of its resolution (100-150 and 70-105 dpi), and
 shrunk to 0.6 but said to be 300 dpi (handwriting as small as in tight boxes), and
-photographed from its right (its left edge 4% and 8% shorter: the rules fan out), punched for
+photographed from its right (its left edge 4% and 8% shorter: the rules fan out) and curled
+(its rows 1% and 2% of its height lower in the middle than at its edges), punched for
 a binder (two holes scanned dark), stapled (a staple across its top left corner) and with its
 middle third shaded 30% grey by a printed halftone screen (dots 0.25 mm apart, about 100
 lines an inch, and 0.5 mm). A page refused counts as read with no strings. Prints, per way,
@@ -115,10 +116,14 @@ class Way:
     scale: float = 1.0
     said_dpi: float | None = None  # the dpi the changed page claims (default: its own, scaled)
     homography: Callable[[tuple[int, ...]], np.ndarray] | None = None
+    bow: float = 0.0  # rows lower in the page's middle than at its edges, a share of its height
 
     def moved(self, field: Field, shape: tuple[int, ...]) -> Field:
         x, y, w, h = field.x, field.y, field.width, field.height
-        if self.homography is not None:
+        if self.bow:
+            drop = bowed_rows(np.linspace(x, x + w, 5), shape, self.bow)
+            box = (x, round(y + drop.min()), w, round(h + drop.max() - drop.min()))
+        elif self.homography is not None:
             corners = np.float32([[x, y], [x + w, y], [x, y + h], [x + w, y + h]])[None]
             (x0, y0), (x1, y1) = np.sort(
                 cv2.perspectiveTransform(corners, self.homography(shape))[0], axis=0
@@ -148,6 +153,25 @@ def left_edge_shorter(share: float) -> Way:
     return Way(change, homography=homography)
 
 
+def bowed_rows(columns: np.ndarray, shape: tuple[int, ...], share: float) -> np.ndarray:
+    """How far down the rows of a curled page lie at `columns` (`Way.bow`)."""
+    height, width = shape[:2]
+    return share * height * np.sin(np.pi * columns / width)
+
+
+def curled(share: float) -> Way:
+    """The sheet photographed curled (lifted off the table, bent along an upright fold): its
+    rows bow, `share` of its height lower in its middle than at its edges."""
+
+    def change(image: np.ndarray) -> np.ndarray:
+        height, width = image.shape[:2]
+        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        rows = (ys - bowed_rows(xs, image.shape, share)).astype(np.float32)
+        return cv2.remap(image, xs, rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    return Way(change, bow=share)
+
+
 def scaled(factor: float, said_dpi: float | None = None) -> Way:
     return Way(
         lambda image: cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA),
@@ -168,6 +192,8 @@ WAYS: dict[str, Way] = {
     "written small, at 300 dpi": scaled(0.6, said_dpi=300),
     "photographed, left edge 4% shorter": left_edge_shorter(0.04),
     "photographed, left edge 8% shorter": left_edge_shorter(0.08),
+    "photographed curled, bowed 1%": curled(0.01),
+    "photographed curled, bowed 2%": curled(0.02),
     "punched, holes scanned dark": Way(punched),
     "stapled in the corner": Way(stapled),
     "shaded by a fine screen": Way(screen_shaded(0.25)),

@@ -22,10 +22,11 @@ GAIN_PER_DEGREE = 0.015
 APART_FROM = 2.0
 
 
-def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> float:
-    """How peaked the row histogram of ink is once the page is turned by `angle_deg`."""
+def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bow: float = 0.0) -> float:
+    """How peaked the row histogram of ink is once the page is turned by `angle_deg` (and its
+    rows' `bow` taken out: `Keystone.bow`, in the points' own units)."""
     angle = np.deg2rad(angle_deg)
-    rows = np.round(ys * np.cos(angle) + xs * np.sin(angle)).astype(np.int64)
+    rows = np.round(ys * np.cos(angle) + xs * np.sin(angle) - bow * xs**2).astype(np.int64)
     counts = np.bincount(rows - rows.min())
     return float(np.dot(counts, counts))
 
@@ -126,16 +127,19 @@ KEYSTONE_ROWS = 300  # each third at least this tall: a snippet's thirds are a f
 
 @dataclass(frozen=True)
 class Keystone:
-    """A page photographed at a slant, once turned level in its middle: a line `d` rows below
-    its middle row falls `spread * d` rows for each column to the right. Reading it
+    """A page photographed at a slant, or off a curled sheet, once turned level in its middle:
+    a line `d` rows below its middle row falls `spread * d` rows for each column to the right
+    (a slant), and every line lies `bow * c**2` rows lower `c` columns either side of the
+    middle column (a curl: the sheet bent about an upright axis, its rows bowed). Reading it
     straightened, a point (x, y) of the straight page lies at (x, `source_row`)."""
 
     spread: float
     middle: tuple[float, float]  # x, y
+    bow: float = 0.0
 
     def source_row(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         cx, cy = self.middle
-        return y + self.spread * (y - cy) * (x - cx)
+        return y + self.spread * (y - cy) * (x - cx) + self.bow * (x - cx) ** 2
 
 
 def level(binary: np.ndarray) -> tuple[float, Keystone | None]:
@@ -146,8 +150,8 @@ def level(binary: np.ndarray) -> tuple[float, Keystone | None]:
     if points is None:
         return 0.0, None
     xs, ys, factor = points
-    fanned = keystone_of(xs, ys, factor, binary.shape)
-    return fanned if fanned is not None else (skew_of(xs, ys) or 0.0, None)
+    warped = keystone_of(xs, ys, factor, binary.shape) or bow_of(xs, ys, factor, binary.shape)
+    return warped if warped is not None else (skew_of(xs, ys) or 0.0, None)
 
 
 def keystone_of(
@@ -174,6 +178,43 @@ def keystone_of(
     top_slope, bottom_slope = np.tan(np.deg2rad(top)), np.tan(np.deg2rad(bottom))
     spread = (bottom_slope - top_slope) / (2 * third)  # the thirds' middles lie this far apart
     return middle, Keystone(float(spread), (width / 2, height / 2))
+
+
+def bow_of(
+    xs: np.ndarray, ys: np.ndarray, factor: int, shape: tuple[int, ...]
+) -> tuple[float, Keystone] | None:
+    """From the page's ink points, its middle third's skew and how its rows bow (`Keystone.bow`):
+    a sheet photographed curled (a page lifted off the table, bent along its fold) tilts its
+    rules one way at its left and the other at its right, by degrees at the edges; one skew
+    levels the middle, and leaves the boxes beside the margins tilted too far for their rules
+    to be found (their sides were read as 1s beside the number, accepted). The left and right
+    thirds' skews, KEYSTONE apart or more, the middle's between, give the bow; None on a flat
+    page (or one whose thirds do not all speak, or whose rows the bow levels no better than
+    one skew)."""
+    width = shape[1]
+    third = width // 3
+    if third < KEYSTONE_ROWS:
+        return None
+    # xs run from the middle column of the page reduced `factor` times
+    strip = np.clip(np.floor((xs * factor + width / 2) / third), 0, 2)
+    left, right = (skew_of(xs[strip == k], ys[strip == k], sparse=2) for k in (0, 2))
+    if left is None or right is None or abs(left - right) < KEYSTONE:
+        return None
+    left, middle, right = (skew_of(xs[strip == k], ys[strip == k]) for k in range(3))
+    if left is None or middle is None or right is None or abs(left - right) < KEYSTONE:
+        return None
+    if not min(left, right) <= middle <= max(left, right):
+        return None
+    # From the left third's middle to the right's, 2 * third columns apart, a rule's slope grows
+    # evenly, by g a column: its rows then lie g / 2 * c**2 lower c columns out (`bow` = g / 2).
+    bow = float((np.tan(np.deg2rad(right)) - np.tan(np.deg2rad(left))) / (2 * third) / 2)
+    # A bow must earn its keep: the rows bowed back sharper than one skew makes them (a page
+    # shaded by a coarse printed screen had its thirds' skews apart too: bowed, it lost six
+    # fields; on the curled pages of `benchmarks/scans.py` the bow sharpened them 4-58%).
+    single = skew_of(xs, ys) or 0.0
+    if profile_sharpness(xs, ys, -middle, bow * factor) <= profile_sharpness(xs, ys, -single):
+        return None
+    return middle, Keystone(0.0, (width / 2, shape[0] / 2), bow)
 
 
 def straighten(binary: np.ndarray, keystone: Keystone) -> np.ndarray:
@@ -219,7 +260,8 @@ def levelled_region(
 def unstraighten_box(box: tuple[int, int, int, int], keystone: Keystone) -> tuple[int, int, int, int]:
     """A box on the straightened page mapped back to the levelled page (its axis-aligned hull)."""
     x, y, w, h = box
-    xs = np.array([x, x + w, x, x + w], np.float64)
-    rows = keystone.source_row(xs, np.array([y, y, y + h, y + h], np.float64))
+    columns = np.linspace(x, x + w, 5)  # a bowed row is lowest or highest between its ends
+    xs, ys = np.concatenate([columns, columns]), np.repeat(np.array([y, y + h], np.float64), 5)
+    rows = keystone.source_row(xs, ys)
     top, bottom = int(np.floor(rows.min())), int(np.ceil(rows.max()))
     return x, top, w, bottom - top
