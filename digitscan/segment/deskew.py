@@ -154,6 +154,23 @@ def level(binary: np.ndarray) -> tuple[float, Keystone | None]:
     return warped if warped is not None else (skew_of(xs, ys) or 0.0, None)
 
 
+def skews_apart(xs: np.ndarray, ys: np.ndarray, third: np.ndarray) -> tuple[float, float, float] | None:
+    """The skews of the three thirds of a page's ink points (`third`: each point's, 0-2) where
+    the first and last are KEYSTONE apart or more and the middle's lies between them (one
+    straightening levels them all); else None, as where a third does not speak."""
+    # Every other point: the test needs a third's skew to a tenth of a degree; the straightening
+    # (rare) is measured on all of them.
+    first, last = (skew_of(xs[third == k], ys[third == k], sparse=2) for k in (0, 2))
+    if first is None or last is None or abs(first - last) < KEYSTONE:
+        return None
+    first, middle, last = (skew_of(xs[third == k], ys[third == k]) for k in range(3))
+    if first is None or middle is None or last is None or abs(first - last) < KEYSTONE:
+        return None
+    if not min(first, last) <= middle <= max(first, last):
+        return None
+    return first, middle, last
+
+
 def keystone_of(
     xs: np.ndarray, ys: np.ndarray, factor: int, shape: tuple[int, ...]
 ) -> tuple[float, Keystone] | None:
@@ -164,17 +181,10 @@ def keystone_of(
     third = height // 3
     if third < KEYSTONE_ROWS:
         return None
-    band = np.minimum(ys // (third / factor), 2)
-    # Every other point: the test needs a third's skew to a tenth of a degree; the straightening
-    # (rare) is measured on all of them.
-    top, bottom = (skew_of(xs[band == k], ys[band == k], sparse=2) for k in (0, 2))
-    if top is None or bottom is None or abs(top - bottom) < KEYSTONE:
+    skews = skews_apart(xs, ys, np.minimum(ys // (third / factor), 2))
+    if skews is None:
         return None
-    top, middle, bottom = (skew_of(xs[band == k], ys[band == k]) for k in range(3))
-    if top is None or middle is None or bottom is None or abs(top - bottom) < KEYSTONE:
-        return None
-    if not min(top, bottom) <= middle <= max(top, bottom):
-        return None
+    top, middle, bottom = skews
     top_slope, bottom_slope = np.tan(np.deg2rad(top)), np.tan(np.deg2rad(bottom))
     spread = (bottom_slope - top_slope) / (2 * third)  # the thirds' middles lie this far apart
     return middle, Keystone(float(spread), (width / 2, height / 2))
@@ -196,15 +206,10 @@ def bow_of(
     if third < KEYSTONE_ROWS:
         return None
     # xs run from the middle column of the page reduced `factor` times
-    strip = np.clip(np.floor((xs * factor + width / 2) / third), 0, 2)
-    left, right = (skew_of(xs[strip == k], ys[strip == k], sparse=2) for k in (0, 2))
-    if left is None or right is None or abs(left - right) < KEYSTONE:
+    skews = skews_apart(xs, ys, np.clip(np.floor((xs * factor + width / 2) / third), 0, 2))
+    if skews is None:
         return None
-    left, middle, right = (skew_of(xs[strip == k], ys[strip == k]) for k in range(3))
-    if left is None or middle is None or right is None or abs(left - right) < KEYSTONE:
-        return None
-    if not min(left, right) <= middle <= max(left, right):
-        return None
+    left, middle, right = skews
     # From the left third's middle to the right's, 2 * third columns apart, a rule's slope grows
     # evenly, by g a column: its rows then lie g / 2 * c**2 lower c columns out (`bow` = g / 2).
     bow = float((np.tan(np.deg2rad(right)) - np.tan(np.deg2rad(left))) / (2 * third) / 2)
