@@ -58,6 +58,7 @@ def shape_reasons(
         if not lines.touches_rule(rules, *gap, 0)  # entries of two ruled lines
         for index in (upper, lower)
     }
+    parted = set(narrow_pairs)
     out = []
     for index, (string, string_marks) in enumerate(zip(members, marks, strict=True)):
         # a mark alone is measured against the page's handwriting, others against their string's
@@ -74,7 +75,7 @@ def shape_reasons(
             CIRCLED: any(
                 labels[i].digit == 0 and glyphs.encloses(found[i], every_mark, page_height) for i in string
             ),
-            TWO_IN_ONE_MARK: bool(set(narrow_pairs).intersection(string)),
+            TWO_IN_ONE_MARK: bool(parted.intersection(string)),
             ON_BOX_SIDE: any(lines.on_thick_side(rules, (m.x, m.y, m.width, m.height)) for m in string_marks),
         }
         out.append(tuple(reason for reason, holds in found_so.items() if holds))
