@@ -197,6 +197,24 @@ def faint(contrasts: Sequence[float]) -> list[bool]:
     return [contrast < FAINT_SHARE * typical for contrast in contrasts]
 
 
+# A digit whose ink is darker than the string's paper by less than this share of the other
+# digits' (the median) is far lighter than they are: the other side's digit showing through
+# beside the string, or a pencil mark, taken into it. Under `FAINT_SHARE`: a digit's tight box
+# can hold a rule's print, darker than a blue pen.
+FAINT_DIGIT = 0.4
+
+
+def faint_digit(paper: float, inks: Sequence[float]) -> bool:
+    """From the grey level of a string's paper and of each of its digits' ink: whether one
+    digit is far lighter than the others (FAINT_DIGIT). Show-through as dark as a quarter of the
+    writing put a mirrored 1 into two numbers, each accepted (`27100624` as `271001624`)."""
+    darkness = [paper - ink for ink in inks]
+    return len(darkness) >= 2 and any(
+        dark < FAINT_DIGIT * float(np.median(darkness[:i] + darkness[i + 1 :]))
+        for i, dark in enumerate(darkness)
+    )
+
+
 def left_out_beside(
     glyphs: list[Glyph],
     labels: list[Label],

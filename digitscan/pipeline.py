@@ -519,7 +519,10 @@ def read_candidates(
         if not lines.touches_rule(seen.rules, mark.x, mark.y, mark.width, mark.height, reach)
     ]
     boxes = [page_box(marks) for marks in string_marks]
-    light = faint_boxes(page.image, boxes)
+    light = [
+        faint or faint_digit(seen, marks)
+        for faint, marks in zip(faint_boxes(page.image, boxes), string_marks, strict=True)
+    ]
     # a digit may lie beyond the page's edge where a string ends at it (a snippet's digits, a
     # template's field cut out with its margin, touch theirs)
     edge = None if seen.snippet else deskew.page_outline(seen.binary.shape, seen.angle)
@@ -657,6 +660,20 @@ def faint_boxes(image: np.ndarray, boxes: Sequence[Box]) -> list[bool]:
     (`numbers.faint`): the reason `faint-ink`."""
     gray = to_gray(image)
     return numbers.faint([binarize.ink_contrast(gray, (b.x, b.y, b.width, b.height)) for b in boxes])
+
+
+def faint_digit(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
+    """Whether one glyph of the `string` is far lighter than its others (`numbers.faint_digit`):
+    the reason `faint-ink`. Each glyph's ink is the darker quarter of the grey under its own
+    mask, not of its box: a rule's print beside a 1 showing through, darker than any pen, is no
+    part of it, and a thin 1's grey edges are half its pixels."""
+
+    def levelled(box: tuple[int, int, int, int]) -> np.ndarray:
+        return deskew.levelled_region(seen.gray, seen.angle, seen.keystone, box)
+
+    paper = float(np.percentile(levelled(glyphs.bounds(string)), 75))
+    inks = [float(np.percentile(levelled((g.x, g.y, g.width, g.height))[g.mask], 25)) for g in string]
+    return numbers.faint_digit(paper, inks)
 
 
 def outside_all(marks: list[glyphs.Glyph], read: list[glyphs.Glyph]) -> list[glyphs.Glyph]:

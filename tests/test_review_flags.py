@@ -89,6 +89,15 @@ def test_faint_strings_are_told_from_the_pages_others():
     assert faint([40, 38, 45, 42]) == [False] * 4  # a page all in pencil is no show-through
 
 
+def test_a_digit_far_lighter_than_its_strings_others_is_told():
+    from digitscan.numbers import faint_digit
+
+    assert faint_digit(220, [40, 50, 170, 45])  # 50 against the others' 175
+    assert not faint_digit(220, [40, 50, 120, 45])  # a lighter stroke, not another ink
+    assert not faint_digit(220, [150, 160, 170])  # a pencil all through
+    assert not faint_digit(220, [170])  # nothing to compare with
+
+
 def test_reason_and_rotation_in_csv_and_jsonl():
     reading = PageReading("a.png", 1, 100, 50, 0.5, (string((4, 0.99), (2, 0.6)),), rotation=180)
     text = io.StringIO()

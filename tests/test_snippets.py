@@ -147,6 +147,23 @@ def test_a_string_far_lighter_than_the_others_is_flagged_faint_ink(mnist, classi
     assert sorted(s.text for s in strings if FAINT_INK not in s.flags) == ["3907", "4821", "5163", "7240"]
 
 
+def test_a_digit_far_lighter_than_its_string_flags_it_faint_ink(mnist, classifier):
+    """A 1 of the other side showing through, a quarter as dark as the writing, between two
+    digits of a number is read into it (`27100624` as `271001624`, accepted): flagged. The
+    same number without it is not, nor is one written with a lighter pen all through."""
+    page = np.full((600, 1100), 230, np.uint8)
+    boxes = write_digits(page, mnist, "2710", 100, 200, 60, gap=0.3, nth=2)
+    through = np.full_like(page, 230)
+    one = write_digits(through, mnist, "1", boxes[-1][0] + boxes[-1][2] + 18, 200, 60, nth=5)[0]
+    write_digits(page, mnist, "0624", one[0] + one[2] + 18, 200, 60, gap=0.3, nth=6)
+    write_digits(page, mnist, "5839", 100, 450, 60, gap=0.3, nth=9)
+    shade = (230 - through.astype(np.float32)) * 0.25
+    page = np.clip(page - shade, 0, 255).astype(np.uint8)
+    page[380:480] = np.clip(230 - (230 - page[380:480].astype(np.float32)) * 0.6, 0, 255)  # a lighter pen
+    strings = read_image(page, classifier).strings
+    assert {s.text: FAINT_INK in s.flags for s in strings} == {"271010624": True, "5839": False}
+
+
 def test_separators_are_kept_in_the_raw_string_and_never_read_as_digits(mnist, classifier) -> None:
     from digitscan.classify import load_line_reader, load_pair_reader
 
