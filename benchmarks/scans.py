@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed sixteen ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed twenty-three ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -12,9 +12,13 @@ photographed from its right (its left edge 4% and 8% shorter: the rules fan out)
 (its rows 1% and 2% of its height lower in the middle than at its edges), punched for
 a binder (two holes scanned dark), stapled (a staple across its top left corner) and with its
 middle third shaded 30% grey by a printed halftone screen (dots 0.25 mm apart, about 100
-lines an inch, and 0.5 mm). A page refused counts as read with no strings. Prints, per way,
-the fields exact, digit accuracy, the share accepted, the share of the accepted that is
-wrong, and the strings on no field (and how many of them were not flagged).
+lines an inch, and 0.5 mm); saved as a JPEG of quality 15, sprinkled with salt and pepper
+noise, written with a thicker and a thinner pen (each pixel the darkest of its 3x3, the
+lightest of its 2x2), with the sheet's other side (the page mirrored) showing through at 12%
+and 25% of its ink's darkness, and stained by a coffee ring. A page refused counts as read
+with no strings. Prints, per way, the fields exact, digit accuracy, the share accepted, the
+share of the accepted that is wrong, and the strings on no field (and how many of them were
+not flagged).
 """
 
 from __future__ import annotations
@@ -103,6 +107,42 @@ def screen_shaded(pitch_mm: float) -> Callable[[np.ndarray], np.ndarray]:
         return out
 
     return change
+
+
+def showing_through(share: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The sheet's other side showing through: the page itself mirrored (a form filled on both
+    sides), diffused by the paper (a blur of 1.5 pixels), its ink `share` as dark as on its own side."""
+
+    def change(image: np.ndarray) -> np.ndarray:
+        back = cv2.GaussianBlur(cv2.flip(image, 1).astype(np.float32), (0, 0), 1.5)
+        return np.clip(image.astype(np.float32) - share * (255 - back), 0, 255).astype(np.uint8)
+
+    return change
+
+
+def coffee_ring(image: np.ndarray) -> np.ndarray:
+    """A cup set down on the page: a disc a third of its width across darkened 15%, its rim
+    (some 3 mm wide) up to 60%."""
+    height, width = image.shape[:2]
+    rows, columns = np.mgrid[0:height, 0:width]
+    off = np.hypot(rows - 0.4 * height, columns - 0.55 * width)
+    stain = np.exp(-(((off - 0.18 * width) / (0.01 * width)) ** 2)) * 0.45 + (off < 0.18 * width) * 0.15
+    return (image.astype(np.float32) * (1 - stain)).astype(np.uint8)
+
+
+def jpeg(quality: int) -> Callable[[np.ndarray], np.ndarray]:
+    def change(image: np.ndarray) -> np.ndarray:
+        _, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+
+    return change
+
+
+def salt_and_pepper(image: np.ndarray) -> np.ndarray:
+    """0.4% of the pixels black and as many white: a dusty scanner glass, a fax line."""
+    out, draw = image.copy(), np.random.default_rng(1).random(image.shape[:2])
+    out[draw < 0.004], out[draw > 0.996] = 0, 255
+    return out
 
 
 @dataclass(frozen=True)
@@ -198,6 +238,13 @@ WAYS: dict[str, Way] = {
     "stapled in the corner": Way(stapled),
     "shaded by a fine screen": Way(screen_shaded(0.25)),
     "shaded by a coarse screen": Way(screen_shaded(0.5)),
+    "saved as JPEG, quality 15": Way(jpeg(15)),
+    "salt and pepper, 0.4% each": Way(salt_and_pepper),
+    "a thicker pen (3x3 darker)": Way(lambda image: cv2.erode(image, np.ones((3, 3), np.uint8))),
+    "a thinner pen (2x2 lighter)": Way(lambda image: cv2.dilate(image, np.ones((2, 2), np.uint8))),
+    "other side through, 12%": Way(showing_through(0.12)),
+    "other side through, 25%": Way(showing_through(0.25)),
+    "a coffee ring": Way(coffee_ring),
 }
 
 

@@ -9,6 +9,7 @@ ends up in no string flags the strings beside it (`left_out_beside`).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Collection, Sequence
 
 import cv2
@@ -210,7 +211,7 @@ def faint_digit(paper: float, inks: Sequence[float]) -> bool:
     writing put a mirrored 1 into two numbers, each accepted (`27100624` as `271001624`)."""
     darkness = [paper - ink for ink in inks]
     return len(darkness) >= 2 and any(
-        dark < FAINT_DIGIT * float(np.median(darkness[:i] + darkness[i + 1 :]))
+        dark < FAINT_DIGIT * statistics.median(darkness[:i] + darkness[i + 1 :])
         for i, dark in enumerate(darkness)
     )
 
