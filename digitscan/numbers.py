@@ -200,8 +200,8 @@ def faint(contrasts: Sequence[float]) -> list[bool]:
 
 # A digit whose ink is darker than the string's paper by less than this share of the other
 # digits' (the median) is far lighter than they are: the other side's digit showing through
-# beside the string, or a pencil mark, taken into it. Under `FAINT_SHARE`: a digit's tight box
-# can hold a rule's print, darker than a blue pen.
+# beside the string, or a pencil mark, taken into it. Under `FAINT_SHARE`, which compares
+# whole strings: one pen's strokes vary more from digit to digit than from string to string.
 FAINT_DIGIT = 0.4
 
 
