@@ -198,7 +198,8 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
         binary = lines.without_edge_walls(binary)
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).
-    angle, keystone = deskew.level(binary)
+    # A snippet is one field: a line of digits turned is a slope (`strings`), not a page turned.
+    angle, keystone = deskew.level(binary, turned_further=not snippet)
     outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
