@@ -200,10 +200,9 @@ def faint(contrasts: Sequence[float]) -> list[bool]:
 
 # A digit whose ink is darker than the string's paper by less than this share of the other
 # digits' (the median) is far lighter than they are: the other side's digit showing through
-# beside the string, or a pencil mark, taken into it. Under `FAINT_SHARE`, which compares
-# whole strings: one glyph is paler than a string's mean; on samples/ and the seed-2 pages the
-# lightest glyph of a string measured 0.58 of its others at the least (374 strings, 0.70 at
-# the first percentile).
+# beside the string, or a pencil mark, taken into it. Under `FAINT_SHARE` (whole strings): on
+# samples/ and the seed-2 pages the lightest glyph of a string measured 0.58 of its others at
+# the least (374 strings, 0.70 at the first percentile).
 FAINT_DIGIT = 0.4
 
 

@@ -149,8 +149,8 @@ def test_a_string_far_lighter_than_the_others_is_flagged_faint_ink(mnist, classi
 
 def test_a_digit_far_lighter_than_its_string_flags_it_faint_ink(mnist, classifier):
     """A 1 of the other side showing through, a quarter as dark as the writing, between two
-    digits of a number is read into it (`27100624` as `271001624`, accepted): flagged. The
-    same number without it is not, nor is one written with a lighter pen all through."""
+    digits of a number is read into it (`27100624` as `271001624`, accepted): flagged. A
+    number written with a lighter pen all through is not."""
     page = np.full((600, 1100), 230, np.uint8)
     boxes = write_digits(page, mnist, "2710", 100, 200, 60, gap=0.3, nth=2)
     through = np.full_like(page, 230)
