@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed twenty-seven ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed twenty-eight ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -15,7 +15,7 @@ middle third shaded 30% grey by a printed halftone screen (dots 0.25 mm apart, a
 lines an inch, and 0.5 mm); saved as a JPEG of quality 15, sprinkled with salt and pepper
 noise, written with a thicker and a thinner pen (each pixel the darkest of its 3x3, the
 lightest of its 2x2), with the sheet's other side (the page mirrored) showing through at 12%
-and 25% of its ink's darkness, stained by a coffee ring, and turned 15, -25 and 35 degrees
+and 25% of its ink's darkness, stained by a coffee ring, and turned 15, -25, 35 and 45 degrees
 on a dark desk and 20 on a scanner's white lid (a string read on a turned page is scored
 where the middle of its box lies on the page as it was). A page refused counts as read with
 no strings. Prints, per way, the fields exact, digit accuracy, the share accepted, the
@@ -287,6 +287,7 @@ WAYS: dict[str, Way] = {
     "turned 15 degrees, dark desk": turned(15, 60),
     "turned -25 degrees, dark desk": turned(-25, 60),
     "turned 35 degrees, dark desk": turned(35, 60),
+    "turned 45 degrees, dark desk": turned(45, 60),
     "turned 20 degrees, white lid": turned(20, 235),
 }
 
