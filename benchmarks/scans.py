@@ -161,11 +161,11 @@ class Way:
     bow: float = 0.0  # rows lower in the page's middle than at its edges, a share of its height
     # The page turned by `homography` so far that a field's box moved with it would be a hull
     # holding its neighbours: the strings read are moved back instead, each to its middle.
-    turned: bool = False
+    strings_moved_back: bool = False
 
     def moved(self, field: Field, shape: tuple[int, ...]) -> Field:
         x, y, w, h = field.x, field.y, field.width, field.height
-        if self.turned:
+        if self.strings_moved_back:
             return field
         if self.bow:
             drop = bowed_rows(np.linspace(x, x + w, 5), shape, self.bow)
@@ -184,7 +184,7 @@ class Way:
     def read_back(self, row: Field, shape: tuple[int, ...]) -> Field:
         """A string read on the changed page, on the page as it was: for a turned page, a
         pixel at its box's middle; else as read."""
-        if not self.turned or self.homography is None:
+        if not self.strings_moved_back or self.homography is None:
             return row
         middle = np.float32([[[row.x + row.width / 2, row.y + row.height / 2]]])
         ((x, y),) = cv2.perspectiveTransform(middle, np.linalg.inv(self.homography(shape)))[0]
@@ -211,7 +211,7 @@ def turned(degrees: float, surround: int) -> Way:
         fill = surround if image.ndim == 2 else (surround,) * 3
         return cv2.warpPerspective(image, homography(image.shape), size(image.shape), borderValue=fill)
 
-    return Way(change, homography=homography, turned=True)
+    return Way(change, homography=homography, strings_moved_back=True)
 
 
 def left_edge_shorter(share: float) -> Way:

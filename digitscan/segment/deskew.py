@@ -178,6 +178,8 @@ WIDE_BAND_SHARE = 0.1
 
 def turned_skew(xs: np.ndarray, ys: np.ndarray) -> float | None:
     """The skew (`skew_of`) of a page turned WIDE_FROM degrees or more; None for any other."""
+    if len(xs) < 50:  # as few as `skew_of` reads nothing from
+        return None
     angles = np.arange(-WIDE_ANGLE, WIDE_ANGLE + WIDE_STEP / 2, WIDE_STEP)
     few_xs, few_ys = xs[::WIDE_EVERY], ys[::WIDE_EVERY]
     sharpness = np.array([profile_sharpness(few_xs, few_ys, angle) for angle in angles])
@@ -207,7 +209,7 @@ def level(binary: np.ndarray, turned_further: bool = True) -> tuple[float, Keyst
     if points is None:
         return 0.0, None
     xs, ys, factor = points
-    if turned_further and len(xs) >= 50 and (turned := turned_skew(xs, ys)) is not None:
+    if turned_further and (turned := turned_skew(xs, ys)) is not None:
         return turned, None
     warped = keystone_of(xs, ys, factor, binary.shape) or bow_of(xs, ys, factor, binary.shape)
     return warped if warped is not None else (skew_of(xs, ys) or 0.0, None)
