@@ -152,24 +152,28 @@ class Candidates:
         return min(self.binary.shape) < glyphs.SNIPPET * self.height
 
 
-def find_candidates(gray: np.ndarray, dpi: float, binarization: str) -> Candidates:
+def find_candidates(
+    gray: np.ndarray, dpi: float, binarization: str, turned_from: float | None = None
+) -> Candidates:
     """Binarise, level, clear the rules and find the glyphs of one page (no reading yet). A
     page refused for its thousands of marks is tried once more through a 3x3 median filter:
     scanner grain is finer than that, a form's strokes and print are not (samples/ with
     grey-level noise of sigma 10 lost one page of 13 to the refusal, at 14 ten, at 18 all);
     refused again, a last time with a printed screen's dots blurred away (`descreened`). A
-    page refused for its share of ink is not: grain does not make a third of a page ink."""
+    page refused for its share of ink is not: grain does not make a third of a page ink.
+    `turned_from`: the page's wide skew as found before it was turned by quarters
+    (`deskew.level`'s `near`)."""
     try:
-        return candidates_of(gray, dpi, binarization)
+        return candidates_of(gray, dpi, binarization, turned_from=turned_from)
     except CrowdedPage:
         pass
     try:
-        return candidates_of(cv2.medianBlur(gray, 3), dpi, binarization)
+        return candidates_of(cv2.medianBlur(gray, 3), dpi, binarization, turned_from=turned_from)
     except CrowdedPage:
         screened = binarize.descreened(gray, threshold_window(dpi))
         if screened is None:
             raise
-        return replace(candidates_of(screened, dpi, binarization), descreened=True)
+        return replace(candidates_of(screened, dpi, binarization, turned_from=turned_from), descreened=True)
 
 
 def threshold_window(dpi: float) -> int:
@@ -177,7 +181,9 @@ def threshold_window(dpi: float) -> int:
     return max(15, round(dpi / 6))
 
 
-def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool = True) -> Candidates:
+def candidates_of(
+    gray: np.ndarray, dpi: float, binarization: str, enlarge: bool = True, turned_from: float | None = None
+) -> Candidates:
     """`find_candidates` without the second try; a page whose handwriting comes out small is
     read again at a larger scale (`enlarge`, `rereading_scale`)."""
     as_loaded = gray
@@ -199,7 +205,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).
     # A snippet is one field: a line of digits turned is a slope (`strings`), not a page turned.
-    angle, keystone = deskew.level(binary, turned_further=not snippet)
+    angle, keystone = deskew.level(binary, turned_further=not snippet, near=turned_from)
     outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)
@@ -217,7 +223,7 @@ def candidates_of(gray: np.ndarray, dpi: float, binarization: str, enlarge: bool
             rescaled = cv2.resize(as_loaded, None, fx=better, fy=better, interpolation=cv2.INTER_CUBIC)
         else:
             rescaled = to_work_scale(as_loaded, better) if better < 1 else as_loaded
-        seen = candidates_of(rescaled, WORK_DPI, binarization, enlarge=False)
+        seen = candidates_of(rescaled, WORK_DPI, binarization, enlarge=False, turned_from=turned_from)
         return replace(seen, scale=seen.scale * better)
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
@@ -343,6 +349,7 @@ def see_upright(
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
+    wide = seen.angle if abs(seen.angle) >= deskew.EITHER_WAY_FROM and not seen.snippet else None
     on_end = one_field(seen) and orientation.stands_on_end(glyph_boxes(seen.glyphs), seen.height)
     if on_end:
         # A snippet on its side is read turned the quarter its marks read surer, and flagged
@@ -351,7 +358,7 @@ def see_upright(
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
     elif orientation.is_sideways(glyph_boxes(seen.glyphs)) and reads_better_turned(seen, classifier, (1, 3)):
         rotation = sideways_turn(seen)
-        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
+        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization, wide)
     sample = handwritten_sample(seen)
     excess = orientation.baseline_excess(text_lines(seen.glyphs + seen.small, seen.rules.sides))
     verdict = orientation.from_lines(excess, len(sample))
@@ -369,8 +376,8 @@ def see_upright(
         upside_down, *quarter_turned = (read_turned(classifier, seen.crops[sample], k) for k in turns)
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down, quarter_turned)
     if verdict.turn:
-        rotation += verdict.turn
-        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
+        rotation = (rotation + verdict.turn) % 360
+        seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization, wide)
         probabilities = None
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)

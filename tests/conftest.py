@@ -72,3 +72,14 @@ def with_exif_orientation(jpeg: bytes, orientation_tag: int) -> bytes:
     ifd += (1).to_bytes(4, "little") + orientation_tag.to_bytes(2, "little") + bytes(2) + bytes(4)
     exif = b"Exif\x00\x00" + b"II*\x00" + (8).to_bytes(4, "little") + ifd
     return jpeg[:2] + b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif + jpeg[2:]
+
+
+def turned_on_a_desk(page: np.ndarray, degrees: float, desk: int = 60) -> np.ndarray:
+    """The page turned `degrees` on a larger image, none of it cut off, the rest dark: a sheet
+    photographed crooked on a desk."""
+    height, width = page.shape
+    cos, sin = abs(np.cos(np.deg2rad(degrees))), abs(np.sin(np.deg2rad(degrees)))
+    size = (round(width * cos + height * sin), round(width * sin + height * cos))
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    matrix[:, 2] += ((size[0] - width) / 2, (size[1] - height) / 2)
+    return cv2.warpAffine(page, matrix, size, borderValue=desk)

@@ -18,7 +18,7 @@ from digitscan.containers import (
 from digitscan.pages import load_pages
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
-from tests.conftest import REPO, blank_page, digit_of, write_digits
+from tests.conftest import REPO, blank_page, digit_of, turned_on_a_desk, write_digits
 
 HEIGHT = 80
 
@@ -582,17 +582,6 @@ def test_a_curled_form_reads_as_flat(mnist, classifier):
         assert [(s.text, s.flags) for s in read_image(image, classifier, dpi=300).strings] == [
             (text, ()) for text in CURLED
         ]
-
-
-def turned_on_a_desk(page, degrees, desk=60):
-    """The page turned `degrees` on a larger image, none of it cut off, the rest dark: a sheet
-    photographed crooked on a desk."""
-    height, width = page.shape
-    cos, sin = abs(np.cos(np.deg2rad(degrees))), abs(np.sin(np.deg2rad(degrees)))
-    size = (round(width * cos + height * sin), round(width * sin + height * cos))
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    matrix[:, 2] += ((size[0] - width) / 2, (size[1] - height) / 2)
-    return cv2.warpAffine(page, matrix, size, borderValue=desk)
 
 
 @pytest.mark.parametrize("degrees", [18, -27])

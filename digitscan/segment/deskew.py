@@ -154,26 +154,43 @@ class Keystone:
 # A page photographed or fed turned further than `skew_of`'s usual 10 degrees: its rows are
 # looked for every WIDE_STEP degrees up to WIDE_ANGLE either way (a quarter turn further is
 # `orientation`'s), on every WIDE_EVERY-th ink point; where they line up best WIDE_FROM
-# degrees or more from level, short of WIDE_ANGLE, and WIDE_PEAK times as sharply as at the
-# median angle, the skew is searched around there. Turned 15 degrees on a dark desk, samples/
-# read 70% of its fields; 25 degrees the other way, 58% and 20% of the accepted wrong.
-WIDE_ANGLE = 45.0
+# degrees or more from level, WIDE_PEAK times as sharply as at the median angle (END_PEAK from
+# SLANT_FROM on), the skew is searched around there. Turned 15 degrees on a dark desk, samples/
+# read 70% of its fields; 25 degrees the other way, 58% and 20% of the accepted wrong. The
+# search runs past 45 degrees: a page turned 45 whose print is tilted 4 degrees on its sheet
+# has its rows at 49 (its columns at -41, less sharp); turned 55, at up to 59.
+WIDE_ANGLE = 59.0  # the grid: odd degrees
 WIDE_STEP = 2.0
 WIDE_EVERY = 8
 WIDE_FROM = 9.0
 # Rows line up at one angle: samples/' pages upright 2.2-3.5 times as sharply as at the median
 # angle, turned on a desk 2.3-4.9. A page of a few scattered numbers lines up about as well at
-# any: of the 40 of `benchmarks/orientation.py`, 17 lined up best 9 degrees or more from level,
-# 16 of them 1.2-1.6 times as sharply as at the median, one 2.0 at the search's end (+-45
-# degrees, where the slant of handwriting lines its strokes up: most of the 17 were there).
+# any: of the 40 of `benchmarks/orientation.py`, 17 lined up best 9 degrees or more from level
+# (searched to 45), 16 of them 1.2-1.6 times as sharply as at the median, one 2.0 at 45
+# degrees, where the slant of handwriting lines its strokes up (most of the 17 were there).
 WIDE_PEAK = 2.0
+# From 45 degrees on the rows must line up END_PEAK times as sharply, at their best within
+# half a step of the grid's angle: there samples/ turned 45-55 degrees either way measured
+# 2.36-3.10, the 40 pages of a few numbers at most 1.89 (at 47 degrees). Below 45 a page is
+# judged at the grid's angle, as before: a stroke across it (an entry crossed out with an X)
+# lines up sharply at its own angle only (`tests/test_segment.py`'s X, 38 degrees: 1.43 at
+# the grid's 39, 2.07 within a degree of it). Levelled by 40-50 degrees a page stands upright
+# or on its side; `orientation` turns it a quarter where it stands on its side.
+SLANT_FROM = 45.0
+END_PEAK = 2.2
 # ...and a page has lines: at that angle its row profile rises over a tenth of its peak in
 # WIDE_BANDS separate bands or more (`samples/` turned 15-35 degrees: 29-71; nine boxed
 # numbers turned 22: 9 and 25, on a white and a dark ground). One number written up a slope
 # on an empty page gives 1-3: its digits stand upright, and the page is not turned (the slope
-# is read as one: `strings`); turned with it, a `2` of it was read as a `1`.
+# is read as one: `strings`); turned with it, a `2` of it was read as a `1`. Where the angle a
+# quarter turn away is searched too, either may show them: its rows or its columns (samples/'
+# forms-05-07 page 3 turned 45: 4 bands at -45, where its ink lines up best, 13 at 45).
 WIDE_BANDS = 6
 WIDE_BAND_SHARE = 0.1
+# From here a page's rows and its columns both lie within the search (its best angle a step
+# either side of the grid's): which it levels is a toss-up, and a page turned a quarter
+# after it is searched again near its first skew (`level`'s `near`).
+EITHER_WAY_FROM = 90 - WIDE_ANGLE - WIDE_STEP
 
 
 def turned_skew(xs: np.ndarray, ys: np.ndarray) -> float | None:
@@ -185,9 +202,18 @@ def turned_skew(xs: np.ndarray, ys: np.ndarray) -> float | None:
     sharpness = np.array([profile_sharpness(few_xs, few_ys, angle) for angle in angles])
     best = int(np.argmax(sharpness))
     coarse = float(angles[best])
-    if not WIDE_FROM <= abs(coarse) < WIDE_ANGLE or sharpness[best] < WIDE_PEAK * np.median(sharpness):
+    if abs(coarse) < WIDE_FROM:
         return None
-    if row_bands(few_xs, few_ys, coarse) < WIDE_BANDS:
+    if abs(coarse) < SLANT_FROM:
+        peak = sharpness[best] / np.median(sharpness)
+    else:
+        near_coarse = np.arange(coarse - WIDE_STEP / 2, coarse + WIDE_STEP * 0.6, WIDE_STEP / 8)
+        peak = max(profile_sharpness(few_xs, few_ys, angle) for angle in near_coarse) / np.median(sharpness)
+    if peak < (END_PEAK if abs(coarse) >= SLANT_FROM else WIDE_PEAK):
+        return None
+    quarter_away = coarse - 90 * np.sign(coarse)
+    ways = (coarse, quarter_away) if abs(quarter_away) <= WIDE_ANGLE else (coarse,)
+    if max(row_bands(few_xs, few_ys, angle) for angle in ways) < WIDE_BANDS:
         return None
     return skew_of(xs, ys, max_angle=WIDE_STEP, around=coarse)
 
@@ -200,15 +226,25 @@ def row_bands(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> int:
     return int(full[0]) + int(np.count_nonzero(full[1:] & ~full[:-1]))
 
 
-def level(binary: np.ndarray, turned_further: bool = True) -> tuple[float, Keystone | None]:
+def level(
+    binary: np.ndarray, turned_further: bool = True, near: float | None = None
+) -> tuple[float, Keystone | None]:
     """Degrees to rotate the page by (`skew_of`; 0 where its ink says nothing) and, for a page
     photographed at a slant, the keystone to straighten it by once turned (the angle is then
     its middle third's), from the page's ink points, found once. A page turned further than
-    the usual skew (`turned_skew`, where `turned_further` is asked) is only turned."""
+    the usual skew (`turned_skew`, where `turned_further` is asked) is only turned. `near`:
+    the skew this page was found to have before it was turned by quarters, searched around
+    again. A quarter turn does not change a skew, but near 45 degrees a page's rows and its
+    columns may line up alike, and searched afresh the page turned a quarter was levelled back
+    on its side: samples/ turned 45 degrees on a grey desk, whose sheet's edges (no border to
+    drop) line up as sharply as its print, read 0.00% of its fields (64.04% kept near)."""
     points = ink_points(binary)
     if points is None:
-        return 0.0, None
+        return (near or 0.0), None
     xs, ys, factor = points
+    if near is not None:
+        found = skew_of(xs, ys, max_angle=WIDE_STEP, around=-near)
+        return (near if found is None else found), None
     if turned_further and (turned := turned_skew(xs, ys)) is not None:
         return turned, None
     warped = keystone_of(xs, ys, factor, binary.shape) or bow_of(xs, ys, factor, binary.shape)
