@@ -33,6 +33,9 @@ ORIENTATION_UNSURE = "orientation-unsure"  # the page read about as well upright
 # The page was thousands of dots (a field shaded by a printed screen), read once they were
 # blurred away (`binarize.descreened`): the shading's edge may be read as 1s.
 PRINTED_SCREEN = "printed-screen"
+# The page's ink edges are smeared over 4.5 pixels or more at the working resolution (a shaken or
+# unfocused camera, `binarize.edge_spread`): digits run into one another, boxes' sides into 1s.
+BLURRED = "blurred"
 INK_LEFT_OUT = "ink-left-out"  # digit-sized ink (pale too) beside or inside the string is in no string
 FAINT_INK = "faint-ink"  # far lighter than the page's other strings: the other side showing through?
 READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or the pair reader two in a 1

@@ -24,7 +24,7 @@ from digitscan.containers import (
 )
 from digitscan.errors import PageRefused
 from digitscan.pages import Page, to_gray
-from digitscan.pipeline import faint_boxes, find_candidates, page_dpi, read_candidates
+from digitscan.pipeline import faint_boxes, find_candidates, page_dpi, read_candidates, scan_flags
 from digitscan.segment import components, faint
 from digitscan.templates import FieldSpec, Template
 from digitscan.validate import failed_checks
@@ -103,8 +103,9 @@ def read_field(
     if spec.cells:
         clear_dividers(snippet.image, spec.cells, box, margin)
     seen = find_candidates(snippet.image, template.dpi, binarization)
+    probabilities = classify_crops(classifier, seen.crops)
     reading = read_candidates(
-        snippet, seen, classify_crops(classifier, seen.crops), classifier, pair_reader, 0, (), line_reader
+        snippet, seen, probabilities, classifier, pair_reader, 0, scan_flags(seen), line_reader
     )
     inside = [
         string

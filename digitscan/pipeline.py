@@ -20,6 +20,7 @@ from digitscan.classify import (
     reporting_temperature,
 )
 from digitscan.containers import (
+    BLURRED,
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
@@ -145,6 +146,7 @@ class Candidates:
     cut: tuple[glyphs.Glyph, ...] = ()  # marks of a digit's size on the page's edge: not read
     huge: tuple[glyphs.Glyph, ...] = ()  # marks too large for digits (`glyphs.PageMarks`): not read
     descreened: bool = False  # read once a printed screen's dots were blurred away (`find_candidates`)
+    blurred: bool = False  # its ink's edges smeared (`binarize.edge_spread`)
 
     @property
     def snippet(self) -> bool:
@@ -173,7 +175,8 @@ def find_candidates(
         screened = binarize.descreened(gray, threshold_window(dpi))
         if screened is None:
             raise
-        return replace(candidates_of(screened, dpi, binarization, turned_from=turned_from), descreened=True)
+        seen = candidates_of(screened, dpi, binarization, turned_from=turned_from)
+        return replace(seen, descreened=True, blurred=False)  # the blur of its screen is ours
 
 
 def threshold_window(dpi: float) -> int:
@@ -198,6 +201,8 @@ def candidates_of(
     if snippet:  # its frame, before it is taken for a dark border
         binary = lines.without_frame(binary)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
+    # at the work scale, not enlarged, and before a printed screen is blurred even
+    blurred = enlarge and binarize.edge_spread(gray, binary) >= binarize.BLURRED_FROM
     gray, binary = binarize.even_grounds(gray, binary, window)
     components.refuse_noise(binary)
     if snippet:  # a snippet's walls, before they sway the skew
@@ -224,7 +229,7 @@ def candidates_of(
         else:
             rescaled = to_work_scale(as_loaded, better) if better < 1 else as_loaded
         seen = candidates_of(rescaled, WORK_DPI, binarization, enlarge=False, turned_from=turned_from)
-        return replace(seen, scale=seen.scale * better)
+        return replace(seen, scale=seen.scale * better, blurred=blurred)
     # Where every digit touches a rule nothing looks like a glyph yet: then assume the usual
     # handwriting size for the resolution, and measure again once the rules are gone.
     guess = measured or TYPICAL_DIGIT_INCHES * dpi * scale
@@ -258,6 +263,7 @@ def candidates_of(
         keystone,
         tuple(marks.cut),
         tuple(marks.huge),
+        blurred=blurred,
     )
 
 
@@ -345,7 +351,7 @@ def see_upright(
     page: Page, classifier: Classifier, binarization: str = "floored"
 ) -> tuple[Candidates, np.ndarray, int, tuple[str, ...]]:
     """A page's candidates found the right way up, their probabilities, the page's rotation
-    and its flags (`orientation-unsure`, `printed-screen`)."""
+    and its flags (`orientation-unsure`, `printed-screen`, `blurred`)."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -382,9 +388,13 @@ def see_upright(
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
     flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end else ()
-    if seen.descreened:
-        flags += (PRINTED_SCREEN,)
-    return seen, probabilities, rotation, flags
+    return seen, probabilities, rotation, flags + scan_flags(seen)
+
+
+def scan_flags(seen: Candidates) -> tuple[str, ...]:
+    """What the scan itself casts doubt on, for every string found on it: `printed-screen`,
+    `blurred`."""
+    return (PRINTED_SCREEN,) * seen.descreened + (BLURRED,) * seen.blurred
 
 
 @dataclass(frozen=True)

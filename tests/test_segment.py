@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from digitscan.containers import (
+    BLURRED,
     CIRCLED,
     DITTO_MARKS,
     INK_LEFT_OUT,
@@ -1432,3 +1433,36 @@ def test_a_correction_written_above_a_number_flags_both(mnist, classifier):
     flagged = {s.text: WRITTEN_ABOVE in s.flags for s in reading.strings}
     assert flagged["5"] and flagged["12"] is False and flagged["27183"] is False
     assert sum(flagged.values()) == 2  # the correction and the number under it
+
+
+def smeared_sideways(image: np.ndarray, pixels: int) -> np.ndarray:
+    """The image as a camera shaken sideways over `pixels` takes it."""
+    return cv2.filter2D(image, -1, np.ones((1, pixels), np.float32) / pixels)
+
+
+def test_edge_spread_tells_sharp_ink_from_blurred(mnist):
+    page = blank_page(1200, 800)
+    for row, text in enumerate(["38041", "92765", "10384"]):
+        write_digits(page, mnist, text, 200, 200 + 150 * row, HEIGHT, nth=row)
+    cv2.rectangle(page, (150, 600), (900, 700), 30, 3)
+    for image, low, high in (
+        (page, 1.0, 3.0),
+        (cv2.GaussianBlur(page, (0, 0), 4), binarize.BLURRED_FROM, 12.0),  # out of focus
+        (smeared_sideways(page, 16), 10.0, 20.0),  # shaken: across its columns only
+    ):
+        assert low <= binarize.edge_spread(image, ink(image)) <= high
+    assert binarize.edge_spread(blank_page(), ink(blank_page())) == 0.0  # no edges: nothing to say
+
+
+def test_every_string_of_a_blurred_page_is_flagged(classifier):
+    # Shaken 2 mm, samples/ read 3 of 11 accepted fields wrong: digits smeared into one
+    # another, boxes' sides into 1s. Out of focus by 0.2 mm it reads as well as scanned.
+    page = next(load_pages(str(REPO / "samples" / "form-04.png")))
+    gray = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
+    millimetre = gray.shape[1] / 210
+    sharp = read_image(gray, classifier)
+    assert sharp.strings and not any(BLURRED in s.flags for s in sharp.strings)
+    focused_short = read_image(cv2.GaussianBlur(gray, (0, 0), 0.2 * millimetre), classifier)
+    assert not any(BLURRED in s.flags for s in focused_short.strings)
+    shaken = read_image(smeared_sideways(gray, round(2 * millimetre)), classifier)
+    assert shaken.strings and all(BLURRED in s.flags for s in shaken.strings)

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan.containers import BRACKETS, FAINT_INK, INK_LEFT_OUT, MINUS_SIGN, ORIENTATION_UNSURE
+from digitscan.containers import BLURRED, BRACKETS, FAINT_INK, INK_LEFT_OUT, MINUS_SIGN, ORIENTATION_UNSURE
 from digitscan.orientation import turn_image
 from digitscan.pages import Page
 from digitscan.pipeline import page_dpi, read_image
@@ -227,6 +227,16 @@ def test_real_cheque_amounts_keep_their_thousands_dots_in_raw(classifier) -> Non
             digits_right += 1
             raw_right += raw == written
     assert digits_right >= 12 and raw_right >= 0.55 * digits_right, (digits_right, raw_right)
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+def test_real_cheque_scans_are_not_blurred(classifier) -> None:
+    """Their ink's edges spread over 2-3 pixels, as any scan's: none is flagged `blurred`."""
+    with (Path(__file__).parent / "data" / "orand_raw.csv").open(newline="") as handle:
+        files = [row["file"] for row in csv.DictReader(handle)]
+    for file in files:
+        reading = read_image(cv2.imread(str(ORAND / file), cv2.IMREAD_GRAYSCALE), classifier)
+        assert not any(BLURRED in s.flags for s in reading.strings), file
 
 
 def test_a_dates_slashes_are_punctuation_never_accepted_digits(mnist, classifier) -> None:

@@ -414,6 +414,23 @@ def test_a_field_far_lighter_than_the_forms_others_is_flagged_faint_ink(form, mn
     assert [name for name in dark if FAINT_INK in fields[name].flags] == []
 
 
+def test_the_fields_of_a_blurred_form_are_flagged(form, mnist, classifier) -> None:
+    """Each field is read as a snippet of the page, and carries the page's blur."""
+    from digitscan.containers import BLURRED
+    from digitscan.forms import read_form
+    from digitscan.pages import Page
+
+    path, reference, layout = form
+    plain = [f for f in layout if not f.cells][:3]
+    texts = dict(zip((f.name for f in plain), ("4071", "35", "926"), strict=True))
+    page = filled(reference, layout, mnist, texts)
+    smear = np.ones((1, round(2 * DPI / 25.4)), np.float32)  # shaken 2 mm sideways
+    for image, blurred in ((page, False), (cv2.filter2D(page, -1, smear / smear.size), True)):
+        reading = read_form(Page("form.png", 1, image, DPI), (load_template(path),), classifier)
+        fields = {s.field: s for s in reading.strings}
+        assert [BLURRED in fields[f.name].flags for f in plain] == [blurred] * 3
+
+
 def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, classifier, tmp_path) -> None:
     """Pencil pressed lightly, at 0.15 of the ink's darkness, is under the page's threshold:
     the field read as empty, unflagged, as if nothing were written. A mark a quarter of the box
