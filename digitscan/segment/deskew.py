@@ -205,11 +205,11 @@ def turned_skew(xs: np.ndarray, ys: np.ndarray) -> float | None:
     if abs(coarse) < WIDE_FROM:
         return None
     if abs(coarse) < SLANT_FROM:
-        peak = sharpness[best] / np.median(sharpness)
+        peak, needed = sharpness[best], WIDE_PEAK
     else:
         near_coarse = np.arange(coarse - WIDE_STEP / 2, coarse + WIDE_STEP * 0.6, WIDE_STEP / 8)
-        peak = max(profile_sharpness(few_xs, few_ys, angle) for angle in near_coarse) / np.median(sharpness)
-    if peak < (END_PEAK if abs(coarse) >= SLANT_FROM else WIDE_PEAK):
+        peak, needed = max(profile_sharpness(few_xs, few_ys, angle) for angle in near_coarse), END_PEAK
+    if peak < needed * np.median(sharpness):
         return None
     quarter_away = coarse - 90 * np.sign(coarse)
     ways = (coarse, quarter_away) if abs(quarter_away) <= WIDE_ANGLE else (coarse,)
