@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed twenty-eight ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed thirty ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -15,12 +15,13 @@ middle third shaded 30% grey by a printed halftone screen (dots 0.25 mm apart, a
 lines an inch, and 0.5 mm); saved as a JPEG of quality 15, sprinkled with salt and pepper
 noise, written with a thicker and a thinner pen (each pixel the darkest of its 3x3, the
 lightest of its 2x2), with the sheet's other side (the page mirrored) showing through at 12%
-and 25% of its ink's darkness, stained by a coffee ring, and turned 15, -25, 35 and 45 degrees
+and 25% of its ink's darkness, stained by a coffee ring, turned 15, -25, 35 and 45 degrees
 on a dark desk and 20 on a scanner's white lid (a string read on a turned page is scored
-where the middle of its box lies on the page as it was). A page refused counts as read with
-no strings. Prints, per way, the fields exact, digit accuracy, the share accepted, the
-share of the accepted that is wrong, and the strings on no field (and how many of them were
-not flagged).
+where the middle of its box lies on the page as it was), and as a negative, light on dark as
+on microfilm (alone, and with the clear film round the page's frame left light). A page
+refused counts as read with no strings. Prints, per way, the fields exact, digit accuracy,
+the share accepted, the share of the accepted that is wrong, and the strings on no field
+(and how many of them were not flagged).
 """
 
 from __future__ import annotations
@@ -130,6 +131,12 @@ def coffee_ring(image: np.ndarray) -> np.ndarray:
     off = np.hypot(rows - 0.4 * height, columns - 0.55 * width)
     stain = np.exp(-(((off - 0.18 * width) / (0.01 * width)) ** 2)) * 0.45 + (off < 0.18 * width) * 0.15
     return (image.astype(np.float32) * (1 - stain)).astype(np.uint8)
+
+
+def negative_film(image: np.ndarray) -> np.ndarray:
+    """The page as a microfilm's negative, the clear film round the page's frame left light."""
+    top, bottom, left, right = BED
+    return cv2.copyMakeBorder(255 - image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=235)
 
 
 def jpeg(quality: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -289,6 +296,8 @@ WAYS: dict[str, Way] = {
     "turned 35 degrees, dark desk": turned(35, 60),
     "turned 45 degrees, dark desk": turned(45, 60),
     "turned 20 degrees, white lid": turned(20, 235),
+    "a negative (light on dark)": Way(lambda image: 255 - image),
+    "a negative, clear film round": Way(negative_film, shift=(BED[2], BED[0])),
 }
 
 
@@ -297,12 +306,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--samples", type=Path, default=Path("samples"))
+    parser.add_argument("--way", action="append", choices=list(WAYS), help="only this way (repeatable)")
     args = parser.parse_args()
     options = ScanOptions()
     readers = load_readers(None, options)
     truth = read_fields(args.samples / "truth.csv")
     pages = [page for name in sorted({t.file for t in truth}) for page in load_pages(args.samples / name)]
     for name, way in WAYS.items():
+        if args.way and name not in args.way:
+            continue
         rows: list[Field] = []
         moved: list[Field] = []
         for page in pages:

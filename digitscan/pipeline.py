@@ -334,12 +334,22 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
-    if min(page.image.shape[:2]) <= SNIPPET_MAX_SIDE and binarize.light_on_dark(gray := to_gray(page.image)):
-        page = replace(page, image=255 - gray)  # a snippet's negative: read as written
+    page = as_written(page)
     seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
     return read_candidates(
         page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader, one_field(seen)
     )
+
+
+def as_written(page: Page) -> Page:
+    """The page dark on light: a negative (a snippet light on dark, `binarize.light_on_dark`;
+    a whole page filmed or scanned as one, `binarize.negative_page`) turned back, so that its
+    ink is read as the ink; any other page as it is."""
+    gray = to_gray(page.image)
+    snippet = min(gray.shape) <= SNIPPET_MAX_SIDE
+    if binarize.light_on_dark(gray) if snippet else binarize.negative_page(gray):
+        return replace(page, image=255 - gray)
+    return page
 
 
 def one_field(seen: Candidates) -> bool:

@@ -990,6 +990,36 @@ def test_dark_scanner_border_is_not_read_as_rules(mnist, classifier):
     assert abs(abs(reading.skew) - 3.0) < 0.5
 
 
+@pytest.fixture(scope="module")
+def form_01():
+    return to_gray(next(load_pages(str(REPO / "samples" / "form-01.png"))).image)
+
+
+@pytest.mark.parametrize("film", [None, 235])
+def test_a_page_scanned_as_a_negative_reads_as_written(classifier, form_01, film):
+    # A microfilm's negative, light on dark, alone or with the clear film round the page's
+    # frame left light: its ground was read as the ink, 22 and 41 strings of samples/ on no
+    # field (`benchmarks/scans.py`), none of its own. Now it reads as the page it is a
+    # negative of (with the film, a page on a dark bed).
+    negative = 255 - form_01
+    if film is not None:
+        negative = cv2.copyMakeBorder(negative, 90, 40, 120, 60, cv2.BORDER_CONSTANT, value=film)
+    assert binarize.negative_page(negative)
+    reading, written = read_image(negative, classifier), read_image(255 - negative, classifier)
+    assert len(reading.strings) == 12
+    assert texts(reading) == texts(written)
+    assert [s.flags for s in reading.strings] == [s.flags for s in written.strings]
+
+
+@pytest.mark.parametrize("degrees", [0, 45])
+def test_a_page_dark_round_its_sheet_is_no_negative(form_01, degrees):
+    # Dark round its paper, as a negative is dark round its strokes: the strokes are dark.
+    gray = form_01
+    assert not binarize.negative_page(gray)
+    dark_round = on_scanner_bed(gray) if degrees == 0 else turned_on_a_desk(gray, degrees, 60)
+    assert not binarize.negative_page(dark_round)
+
+
 def test_page_in_deep_shadow_keeps_its_writing(mnist, classifier):
     # Dark and reaching the edge like a border, but with writing in it: no border.
     page = blank_page(1400, 800)

@@ -431,6 +431,20 @@ def test_the_fields_of_a_blurred_form_are_flagged(form, mnist, classifier) -> No
         assert [BLURRED in fields[f.name].flags for f in plain] == [blurred] * 3
 
 
+def test_a_form_scanned_as_a_negative_reads_by_its_template(form, mnist, classifier) -> None:
+    """Light on dark, as microfilm: registered and read as the form it is a negative of."""
+    from digitscan.forms import read_form
+    from digitscan.pages import Page
+
+    path, reference, layout = form
+    plain = [f for f in layout if not f.cells][:3]
+    texts = dict(zip((f.name for f in plain), ("4071", "35", "926"), strict=True))
+    page = 255 - filled(reference, layout, mnist, texts)
+    reading = read_form(Page("negative.png", 1, page, DPI), (load_template(path),), classifier)
+    fields = {s.field: s.text for s in reading.strings}
+    assert [fields[name] for name in texts] == list(texts.values())
+
+
 def test_a_field_written_too_pale_to_read_is_flagged_not_empty(form, mnist, classifier, tmp_path) -> None:
     """Pencil pressed lightly, at 0.15 of the ink's darkness, is under the page's threshold:
     the field read as empty, unflagged, as if nothing were written. A mark a quarter of the box

@@ -36,6 +36,29 @@ def light_on_dark(gray: np.ndarray) -> bool:
     return bool(typical < 128 and lightest - typical > 2 * (typical - darkest))
 
 
+NEGATIVE_LONG_SIDE = 1000  # pixels a page's long side is reduced to for telling a negative
+STROKE_KERNEL = 7  # of the reduced page: wider than a stroke there (Letter at 1000 px is ~90 dpi)
+NEGATIVE_STROKES = 1.5  # light strokes over dark: samples/ 0.4, on a dark desk 0.4-0.8, negatives 2.4-2.8
+
+
+def negative_page(gray: np.ndarray) -> bool:
+    """Whether a whole page is a negative (a microfilm's, an inverted scan's): its typical grey
+    is dark and its strokes are lighter than what surrounds them. A page photographed on a
+    dark desk is dark round its paper too, but its strokes are dark: the light ones counted
+    (a white top-hat) are set against the dark ones (a black top-hat), both narrower than
+    `STROKE_KERNEL` on the page reduced to `NEGATIVE_LONG_SIDE`."""
+    small = shrink(gray, max(1, max(gray.shape) // NEGATIVE_LONG_SIDE))
+    cumulative = np.cumsum(cv2.calcHist([small], [0], None, [256], [0, 256]).ravel())
+    darkest, typical, lightest = np.searchsorted(cumulative, np.array([0.01, 0.5, 0.99]) * cumulative[-1])
+    if typical >= 128:
+        return False
+    contrast = max(16, (int(lightest) - int(darkest)) // 4)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (STROKE_KERNEL, STROKE_KERNEL))
+    light = np.count_nonzero(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel) > contrast)
+    dark = np.count_nonzero(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel) > contrast)
+    return light > NEGATIVE_STROKES * max(dark, 1)
+
+
 def paper_brightness(gray: np.ndarray, window: int) -> np.ndarray:
     """Local paper level (1-255): a max filter (erasing strokes thinner than `window`) on a
     reduced image."""
