@@ -36,6 +36,7 @@ from digitscan.output import (
     ResultFile,
     check_writable_file,
     check_writable_folder,
+    format_for,
     refuse_inputs_as_outputs,
     refuse_replacing_files,
     write_errors,
@@ -276,7 +277,7 @@ Failure = tuple[str, str, str]  # file, page ("" when not one page's fault), mes
 def run_batch(
     paths: list[str],
     out_file: str | None,
-    output_format: str,
+    output_format: str | None,
     options: ScanOptions,
     model: Path | None = None,
     workers: int = 1,
@@ -291,7 +292,8 @@ def run_batch(
     on_failure: Callable[[Failure], None] = lambda failure: None,
 ) -> tuple[list[Failure], int]:
     """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
-    (None or '-': stdout), resuming a killed run if asked; save crops and the errors CSV.
+    (None or '-': stdout) as `output_format` (None: as its name says, `output.format_for`),
+    resuming a killed run if asked; save crops and the errors CSV.
     With `options.templates`, rows are fields (`wide`: one row per page, a column per field).
     An output file that exists is refused (UsageError) unless the run resumes it or may
     `overwrite` it.
@@ -300,6 +302,7 @@ def run_batch(
     files skipped. Interrupted, it closes what it wrote so `resume=True` can carry on.
     """
     to_stdout = out_file in (None, "-")
+    output_format = format_for(out_file, output_format)
     if resume and to_stdout:
         raise UsageError("--resume needs --out FILE: there is nothing to resume on stdout")
     if resume and overwrite:

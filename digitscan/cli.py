@@ -448,8 +448,11 @@ def run(
         str | None, typer.Option("--out", "-o", help="Output file; '-' or none writes to stdout.")
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="csv, or jsonl with every digit.")
-    ] = Format.csv,
+        Format | None,
+        typer.Option(
+            "--format", help="csv, or jsonl with every digit. Default: jsonl for --out *.jsonl, else csv."
+        ),
+    ] = None,
     min_confidence: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Strings with a digit below this are flagged for review.")
     ] = DEFAULT_MIN_CONFIDENCE,
@@ -535,7 +538,7 @@ def run(
             failures, tally.skipped = run_batch(
                 paths,
                 out_file,
-                output_format.value,
+                output_format and output_format.value,
                 ScanOptions(
                     dpi, max_pixels, min_confidence, annotate_dir, pairs, lines, tuple(template or ())
                 ),

@@ -170,6 +170,17 @@ class JsonlWriter:
 
 
 WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter}
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def format_for(out_file: str | None, given: str | None) -> str:
+    """The format to write: as given (`--format`), else as the output file's name says, JSON
+    lines for `.jsonl` or `.ndjson` (`--out results.jsonl` wrote CSV into it, which `review`
+    could not read), CSV for any other name and for stdout."""
+    if given is not None:
+        return given
+    suffix = Path(out_file).suffix.lower() if out_file not in (None, "-") else ""
+    return "jsonl" if suffix in JSONL_SUFFIXES else "csv"
 
 
 # File names are written as the bytes they are: a name that is not UTF-8 keeps its bytes

@@ -134,7 +134,7 @@ def test_resume_in_another_format_is_refused(forms, tmp_path):
     assert out.read_bytes() == finished
     jsonl = tmp_path / "out.jsonl"
     assert digitscan("run", str(forms), "--out", str(jsonl), "--format", "jsonl", "-q").returncode == 0
-    result = digitscan("run", str(forms), "--out", str(jsonl), "--resume", "-q")
+    result = digitscan("run", str(forms), "--out", str(jsonl), "--resume", "--format", "csv", "-q")
     assert result.returncode == 2 and b"holds jsonl rows" in result.stderr
     # A killed run's journal knows its format too.
     part, journal = tmp_path / ".half.csv.part", tmp_path / ".half.csv.journal"
@@ -142,6 +142,24 @@ def test_resume_in_another_format_is_refused(forms, tmp_path):
     journal.write_text('{"format": "jsonl"}\n')
     result = digitscan("run", str(forms), "--out", str(tmp_path / "half.csv"), "--resume", "-q")
     assert result.returncode == 2 and b"holds jsonl rows" in result.stderr
+
+
+def test_the_format_follows_the_out_files_name_unless_given(forms, tmp_path):
+    # `--out results.jsonl` wrote CSV into it, which `digitscan review` then could not read.
+    for name, given, first in (
+        ("out.jsonl", (), b"{"),
+        ("out.NDJSON", (), b"{"),
+        ("out.csv", (), b"file,"),
+        ("out.txt", (), b"file,"),
+        ("csv.jsonl", ("--format", "csv"), b"file,"),
+    ):
+        out = tmp_path / name
+        assert digitscan("run", str(forms), "--out", str(out), *given, "-q").returncode == 0
+        assert out.read_bytes().startswith(first), name
+    jsonl = tmp_path / "out.jsonl"
+    finished = jsonl.read_bytes()
+    assert digitscan("run", str(forms), "--out", str(jsonl), "--resume", "-q").returncode == 0
+    assert jsonl.read_bytes() == finished  # resumed as the JSON lines it holds
 
 
 UNUSUAL_NAMES = [
