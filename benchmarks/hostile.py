@@ -72,7 +72,15 @@ def write_cases(folder: Path) -> dict[str, Path]:
         small[:4] + tiff_directories([(200, 200), (25000, 25000)], big=False)[4:],
     )
     add("bigtiff-30000.tif", tiff_directories([(30000, 30000)], big=True))
-    add("jpeg2000-as.png", b"\x00\x00\x00\x0cjP  \r\n\x87\n" + bytes(4096))
+    header = struct.pack(">I4sII", 22, b"ihdr", 30000, 30000) + bytes(6)
+    add(
+        "jpeg2000-30000.jp2",
+        b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+        + struct.pack(">I4s", 8 + len(header), b"jp2h")
+        + header
+        + bytes(4096),
+    )
+    add("pnm-30000.pgm", b"P5\n30000 30000\n255\n" + bytes(4096))
     add("gif-as.png", b"GIF89a" + struct.pack("<HH", 20000, 20000) + bytes(4096))
     add("png-header-30000.png", png_header_only(30000, 30000))
     garbage = folder / "garbage-1.5GB.png"

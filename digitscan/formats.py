@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 PNG, JPEG, TIFF, BIGTIFF, BMP, WEBP, PDF = "PNG", "JPEG", "TIFF", "BigTIFF", "BMP", "WebP", "PDF"
+JP2, J2K, PNM = "JPEG 2000", "JPEG 2000 codestream", "PNM"  # archives' scans; SANE's scanimage
+READ = "PNG, JPEG, TIFF, BMP, WebP, JPEG 2000, PNM, PDF"
 MAX_TIFF_PAGES = 10_000  # a longer chain of directories is a loop or a hostile file
+JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+J2K_START = b"\xff\x4f\xff\x51"  # the start of a codestream, then its size (SIZ) marker
+PNM_MAGICS = (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")  # bitmap, grey and colour; text, then binary
 # Kinds that a decoder underneath might take but whose sizes we do not check: refused by name.
 UNSUPPORTED = (
     (b"GIF87a", "GIF"),
     (b"GIF89a", "GIF"),
-    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
-    (b"\xff\x4f\xff\x51", "JPEG 2000 codestream"),
     (b"8BPS", "Photoshop"),
     (b"\x76\x2f\x31\x01", "OpenEXR"),
     (b"#?RADIANCE", "Radiance HDR"),
@@ -34,7 +38,8 @@ class UnknownFormat(ValueError):
 
 
 def sniff(head: bytes) -> str:
-    """The file's kind from its first 16 bytes or so (PNG, JPEG, TIFF, BigTIFF, BMP, WebP, PDF)."""
+    """The file's kind from its first 16 bytes or so (PNG, JPEG, TIFF, BigTIFF, BMP, WebP,
+    JPEG 2000 and its bare codestream, PNM, PDF)."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
@@ -49,11 +54,15 @@ def sniff(head: bytes) -> str:
         return WEBP
     if head.lstrip(b"\x00\t\n\r ").startswith(b"%PDF-"):
         return PDF
+    if head.startswith(JP2_SIGNATURE):
+        return JP2
+    if head.startswith(J2K_START):
+        return J2K
+    if head[:2] in PNM_MAGICS and head[2:3].isspace():
+        return PNM
     for magic, name in UNSUPPORTED:
         if head.startswith(magic):
-            raise UnknownFormat(f"{name} is not a supported format (PNG, JPEG, TIFF, BMP, WebP, PDF)")
-    if head[:2] in (b"P1", b"P2", b"P3", b"P4", b"P5", b"P6"):
-        raise UnknownFormat("PNM is not a supported format (PNG, JPEG, TIFF, BMP, WebP, PDF)")
+            raise UnknownFormat(f"{name} is not a supported format ({READ})")
     raise UnknownFormat("not an image or PDF (unrecognised content)")
 
 
@@ -84,6 +93,13 @@ def page_headers(kind: str, data: bytes | mmap.mmap) -> list[PageHeader]:
             return [PageHeader(*webp_size(view))]
         if kind in (TIFF, BIGTIFF):
             return tiff_headers(view, big=kind == BIGTIFF)
+        if kind == JP2:
+            return [PageHeader(*jp2_size(view))]
+        if kind == J2K:
+            return [PageHeader(*codestream_size(view, 0))]
+        if kind == PNM:
+            width, height, _ = pnm_header(view)
+            return [PageHeader(width, height)]
     except struct.error:
         raise UnknownFormat(f"{kind} header truncated") from None
     raise UnknownFormat(f"no size check for {kind}")
@@ -150,6 +166,66 @@ def webp_size(data: bytes | mmap.mmap) -> tuple[int, int]:
         bits = int.from_bytes(data[21:25], "little")
         return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     raise UnknownFormat("WebP header not understood")
+
+
+def jp2_boxes(data: bytes | mmap.mmap, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """The boxes between `start` and `end`: each one's type and where its content starts and ends."""
+    offset = start
+    while offset + 8 <= end:
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        content = offset + 8
+        if length == 1:  # the length follows, in 64 bits
+            (length,) = struct.unpack(">Q", data[content : content + 8])
+            content += 8
+        elif length == 0:  # the last box: to the end
+            length = end - offset
+        if length < content - offset or offset + length > end:
+            raise UnknownFormat("JPEG 2000 box lengths do not add up (truncated or corrupt)")
+        yield kind, content, offset + length
+        offset += length
+
+
+def jp2_size(data: bytes | mmap.mmap) -> tuple[int, int]:
+    """Width and height from the image header box (`ihdr`) of the JP2 header box (`jp2h`)."""
+    for kind, start, end in jp2_boxes(data, 0, len(data)):
+        if kind == b"jp2h":
+            for inner, content, _ in jp2_boxes(data, start, end):
+                if inner == b"ihdr":
+                    height, width = struct.unpack(">II", data[content : content + 8])
+                    return width, height
+        if kind == b"jp2c":
+            break  # the codestream: a header box would have come before it
+    raise UnknownFormat("JPEG 2000 has no image header (truncated or corrupt)")
+
+
+def codestream_size(data: bytes | mmap.mmap, start: int) -> tuple[int, int]:
+    """Width and height from a codestream's size marker: the reference grid less its offset."""
+    if bytes(data[start : start + 4]) != J2K_START:
+        raise UnknownFormat("JPEG 2000 codestream has no size marker")
+    grid_width, grid_height, left, top = struct.unpack(">IIII", data[start + 8 : start + 24])
+    return grid_width - left, grid_height - top
+
+
+PNM_HEADER_MOST = 4096  # bytes: comments longer than this before the size are no scanner's
+
+
+def pnm_header(data: bytes | mmap.mmap) -> tuple[int, int, int]:
+    """Width, height and the largest sample value (1 for a bitmap) of a PNM: whitespace-parted
+    numbers after the magic, `#` comments to the end of their line."""
+    head = bytes(data[:PNM_HEADER_MOST])
+    wanted = 2 if head[:2] in (b"P1", b"P4") else 3
+    numbers: list[int] = []
+    for line in head[2:].split(b"\n"):
+        for token in line.split(b"#", 1)[0].split():
+            if not token.isdigit():
+                raise UnknownFormat("PNM header not understood")
+            numbers.append(int(token))
+            if len(numbers) == wanted:
+                width, height, largest = numbers[0], numbers[1], numbers[2] if wanted == 3 else 1
+                if not 0 < largest < 65536:
+                    raise UnknownFormat(f"PNM's largest sample value {largest} is not 1-65535")
+                return width, height, largest
+    raise UnknownFormat("PNM header truncated")
 
 
 TIFF_SHORT, TIFF_LONG, TIFF_RATIONAL, TIFF_LONG8 = 3, 4, 5, 16

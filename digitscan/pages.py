@@ -15,10 +15,25 @@ import numpy as np
 
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS
 from digitscan.errors import InputFileError, UsageError
-from digitscan.formats import BIGTIFF, JPEG, PDF, TIFF, PageHeader, UnknownFormat, page_headers, sniff
+from digitscan.formats import (
+    BIGTIFF,
+    JPEG,
+    PDF,
+    PNM,
+    TIFF,
+    PageHeader,
+    UnknownFormat,
+    page_headers,
+    pnm_header,
+    sniff,
+)
 from digitscan.storage import is_url, list_files, read_object
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+IMAGE_SUFFIXES = {
+    *(".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"),
+    *(".jp2", ".j2k", ".j2c", ".jpc"),  # JPEG 2000, as archives deliver their scans
+    *(".pnm", ".pgm", ".pbm", ".ppm"),  # as SANE's scanimage writes them
+}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
 # Decoders speak through digitscan's errors (one line per bad file), not their own warnings.
@@ -213,7 +228,18 @@ def decode_page(name: str, buffer: np.ndarray, kind: str, index: int, max_pixels
     if image is None:
         raise InputFileError(name, f"not a readable {kind}: corrupt or truncated")
     check_pixels(name, image.shape[1], image.shape[0], max_pixels)
+    if kind == PNM:
+        return full_range(image, pnm_header(buffer)[2])
     return image
+
+
+def full_range(image: np.ndarray, largest: int) -> np.ndarray:
+    """A PNM's samples spread to 0-255: OpenCV keeps a grey or colour PNM's values as stored
+    whatever its largest value (a 12-bit scan's white is 4095, read as 16-bit it is nearly
+    black); a bitmap it gives as 0 and 255 already."""
+    if largest in (1, 255, 65535):
+        return image
+    return cv2.convertScaleAbs(image, alpha=255 / largest)
 
 
 PDF_ERRORS = {

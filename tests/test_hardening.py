@@ -265,15 +265,84 @@ def test_bigtiff_is_recognised_and_checked(tmp_path):
 @pytest.mark.parametrize(
     ("content", "kind"),
     [
-        (b"\x00\x00\x00\x0cjP  \r\n\x87\n" + bytes(100), "JPEG 2000"),
         (b"GIF89a" + (20000).to_bytes(2, "little") * 2 + bytes(100), "GIF"),
-        (b"P5\n20000 20000\n255\n" + bytes(100), "PNM"),
+        (b"8BPS" + bytes(100), "Photoshop"),
     ],
 )
 def test_content_decides_the_format_not_the_name(tmp_path, content, kind):
     path = tmp_path / "looks-like.png"
     path.write_bytes(content)
     refused_with(path, f"{kind} is not a supported format")
+
+
+def jp2_boxes(*boxes: tuple[bytes, bytes]) -> bytes:
+    return b"".join(struct.pack(">I4s", 8 + len(content), kind) + content for kind, content in boxes)
+
+
+J2K_SIZE = struct.pack(">HHHHIIIIIIIIH", 0xFF4F, 0xFF51, 41, 0, 20000, 20000, 0, 0, 20000, 20000, 0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (
+            b"P5\n# a scanner's comment\n20000 20000\n255\n" + bytes(100),
+            "20000x20000 pixels is over the limit",
+        ),
+        (b"P4 20000 20000\n" + bytes(100), "20000x20000 pixels is over the limit"),
+        (J2K_SIZE + bytes(100), "20000x20000 pixels is over the limit"),
+        (
+            jp2_boxes(
+                (b"jP  ", b"\r\n\x87\n"),
+                (b"ftyp", b"jp2 "),
+                (b"jp2h", jp2_boxes((b"ihdr", struct.pack(">II", 20000, 20000) + bytes(6)))),
+            ),
+            "20000x20000 pixels is over the limit",
+        ),
+        (
+            jp2_boxes((b"jP  ", b"\r\n\x87\n")) + b"\x00\x00\xff\xffjp2h",
+            "JPEG 2000 box lengths do not add up",
+        ),
+        (jp2_boxes((b"jP  ", b"\r\n\x87\n"), (b"jp2c", J2K_SIZE)), "JPEG 2000 has no image header"),
+        (b"P5\n300 200\n0\n" + bytes(100), "largest sample value 0"),
+        (b"P6\n300 2x00\n255\n" + bytes(100), "PNM header not understood"),
+        (b"P2\n300\n", "PNM header truncated"),
+    ],
+)
+def test_jpeg_2000_and_pnm_are_sized_from_their_headers_before_decoding(tmp_path, content, match):
+    # A header claiming 400 million pixels is refused by the header, before a decoder allocates them.
+    path = tmp_path / "looks-like.png"
+    path.write_bytes(content)
+    refused_with(path, match)
+
+
+def test_an_archives_jpeg_2000_and_a_scanners_pnm_read_as_the_png(tmp_path, mnist, classifier):
+    # Archives deliver their scans of old registers as JPEG 2000, SANE's scanimage writes PNM:
+    # both were refused ("not a supported format"), and skipped in a folder.
+    page = blank_page(900, 500)
+    write_digits(page, mnist, "2024", 150, 200, 80)
+    write_digits(page, mnist, "735", 150, 400, 80, nth=4)
+    cv2.imwrite(str(tmp_path / "page.png"), page)
+    cv2.imwrite(str(tmp_path / "page.jp2"), page)
+    jp2 = (tmp_path / "page.jp2").read_bytes()
+    (tmp_path / "page.j2k").write_bytes(jp2[jp2.index(b"jp2c") + 4 :])  # the bare codestream
+    cv2.imwrite(str(tmp_path / "page.pgm"), page)
+    cv2.imwrite(str(tmp_path / "page.ppm"), cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    twelve_bit = (page.astype(np.uint32) * 4095 // 255).astype(">u2")  # white 4095, not 65535
+    (tmp_path / "twelve-bit.pgm").write_bytes(b"P5\n# 12 bits\n900 500\n4095\n" + twelve_bit.tobytes())
+    bitmap = np.packbits(page < 128, axis=1)  # PBM: 1 is black
+    (tmp_path / "page.pbm").write_bytes(b"P4\n900 500\n" + bitmap.tobytes())
+    names = ["page.png", "page.jp2", "page.j2k", "page.pgm", "page.ppm", "twelve-bit.pgm", "page.pbm"]
+    texts = {
+        name: [s.text for s in read_page(next(load_pages(str(tmp_path / name))), classifier).strings]
+        for name in names
+    }
+    assert texts["page.png"] == ["2024", "735"]
+    assert all(found == texts["page.png"] for found in texts.values()), texts
+    result = digitscan("run", str(tmp_path), "--out", str(tmp_path / "out.csv"), "-q")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(newline="")))
+    assert sorted({Path(row["file"]).name for row in rows}) == sorted(names)
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
