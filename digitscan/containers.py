@@ -44,6 +44,7 @@ READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or
 RULED_COLUMNS = "ruled-columns"
 STRAY_STROKE = "stray-stroke"  # a straight stroke far longer than the page's digits: a staple?
 MINUS_SIGN = "minus-sign"  # a dash before the first digit: `text` holds no sign, `raw` does
+CURRENCY_SIGN = "currency-sign"  # a `$` taken off the string's start: `text` holds no sign, `raw` does
 BRACKETS = "brackets"  # its first or last mark bows like a bracket: `(450)` read as 14501?
 STRUCK_OUT = "struck-out"  # a line runs through the middle of the string: crossed out?
 WRITTEN_ABOVE = "written-above"  # a digit or two written small just over the string: a correction?

@@ -21,6 +21,7 @@ from digitscan.classify import (
 )
 from digitscan.containers import (
     BLURRED,
+    CURRENCY_SIGN,
     FAINT_INK,
     INK_LEFT_OUT,
     MINUS_SIGN,
@@ -423,6 +424,7 @@ class FoundStrings:
     maybe_two: set[int]  # glyphs read as one 1 that may be two touching (`touching.maybe_two_ones`)
     narrow_pairs: set[int]  # digits read out of a mark too narrow for two (`touching.parted_narrow`)
     typeset: set[int]  # glyphs in lines of type (`Candidates.printed`), renumbered as `glyphs`
+    dollars: dict[int, int]  # a string (its index in `members`) -> the `$` taken off its start
 
 
 def find_strings(
@@ -442,6 +444,14 @@ def find_strings(
     labels = labels_from_probabilities(probabilities)
     runs = strings.runs(found, seen.rules.sides)
     grouped = numbers.group_strings(found, labels, runs, one_field)
+    # A printed `$` reads as a 5, surely (0.97-0.99 in OpenCV's faces): the first mark of a
+    # string drawn as one is its sign, not its first digit (`540937` was accepted for 40937).
+    dollars = {
+        k: first
+        for k, (first, *rest) in enumerate(grouped)
+        if rest and labels[first].digit == 5 and strings.dollar_shaped(found[first].mask)
+    }
+    grouped = [members[1:] if k in dollars else members for k, members in enumerate(grouped)]
     # Inside a digit string a digit-wide mark is a digit far more often than in the classifier's
     # training mix: its '?' is read again at those odds. Wider marks keep the pair reader's verdict.
     unread = [
@@ -458,7 +468,8 @@ def find_strings(
     in_strings = {i for members in grouped for i in members}
     printed = {seen.glyphs[i] for i in seen.printed}  # by identity: parting renumbers the glyphs
     typeset = {i for i, g in enumerate(found) if g in printed}
-    loose = [g for i, g in enumerate(found) if i not in in_strings and i not in typeset]
+    placed = in_strings | typeset | set(dollars.values())  # a `$` is no digit written small
+    loose = [g for i, g in enumerate(found) if i not in placed]
     two = (
         touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, typeset)
         if pair_reader
@@ -466,7 +477,17 @@ def find_strings(
     )
     narrow = touching.parted_narrow(seen.glyphs, found, labels)
     return FoundStrings(
-        found, crops, probabilities, labels, runs, grouped, [*loose, *seen.small], two, narrow, typeset
+        found,
+        crops,
+        probabilities,
+        labels,
+        runs,
+        grouped,
+        [*loose, *seen.small],
+        two,
+        narrow,
+        typeset,
+        dollars,
     )
 
 
@@ -534,8 +555,9 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
+    signs = found_strings.typeset | set(found_strings.dollars.values())  # print and `$`s: no digits
     unread = numbers.left_out_beside(
-        found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset, seen.cut, seen.huge
+        found, labels, grouped, found_strings.runs, seen.small, signs, seen.cut, seen.huge
     )
     left_out = [
         lacking or faint_beside(seen, marks) for lacking, marks in zip(unread, string_marks, strict=True)
@@ -604,6 +626,8 @@ def read_candidates(
         raw = strings.with_separators(marks, text, separators)
         if strings.minus_before(marks, punctuation):  # marks of their own, no digit's pieces
             raw, reasons = "-" + raw, (*reasons, MINUS_SIGN)
+        if index - 1 in found_strings.dollars:
+            raw, reasons = "$" + raw, (*reasons, CURRENCY_SIGN)
         readings.append(
             DigitString(
                 index,

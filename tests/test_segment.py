@@ -7,6 +7,7 @@ import pytest
 from digitscan.containers import (
     BLURRED,
     CIRCLED,
+    CURRENCY_SIGN,
     DITTO_MARKS,
     INK_LEFT_OUT,
     ON_BOX_SIDE,
@@ -766,16 +767,29 @@ def test_printed_words_give_no_digits(classifier):
     assert texts(read_image(page, classifier)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a printed '$' reads as a 5 (0.97-0.99), accepted; a classifier taught '$' as no digit "
-    "rejected it but let more wrong cheque amounts through (models/README.md, 'Tried')",
-)
-def test_a_dollar_sign_printed_before_an_amount_is_no_digit(mnist, classifier):
+@pytest.mark.parametrize("font", [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX])
+def test_a_dollar_sign_printed_before_an_amount_is_no_digit(mnist, classifier, font):
+    # It reads as a 5 (0.97-0.99), and `540937` was accepted; a classifier taught `$` as no
+    # digit let more wrong cheque amounts through (models/README.md, "Limits").
     page = blank_page(2480, 900)
     write_digits(page, mnist, "40937", 330, 420, HEIGHT, nth=2)
-    cv2.putText(page, "$", (250, 420), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 30, 4)
-    assert texts(read_image(page, classifier, dpi=300)) == ["40937"]
+    cv2.putText(page, "$", (250, 420), font, 2.6, 30, 4)
+    (amount,) = read_image(page, classifier, dpi=300).strings
+    assert (amount.text, amount.raw) == ("40937", "$40937")
+    assert amount.flags == (CURRENCY_SIGN,)  # a digit taken off is looked at: it might be a 5
+
+
+def test_no_handwritten_5_is_drawn_as_a_dollar_sign(mnist):
+    # The bar standing out above and below: every printed `$` here, no 5 of MNIST's test split
+    # (4s are, but read as 4s).
+    fives = mnist.x_test[mnist.y_test == 5][:500]
+    assert not any(strings.dollar_shaped(cv2.resize(five, (84, 84)) > 127) for five in fives)
+    for font in (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX):
+        for scale in (2.0, 3.0):
+            sign = np.zeros((200, 200), np.uint8)
+            cv2.putText(sign, "$", (50, 150), font, scale, 255, 4)
+            rows, cols = np.flatnonzero(sign.any(axis=1)), np.flatnonzero(sign.any(axis=0))
+            assert strings.dollar_shaped(sign[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] > 0)
 
 
 def marks_standing(heights: list[int], bottoms: list[int]) -> list[glyphs.Glyph]:
