@@ -33,6 +33,13 @@ UNSUPPORTED = (
 )
 
 
+# Phones' photos, in ISO boxes (a size, `ftyp`, then the brand): an iPhone's HEIC, AVIF.
+PHOTO_BRANDS = {
+    **dict.fromkeys((b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"), "HEIC"),
+    **dict.fromkeys((b"avif", b"avis"), "AVIF"),
+}
+
+
 class UnknownFormat(ValueError):
     """Not a kind digitscan reads; the message says what it is, where known."""
 
@@ -63,6 +70,8 @@ def sniff(head: bytes) -> str:
     for magic, name in UNSUPPORTED:
         if head.startswith(magic):
             raise UnknownFormat(f"{name} is not a supported format ({READ})")
+    if head[4:8] == b"ftyp" and (name := PHOTO_BRANDS.get(bytes(head[8:12]))):
+        raise UnknownFormat(f"{name} is not a supported format ({READ}): save the photo as JPEG or PNG")
     raise UnknownFormat("not an image or PDF (unrecognised content)")
 
 

@@ -36,6 +36,10 @@ IMAGE_SUFFIXES = {
 }
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | PDF_SUFFIXES
+# Images of kinds not read, taken from folders all the same, so that each is refused naming
+# its kind (a phone's HEIC photos were skipped unseen: "no images or PDFs found").
+REFUSED_SUFFIXES = {".heic", ".heif", ".avif", ".gif", ".psd", ".jxl"}
+LOOKED_AT_SUFFIXES = SUPPORTED_SUFFIXES | REFUSED_SUFFIXES | {".jfif", ".jpe"}  # JPEG's other names
 # Decoders speak through digitscan's errors (one line per bad file), not their own warnings.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
@@ -103,7 +107,7 @@ def walk(
                 continue
             if is_dir:
                 visit(path)
-            elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            elif path.suffix.lower() in LOOKED_AT_SUFFIXES:
                 files.append(name)
             else:
                 skipped.append(name)
@@ -118,7 +122,7 @@ def find_inputs(paths: list[str]) -> Inputs:
     unreadable: list[tuple[str, str]] = []
     for given in paths:
         if is_url(given):
-            found, others = list_files(given, SUPPORTED_SUFFIXES)
+            found, others = list_files(given, LOOKED_AT_SUFFIXES)
             files += found
             skipped += others
             continue

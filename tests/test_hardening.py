@@ -275,6 +275,24 @@ def test_content_decides_the_format_not_the_name(tmp_path, content, kind):
     refused_with(path, f"{kind} is not a supported format")
 
 
+def test_a_phones_photos_in_a_folder_are_named_not_skipped_unseen(forms):
+    # A folder of an iPhone's HEIC photos said only "no images or PDFs found"; beside other
+    # pages they were counted as "other files skipped". A scan saved as `.jfif` (Windows' name
+    # for a JPEG) was skipped too.
+    (forms / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(100))
+    (forms / "logo.gif").write_bytes(b"GIF89a" + bytes(100))
+    (forms / "form-1.png").rename(forms / "form-1.jfif")  # PNG content: the content decides
+    (forms / "notes.txt").write_text("not a page")
+    result = digitscan("run", str(forms), "-q")
+    assert result.returncode == 1
+    assert b"IMG_0001.HEIC: HEIC is not a supported format" in result.stderr
+    assert b"save the photo as JPEG or PNG" in result.stderr
+    assert b"logo.gif: GIF is not a supported format" in result.stderr
+    assert b"notes.txt" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode())))
+    assert sorted({Path(row["file"]).name for row in rows}) == ["form-1.jfif", "form-2.png", "form-3.png"]
+
+
 def jp2_boxes(*boxes: tuple[bytes, bytes]) -> bytes:
     return b"".join(struct.pack(">I4s", 8 + len(content), kind) + content for kind, content in boxes)
 
