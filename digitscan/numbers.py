@@ -21,6 +21,10 @@ from digitscan.segment.strings import reading_order, set_in_type
 
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
 WEAK_RUN = 0.5  # ...and so are runs whose typical mark reads as a digit with less than this probability
+# ...and so are BARCODE_BARS or more marks, each at most BAR_WIDTH of its height wide, set in
+# type (`set_in_type`): a barcode's bars, each read as a 1 (30 of them, one string flagged for
+# review on every page that carried one). Handwritten 1s never stand level to the pixel.
+BARCODE_BARS, BAR_WIDTH = 8, 0.25
 DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its line, is beside it
@@ -41,7 +45,10 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
     """A line of print, not a handwritten number: many marks that are not digits, marks that
     read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
     run), or type's uniform height among letters: capitals of one font are the same height to
-    the pixel, handwritten digits never are."""
+    the pixel, handwritten digits never are; or a barcode's bars."""
+    thin = all(glyphs[i].width <= BAR_WIDTH * glyphs[i].height for i in run)
+    if len(run) >= BARCODE_BARS and thin and set_in_type(run, glyphs):
+        return True
     rejected = len(run) - sum(is_digit)
     if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
         return True

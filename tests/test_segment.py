@@ -819,6 +819,29 @@ def test_mixed_case_type_is_two_heights_on_one_line():
     assert not strings.set_in_type(list(range(len(small_one))), small_one)
 
 
+def barcode(page: np.ndarray, x: int, y: int, height: int, module: int, seed: int = 0) -> None:
+    """Thirty bars of one to four modules' width, as far apart, from (x, y) down `height` rows."""
+    widths = np.random.default_rng(seed).integers(1, 5, 59) * module
+    for k, left in enumerate(x + np.concatenate([[0], np.cumsum(widths)[:-1]])):
+        if k % 2 == 0:
+            page[y : y + height, left : left + widths[k]] = 25
+
+
+@pytest.mark.parametrize(("angle", "printed"), [(0.0, False), (1.5, True), (-2.5, False)])
+def test_a_barcode_is_print_and_the_handwriting_beside_it_is_read(mnist, classifier, angle, printed):
+    # Its bars read as thirty 1s, one string flagged; and, taller than the handwriting, they set
+    # the page's handwriting height: the numbers written on the form, under 0.6 of it, were
+    # dropped as print, every one of them, unflagged.
+    page = blank_page(1700, 1200)
+    barcode(page, 900, 100, 150, 3)
+    if printed:
+        cv2.putText(page, "4 006381 333931", (900, 285), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 25, 2)
+    write_digits(page, mnist, "40937", 200, 600, HEIGHT)
+    write_digits(page, mnist, "2718", 200, 900, HEIGHT, nth=5)
+    reading = read_image(deskew.rotate(page, angle, fill=235), classifier, dpi=200)
+    assert texts(reading) == ["40937", "2718"]
+
+
 @pytest.mark.parametrize("words", ["Account number", "Name and address", "Signature", "Amount paid"])
 def test_words_of_a_real_typeface_are_type(words):
     """A font's round letters overshoot its flat ones and its t is short of its l: a level of
