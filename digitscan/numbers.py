@@ -41,13 +41,22 @@ ACROSS_REACH = 0.1
 TALLER = 1.3
 
 
+def barcode(run: list[int], glyphs: list[Glyph]) -> bool:
+    """Whether a run is a barcode's bars: BARCODE_BARS or more, each at most BAR_WIDTH of its
+    height wide, set in type."""
+    return (
+        len(run) >= BARCODE_BARS
+        and all(glyphs[i].width <= BAR_WIDTH * glyphs[i].height for i in run)
+        and set_in_type(run, glyphs)
+    )
+
+
 def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_digit: list[bool]) -> bool:
     """A line of print, not a handwritten number: many marks that are not digits, marks that
     read as digits only weakly (capital I, O and T pass for 1, 0 and 7 one by one, not as a
     run), or type's uniform height among letters: capitals of one font are the same height to
     the pixel, handwritten digits never are; or a barcode's bars."""
-    thin = all(glyphs[i].width <= BAR_WIDTH * glyphs[i].height for i in run)
-    if len(run) >= BARCODE_BARS and thin and set_in_type(run, glyphs):
+    if barcode(run, glyphs):
         return True
     rejected = len(run) - sum(is_digit)
     if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
