@@ -423,8 +423,10 @@ class FoundStrings:
     beside: list[glyphs.Glyph]
     maybe_two: set[int]  # glyphs read as one 1 that may be two touching (`touching.maybe_two_ones`)
     narrow_pairs: set[int]  # digits read out of a mark too narrow for two (`touching.parted_narrow`)
-    typeset: set[int]  # glyphs in lines of type (`Candidates.printed`), renumbered as `glyphs`
-    dollars: dict[int, int]  # a string (its index in `members`) -> the `$` taken off its start
+    # glyphs in lines of type (`Candidates.printed`), renumbered as `glyphs`, and the `$`s
+    # taken off strings: print, no digits written small, no ink left out
+    typeset: set[int]
+    dollars: set[int]  # strings (indices into `members`) whose first mark, a `$`, was taken off
 
 
 def find_strings(
@@ -467,9 +469,8 @@ def find_strings(
     # zeros of a cheque's "1.000", too short to chain with the 1): the string reader sees them.
     in_strings = {i for members in grouped for i in members}
     printed = {seen.glyphs[i] for i in seen.printed}  # by identity: parting renumbers the glyphs
-    typeset = {i for i, g in enumerate(found) if g in printed}
-    placed = in_strings | typeset | set(dollars.values())  # a `$` is no digit written small
-    loose = [g for i, g in enumerate(found) if i not in placed]
+    typeset = {i for i, g in enumerate(found) if g in printed} | set(dollars.values())
+    loose = [g for i, g in enumerate(found) if i not in in_strings and i not in typeset]
     two = (
         touching.maybe_two_ones(found, probabilities, seen.height, pair_reader, typeset)
         if pair_reader
@@ -487,7 +488,7 @@ def find_strings(
         two,
         narrow,
         typeset,
-        dollars,
+        set(dollars),
     )
 
 
@@ -555,9 +556,8 @@ def read_candidates(
     # (uncalibrated) probabilities: the figures in the README were measured so.
     calibrated = with_temperature(found_strings.probabilities, reporting_temperature(classifier))
     labels = [recalibrated(label, row) for label, row in zip(labels, calibrated, strict=True)]
-    signs = found_strings.typeset | set(found_strings.dollars.values())  # print and `$`s: no digits
     unread = numbers.left_out_beside(
-        found, labels, grouped, found_strings.runs, seen.small, signs, seen.cut, seen.huge
+        found, labels, grouped, found_strings.runs, seen.small, found_strings.typeset, seen.cut, seen.huge
     )
     left_out = [
         lacking or faint_beside(seen, marks) for lacking, marks in zip(unread, string_marks, strict=True)
