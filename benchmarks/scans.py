@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed thirty ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed thirty-two ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -18,7 +18,9 @@ lightest of its 2x2), with the sheet's other side (the page mirrored) showing th
 and 25% of its ink's darkness, stained by a coffee ring, turned 15, -25, 35 and 45 degrees
 on a dark desk and 20 on a scanner's white lid (a string read on a turned page is scored
 where the middle of its box lies on the page as it was), and as a negative, light on dark as
-on microfilm (alone, and with the clear film round the page's frame left light). A page
+on microfilm (alone, and with the clear film round the page's frame left light), and streaked
+by a feeder's glass (three upright lines down the whole page, at 0.3, 0.5 and 0.7 of its width,
+through fields: 2 pixels wide and grey, 3 wide and black). A page
 refused counts as read with no strings. Prints, per way, the fields exact, digit accuracy,
 the share accepted, the share of the accepted that is wrong, and the strings on no field
 (and how many of them were not flagged).
@@ -137,6 +139,20 @@ def negative_film(image: np.ndarray) -> np.ndarray:
     """The page as a microfilm's negative, the clear film round the page's frame left light."""
     top, bottom, left, right = BED
     return cv2.copyMakeBorder(255 - image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=235)
+
+
+def streaked(width: int, grey: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Three upright lines `width` pixels wide and `grey` down the whole page, as specks on an
+    automatic feeder's glass draw them: exactly upright as stored, whatever the page's skew."""
+
+    def change(image: np.ndarray) -> np.ndarray:
+        out = image.copy()
+        for share in (0.3, 0.5, 0.7):
+            x = int(share * image.shape[1])
+            out[:, x : x + width] = np.minimum(out[:, x : x + width], grey)
+        return out
+
+    return change
 
 
 def jpeg(quality: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -298,6 +314,8 @@ WAYS: dict[str, Way] = {
     "turned 20 degrees, white lid": turned(20, 235),
     "a negative (light on dark)": Way(lambda image: 255 - image),
     "a negative, clear film round": Way(negative_film, shift=(BED[2], BED[0])),
+    "streaked by a feeder, grey": Way(streaked(2, 60)),
+    "streaked by a feeder, black": Way(streaked(3, 0)),
 }
 
 

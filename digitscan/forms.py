@@ -24,7 +24,14 @@ from digitscan.containers import (
 )
 from digitscan.errors import PageRefused
 from digitscan.pages import Page, to_gray
-from digitscan.pipeline import as_written, faint_boxes, find_candidates, page_dpi, read_candidates, scan_flags
+from digitscan.pipeline import (
+    as_scanned_clean,
+    faint_boxes,
+    find_candidates,
+    page_dpi,
+    read_candidates,
+    scan_flags,
+)
 from digitscan.segment import components, faint
 from digitscan.templates import FieldSpec, Template
 from digitscan.validate import failed_checks
@@ -50,7 +57,7 @@ def read_form(
     """A form page's fields: the page registered to the template it matches best (`register`),
     then each field's box read on its own, in the template's geometry. Ink outside the fields is
     never read. `PageRefused` when the page matches no template."""
-    page = as_written(page)
+    page = as_scanned_clean(page)
     features = register.find_features(page.image, page_dpi(page, binarization))
     matches, refusals = [], []
     for template in templates:

@@ -37,7 +37,7 @@ from digitscan.errors import CrowdedPage
 from digitscan.normalize import LinePlacement, to_line, to_mnist
 from digitscan.pages import Page, to_gray
 from digitscan.reasons import shape_reasons
-from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
+from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
 # A page under LOWEST_DPI is enlarged to WORK_DPI, unless its handwriting is already as tall
@@ -335,11 +335,22 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
-    page = as_written(page)
+    page = as_scanned_clean(page)
     seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
     return read_candidates(
         page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader, one_field(seen)
     )
+
+
+def as_scanned_clean(page: Page) -> Page:
+    """The page as the stages expect it: dark on light (`as_written`) and without a feeder's
+    streaks (`segment.streaks`). A snippet keeps its upright lines: one cut from a streaked page
+    holds the streak from edge to edge, as one cut from a comb holds the comb's teeth."""
+    page = as_written(page)
+    if min(page.image.shape[:2]) <= SNIPPET_MAX_SIDE:
+        return page
+    found = streaks.find_streaks(page.image)
+    return replace(page, image=streaks.without_streaks(page.image, found)) if found else page
 
 
 def as_written(page: Page) -> Page:

@@ -19,7 +19,7 @@ from digitscan.containers import (
 )
 from digitscan.pages import load_pages, to_gray
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
-from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, strings
+from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
 from tests.conftest import REPO, blank_page, digit_of, turned_on_a_desk, write_digits
 
 HEIGHT = 80
@@ -1055,6 +1055,44 @@ def test_a_page_dark_round_its_sheet_is_no_negative(form_01, degrees):
     assert not binarize.negative_page(gray)
     dark_round = on_scanner_bed(gray) if degrees == 0 else turned_on_a_desk(gray, degrees, 60)
     assert not binarize.negative_page(dark_round)
+
+
+def streaked(page, columns, width, grey):
+    """Upright lines `width` wide and `grey` down the whole page at `columns`: a feeder's glass."""
+    out = page.copy()
+    for x in columns:
+        out[:, x : x + width] = np.minimum(out[:, x : x + width], grey)
+    return out
+
+
+def test_streaks_are_found_down_the_whole_page_and_nowhere_else(form_01):
+    columns = [int(share * form_01.shape[1]) for share in (0.3, 0.5, 0.7)]
+    assert streaks.find_streaks(streaked(form_01, columns, 2, 60)) == [(x, x + 2) for x in columns]
+    # The page's own print, its writing, a dark bed round it and a scanner's grain are none.
+    grain = np.random.default_rng(0).normal(0, 14, form_01.shape)
+    for page in (form_01, on_scanner_bed(form_01), np.clip(form_01 + grain, 0, 255).astype(np.uint8)):
+        assert streaks.find_streaks(page) == []
+
+
+def test_a_page_streaked_by_a_feeder_reads_as_the_clean_page(classifier, form_01):
+    # Taken for a table's column rule, a streak parted the numbers it crossed and dropped
+    # digits beside it (`7847` and `300` for 7847300, accepted; `41028` and `6`).
+    columns = [int(share * form_01.shape[1]) for share in (0.3, 0.5, 0.7)]
+    reading = read_image(streaked(form_01, columns, 2, 60), classifier)
+    clean = read_image(form_01, classifier)
+    assert [(s.text, s.flags) for s in reading.strings] == [(s.text, s.flags) for s in clean.strings]
+
+
+@pytest.mark.parametrize(("width", "grey"), [(1, 90), (3, 0)])
+def test_a_number_crossed_by_a_streak_is_read_whole(mnist, classifier, width, grey):
+    # `8` and `0625` for 80625, both accepted, before; digits beside a streak dropped.
+    page = blank_page(1400, 900)
+    first = write_digits(page, mnist, "80625", 300, 300, HEIGHT)
+    second = write_digits(page, mnist, "3904", 700, 600, HEIGHT, nth=5)
+    assert texts(read_image(page, classifier)) == ["80625", "3904"]
+    for columns in ([first[1][0] + 5, second[2][0] + 3], [first[0][0] + 47, second[3][0] + 32]):
+        reading = read_image(streaked(page, columns, width, grey), classifier)
+        assert [(s.text, s.flags) for s in reading.strings] == [("80625", ()), ("3904", ())]
 
 
 def test_page_in_deep_shadow_keeps_its_writing(mnist, classifier):

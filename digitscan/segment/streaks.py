@@ -1,0 +1,92 @@
+"""A feeder's streaks: thin dark lines down the whole page, drawn by a speck on the glass.
+
+An automatic document feeder moves the sheet past a fixed line of sensors, so dust or ink on
+its glass darkens the same column of every row: a line one to a few pixels wide from the top
+of the image to its bottom, exactly upright as stored, whatever the page's own skew. Left in,
+it is a table's column rule to the page stage (nothing is chained across one): a number it
+crosses was read as two numbers, each accepted, and a digit beside it dropped. It is found on
+the page as loaded, before anything else, and painted out from the paper either side of it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+WIDEST = 6  # pixels: a streak is at most this wide (a speck on the glass, not a sheet's edge)
+ROW_STEP = 4  # rows sampled: a streak darkens every one of them
+# Darker by this many grey levels than the paper either side: ink, not a scanner's grain (grain
+# of sigma 14 is darker than the lightest of its 12 neighbours along the row by this much in 1
+# pixel of 16, and in at most 1 row of 10 in any column of a page of it).
+CONTRAST = 40
+# Of the rows sampled, the share a column must be darker than both its sides in: a streak
+# crosses everything (it is hidden only where a rule or a stroke runs across it); the tallest
+# column of handwriting or print darkens a fraction of a page's rows.
+COVERAGE = 0.9
+UNDER = 20  # grey levels darker than a streak's own: ink under it
+MOST_STREAKS = 4  # more whole-height lines than this are print: squared paper, a ledger's columns
+MARGIN = 2  # columns: a line this close to the image's edge is its frame, not a streak
+
+
+def find_streaks(gray: np.ndarray) -> list[tuple[int, int]]:
+    """The streaks on a grey page as loaded: (first column, column after the last), left to
+    right. Only whole-height lines at most WIDEST pixels wide, clear of the image's edges, and
+    at most MOST_STREAKS of them; none on a table cropped tight, whose column rules run from
+    its top to its bottom too: a row's rule ends at one of them (`rule_ends_at`), as a rule
+    ends at a streak only where it happens to start just there (then all are kept, as before)."""
+    rows = gray[::ROW_STEP]
+    kernel = np.ones((1, 2 * WIDEST + 1), np.uint8)  # fills any dark run up to WIDEST across
+    darker = cv2.subtract(cv2.morphologyEx(rows, cv2.MORPH_CLOSE, kernel), rows) >= CONTRAST
+    streaked = np.count_nonzero(darker, axis=0) >= COVERAGE * len(rows)
+    if not streaked.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], streaked.astype(np.int8), [0]))))
+    runs = zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)
+    width = gray.shape[1]
+    lines = [(a, b) for a, b in runs if b - a <= WIDEST and a >= MARGIN and b <= width - MARGIN]
+    if len(lines) > MOST_STREAKS:
+        return []
+    ink = gray < np.median(gray) - CONTRAST
+    return [] if any(rule_ends_at(ink, line) for line in lines) else lines
+
+
+# Of the page's width: a dark run this long along a row is a rule, longer than any stroke of
+# handwriting (a streak through a digit has the digit's strokes beside it); a rule is at
+# most 2 * WIDEST rows thick (a dark sheet's edge beside a streak is no rule).
+RULE_LENGTH = 1 / 12
+
+
+def rule_ends_at(ink: np.ndarray, line: tuple[int, int]) -> bool:
+    """Whether a rule along a row ends at the upright `line` (a table's T): ink (a boolean
+    image) running RULE_LENGTH from right beside it on one side (joined to it), over a few
+    rows, and no such run on the other side within as many rows (a rule a little off level
+    crosses a line a row or two lower on its far side)."""
+    first, end = line
+    reach = max(8, round(RULE_LENGTH * ink.shape[1]))
+    runs = [ink[:, max(0, first - reach) : first].all(axis=1), ink[:, end : end + reach].all(axis=1)]
+    near = [np.convolve(run, np.ones(4 * WIDEST + 1), mode="same") > 0 for run in runs]
+    for one_sided in (runs[0] & ~near[1], runs[1] & ~near[0]):
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], one_sided.astype(np.int8), [0]))))
+        if np.any(edges[1::2] - edges[::2] <= 2 * WIDEST):
+            return True
+    return False
+
+
+def without_streaks(gray: np.ndarray, streaks: list[tuple[int, int]]) -> np.ndarray:
+    """The page with each streak (and a column either side of it, its blurred edges) painted
+    over, row by row, by the grey levels from the column left of it to the column right of it:
+    paper where it crossed paper, a stroke joined where it crossed one. What is clearly darker
+    than the streak's own grey is ink under it and stays: a box's side or a digit's stroke
+    running along the streak, which the sides' grey levels know nothing of."""
+    if not streaks:
+        return gray
+    out = gray.copy()
+    for first, end in streaks:
+        left, right = max(0, first - 2), min(gray.shape[1] - 1, end + 1)
+        share = (np.arange(left + 1, right) - left) / (right - left)
+        before, after = (gray[:, [column]].astype(np.float32) for column in (left, right))
+        painted = np.round(before * (1 - share) + after * share).astype(gray.dtype)
+        covered = gray[:, left + 1 : right]
+        under = covered.astype(np.int16) < np.median(covered, axis=0).astype(np.int16) - UNDER
+        out[:, left + 1 : right] = np.where(under, covered, painted)
+    return out
