@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed thirty-two ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed thirty-three ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -20,7 +20,8 @@ on a dark desk and 20 on a scanner's white lid (a string read on a turned page i
 where the middle of its box lies on the page as it was), and as a negative, light on dark as
 on microfilm (alone, and with the clear film round the page's frame left light), and streaked
 by a feeder's glass (three upright lines down the whole page, at 0.3, 0.5 and 0.7 of its width,
-through fields: 2 pixels wide and grey, 3 wide and black). A page
+through fields: 2 pixels wide and grey, 3 wide and black; and 3 wide and white, as a sensor
+element calibrated through dust draws them, seen only where they cut the ink). A page
 refused counts as read with no strings. Prints, per way, the fields exact, digit accuracy,
 the share accepted, the share of the accepted that is wrong, and the strings on no field
 (and how many of them were not flagged).
@@ -143,13 +144,14 @@ def negative_film(image: np.ndarray) -> np.ndarray:
 
 def streaked(width: int, grey: int) -> Callable[[np.ndarray], np.ndarray]:
     """Three upright lines `width` pixels wide and `grey` down the whole page, as specks on an
-    automatic feeder's glass draw them: exactly upright as stored, whatever the page's skew."""
+    automatic feeder's glass draw them: exactly upright as stored, whatever the page's skew
+    (white ones replace what they cross: light from a sensor calibrated through dust)."""
 
     def change(image: np.ndarray) -> np.ndarray:
         out = image.copy()
         for share in (0.3, 0.5, 0.7):
             x = int(share * image.shape[1])
-            out[:, x : x + width] = np.minimum(out[:, x : x + width], grey)
+            out[:, x : x + width] = grey if grey == 255 else np.minimum(out[:, x : x + width], grey)
         return out
 
     return change
@@ -316,6 +318,7 @@ WAYS: dict[str, Way] = {
     "a negative, clear film round": Way(negative_film, shift=(BED[2], BED[0])),
     "streaked by a feeder, grey": Way(streaked(2, 60)),
     "streaked by a feeder, black": Way(streaked(3, 0)),
+    "streaked by a feeder, white": Way(streaked(3, 255)),
 }
 
 

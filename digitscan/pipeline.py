@@ -349,7 +349,7 @@ def as_scanned_clean(page: Page) -> Page:
     page = as_written(page)
     if min(page.image.shape[:2]) <= SNIPPET_MAX_SIDE:
         return page
-    found = streaks.find_streaks(page.image)
+    found = streaks.find_streaks(page.image) + streaks.find_light_streaks(page.image)
     return replace(page, image=streaks.without_streaks(page.image, found)) if found else page
 
 

@@ -1083,6 +1083,29 @@ def test_a_page_streaked_by_a_feeder_reads_as_the_clean_page(classifier, form_01
     assert [(s.text, s.flags) for s in reading.strings] == [(s.text, s.flags) for s in clean.strings]
 
 
+def test_light_streaks_are_found_where_they_cut_the_ink(form_01):
+    # A sensor element calibrated through dust: a white line, seen only where it cuts ink.
+    columns = [int(share * form_01.shape[1]) for share in (0.3, 0.5)]
+    lit = form_01.copy()
+    for x in columns:
+        lit[:, x : x + 3] = 255
+    assert streaks.find_light_streaks(lit) == [(x, x + 3) for x in columns]
+    grain = np.random.default_rng(0).normal(0, 14, form_01.shape)
+    for page in (form_01, on_scanner_bed(form_01), np.clip(form_01 + grain, 0, 255).astype(np.uint8)):
+        assert streaks.find_light_streaks(page) == []
+
+
+def test_a_page_cut_by_light_streaks_reads_as_the_clean_page(classifier, form_01):
+    # The white lines cut the strokes they crossed: `011` for 08471 and `4102476` for
+    # 410286, both accepted, and `847?500` for 7847300.
+    lit = form_01.copy()
+    for share in (0.3, 0.5, 0.7):
+        x = int(share * form_01.shape[1])
+        lit[:, x : x + 2] = 255
+    reading, clean = read_image(lit, classifier), read_image(form_01, classifier)
+    assert [(s.text, s.flags) for s in reading.strings] == [(s.text, s.flags) for s in clean.strings]
+
+
 @pytest.mark.parametrize(("width", "grey"), [(1, 90), (3, 0)])
 def test_a_number_crossed_by_a_streak_is_read_whole(mnist, classifier, width, grey):
     # `8` and `0625` for 80625, both accepted, before; digits beside a streak dropped.
