@@ -58,7 +58,7 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
     the pixel, handwritten digits never are; or a barcode's bars."""
     if barcode(run, glyphs):
         return True
-    rejected = len(run) - sum(is_digit)
+    rejected = len(run) - sum(is_digit) - len(cut_in_two(run, glyphs, is_digit))
     if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
         return True
     if rejected and set_in_type(run, glyphs):  # printed numbers alone (a form's serial) stay digits
@@ -68,6 +68,29 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
         for i, ok in zip(run, is_digit, strict=True)
     ]
     return float(np.median(readings)) < WEAK_RUN
+
+
+HALVES_GAP = 0.1  # of their height: the two halves of a digit cut upright stand this close at most
+
+
+def cut_in_two(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> list[int]:
+    """Positions in `run` of marks that are, with the next, one digit cut upright in two (a 0
+    cut by a scanner's light streak or a pen's skip reads as two marks that are no digit):
+    neighbours that read as no digit, each as tall as the run's digits, side by side with next
+    to no gap, no wider together than tall. Letters of print stand apart."""
+    heights = [glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]
+    if not heights:
+        return []
+    tall = DIGIT_SIZED * float(np.median(heights))
+    out = []
+    for k in range(len(run) - 1):
+        a, b = glyphs[run[k]], glyphs[run[k + 1]]
+        if is_digit[k] or is_digit[k + 1] or min(a.height, b.height) < tall:
+            continue
+        top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
+        if b.x - a.right <= HALVES_GAP * min(a.height, b.height) and b.right - a.x <= bottom - top:
+            out.append(k)
+    return out
 
 
 def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> list[int]:

@@ -1106,6 +1106,18 @@ def test_a_page_cut_by_light_streaks_reads_as_the_clean_page(classifier, form_01
     assert [(s.text, s.flags) for s in reading.strings] == [(s.text, s.flags) for s in clean.strings]
 
 
+def test_a_digit_cut_in_two_keeps_its_number_for_review(mnist, classifier):
+    # A white line through a 0 on a page too sparse to find the line by: the 0's halves read
+    # as two marks that are no digit, a third of the run, and `80625` was taken for a line of
+    # print and dropped, flagged nowhere.
+    page = blank_page(1400, 900)
+    zero = write_digits(page, mnist, "80625", 300, 300, HEIGHT)[1]
+    page[:, zero[0] + 20 : zero[0] + 22] = 255
+    (string,) = read_image(page, classifier).strings
+    assert string.text.startswith("8") and string.text.endswith("625")
+    assert string.review_reasons(0.9)
+
+
 @pytest.mark.parametrize(("width", "grey"), [(1, 90), (3, 0)])
 def test_a_number_crossed_by_a_streak_is_read_whole(mnist, classifier, width, grey):
     # `8` and `0625` for 80625, both accepted, before; digits beside a streak dropped.
