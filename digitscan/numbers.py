@@ -82,11 +82,11 @@ def cut_in_two(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> lis
     if not heights:
         return []
     tall = DIGIT_SIZED * float(np.median(heights))
-    out = []
+    out: list[int] = []
     for k in range(len(run) - 1):
         a, b = glyphs[run[k]], glyphs[run[k + 1]]
-        if is_digit[k] or is_digit[k + 1] or min(a.height, b.height) < tall:
-            continue
+        if (out and out[-1] == k - 1) or is_digit[k] or is_digit[k + 1] or min(a.height, b.height) < tall:
+            continue  # (a mark is half of one digit at most)
         top, bottom = min(a.y, b.y), max(a.bottom, b.bottom)
         if b.x - a.right <= HALVES_GAP * min(a.height, b.height) and b.right - a.x <= bottom - top:
             out.append(k)
