@@ -728,10 +728,15 @@ def digit_struck_out(mask: np.ndarray) -> bool:
     return any(first - min(x1, x2) >= overhang and max(x1, x2) - last >= overhang for x1, _, x2, _ in across)
 
 
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True values in a 1-D bool array: (first index, index after the last)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
 def longest_run(flags: np.ndarray) -> int:
     """The most True values in a row in a 1-D bool array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
-    return int((edges[1::2] - edges[::2]).max()) if edges.size else 0
+    return max((end - first for first, end in true_runs(flags)), default=0)
 
 
 def runs_on(rules: Rules, column: int, row: int, height: int) -> bool:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitscan.segment.lines import true_runs
+
 WIDEST = 6  # pixels: a streak is at most this wide (a speck on the glass, not a sheet's edge)
 ROW_STEP = 4  # rows sampled: a streak darkens every one of them
 # Darker by this many grey levels than the paper either side: ink, not a scanner's grain (grain
@@ -51,10 +53,9 @@ def find_streaks(gray: np.ndarray) -> list[tuple[int, int]]:
     streaked = np.count_nonzero(darker, axis=0) >= COVERAGE * len(rows)
     if not streaked.any():
         return []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], streaked.astype(np.int8), [0]))))
-    runs = zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)
     width = gray.shape[1]
-    lines = [(a, b) for a, b in runs if b - a <= WIDEST and a >= MARGIN and b <= width - MARGIN]
+    inside = [(a, b) for a, b in true_runs(streaked) if a >= MARGIN and b <= width - MARGIN]
+    lines = [(a, b) for a, b in inside if b - a <= WIDEST]
     if len(lines) > MOST_STREAKS:
         return []
     ink = gray < np.median(gray) - CONTRAST
@@ -76,11 +77,11 @@ def rule_ends_at(ink: np.ndarray, line: tuple[int, int]) -> bool:
     reach = max(8, round(RULE_LENGTH * ink.shape[1]))
     runs = [ink[:, max(0, first - reach) : first].all(axis=1), ink[:, end : end + reach].all(axis=1)]
     near = [np.convolve(run, np.ones(4 * WIDEST + 1), mode="same") > 0 for run in runs]
-    for one_sided in (runs[0] & ~near[1], runs[1] & ~near[0]):
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], one_sided.astype(np.int8), [0]))))
-        if np.any(edges[1::2] - edges[::2] <= 2 * WIDEST):
-            return True
-    return False
+    return any(
+        end - first <= 2 * WIDEST
+        for one_sided in (runs[0] & ~near[1], runs[1] & ~near[0])
+        for first, end in true_runs(one_sided)
+    )
 
 
 def find_light_streaks(gray: np.ndarray) -> list[tuple[int, int]]:
@@ -93,10 +94,9 @@ def find_light_streaks(gray: np.ndarray) -> list[tuple[int, int]]:
     emptied = (counts <= CLEARED * around) & (around >= CROSSINGS)
     if not emptied.any():
         return []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], emptied.astype(np.int8), [0]))))
     width = gray.shape[1]
     lines = []
-    for first, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+    for first, end in true_runs(emptied):
         if not 2 <= end - first <= WIDEST or first < MARGIN + WIDEST or end > width - MARGIN - WIDEST:
             continue
         left, right = counts[first - WIDEST - 1 : first], counts[end : end + WIDEST + 1]
