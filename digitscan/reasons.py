@@ -76,7 +76,18 @@ def shape_reasons(
                 labels[i].digit == 0 and glyphs.encloses(found[i], every_mark, page_height) for i in string
             ),
             TWO_IN_ONE_MARK: bool(parted.intersection(string)),
-            ON_BOX_SIDE: any(lines.on_thick_side(rules, (m.x, m.y, m.width, m.height)) for m in string_marks),
+            ON_BOX_SIDE: any(lines.on_thick_side(rules, (m.x, m.y, m.width, m.height)) for m in string_marks)
+            or ruled_side_among(string_marks, [labels[i] for i in string]),
         }
         out.append(tuple(reason for reason, holds in found_so.items() if holds))
     return out
+
+
+def ruled_side_among(marks: Sequence[Glyph], labels: Sequence[Label]) -> bool:
+    """Whether a string holds a 1 that is a ruler's line taller than its other marks
+    (`glyphs.ruled_side`): a box's side left among its digits."""
+    return len(marks) > 1 and any(
+        label.digit == 1
+        and glyphs.ruled_side(mark, float(np.median([m.height for m in marks if m is not mark])))
+        for mark, label in zip(marks, labels, strict=True)
+    )

@@ -256,6 +256,30 @@ def stray_stroke(glyph: Glyph, height: float) -> bool:
     return long >= STRAY_LENGTH * height and short <= THIN * long and inked >= STRAIGHT_FILL * long * short
 
 
+# A ruler's line standing upright and taller than the digits beside it is a box's side the
+# rules missed (cut off from its box by a streak, bent with a curled page), not a written 1:
+# between its ends (a rule's stubs may hang from them) its ink keeps to a band at most
+# SIDE_BAND of its height wide. Of the 686 1s in ORAND-CAR-A's amounts of two digits or more
+# none is so narrow (1% at most 0.16; 34% of those at a string's end are TALLER_SIDE as tall
+# as its other digits); of MNIST's 1s 2.5% are, of USPS's (16 pixels high) 10%: never
+# without the height.
+SIDE_BAND = 0.1
+SIDE_ENDS = 0.1  # of its height, at its top and its bottom: where a rule's stubs may hang
+TALLER_SIDE = 1.2
+
+
+def ruled_side(glyph: Glyph, height: float) -> bool:
+    """Whether a mark is an upright line, TALLER_SIDE as tall as handwriting `height` or more,
+    drawn with a ruler (SIDE_BAND): a box's side, most likely (`2900` was read `12900`)."""
+    if glyph.height < TALLER_SIDE * height:
+        return False
+    ends = int(np.ceil(SIDE_ENDS * glyph.height))
+    middle = glyph.mask[ends : glyph.height - ends]
+    columns = np.flatnonzero(middle.any(axis=0))
+    whole = len(columns) > 0 and bool(middle.any(axis=1).all())  # no gap from end to end
+    return whole and columns[-1] - columns[0] + 1 <= SIDE_BAND * glyph.height
+
+
 def union(a: Glyph, b: Glyph) -> Glyph:
     x, y = min(a.x, b.x), min(a.y, b.y)
     right, bottom = max(a.right, b.right), max(a.bottom, b.bottom)
