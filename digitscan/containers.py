@@ -52,7 +52,9 @@ DITTO_MARKS = "ditto-marks"  # strokes far shorter than the page's handwriting r
 OVERSIZED = "oversized"  # far taller than the page's other handwriting: a stamp's ring read as a 0?
 CIRCLED = "circled"  # a 0 drawn round other marks: an item circled, a stamp's ring?
 TWO_IN_ONE_MARK = "two-in-one-mark"  # two digits read in a mark too narrow for them: a % sign?
-ON_BOX_SIDE = "on-box-side"  # a mark stands where a box's side would, too thick for print: a side blurred?
+# a mark stands where a box's side would, too thick for print (a side blurred?), or a 1 is a
+# ruler's upright line taller than its string (a side the rules missed?)
+ON_BOX_SIDE = "on-box-side"
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

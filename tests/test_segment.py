@@ -1570,6 +1570,16 @@ def test_a_fold_through_a_digit_flags_its_number(mnist, classifier, nth):
     assert [(s.text, INK_LEFT_OUT in s.flags) for s in reading.strings] == [("3", True), ("5182", False)]
 
 
+def test_a_digit_a_stains_rim_runs_into_flags_its_number(mnist, classifier):
+    # A coffee ring's dark rim, three times as tall as the digits (too short to be a huge
+    # mark), took the 4 it ran into with it: `787300` was read for 7847300, accepted.
+    page = blank_page(1400, 900)
+    x, y, width, _ = write_digits(page, mnist, "7847300", 300, 500, HEIGHT)[2]
+    cv2.ellipse(page, (x + width // 2 + 130, y + 10), (140, 130), 0, 100, 230, 120, 8)
+    (string,) = read_image(page, classifier).strings
+    assert string.text == "787300" and INK_LEFT_OUT in string.flags
+
+
 def test_entries_crossed_out_with_a_large_x_are_flagged(mnist, classifier):
     # The X's strokes and the digits they run into are marks taller than any digit, dropped:
     # each entry lost digits and the rest was accepted (`40937` as `0937`).
