@@ -38,6 +38,7 @@ PRINTED_SCREEN = "printed-screen"
 BLURRED = "blurred"
 INK_LEFT_OUT = "ink-left-out"  # digit-sized ink (pale too) beside or inside the string is in no string
 FAINT_INK = "faint-ink"  # far lighter than the page's other strings: the other side showing through?
+SHADE_EDGE = "shade-edge"  # a 1 with one side as dark as itself: the edge of a shadow or shaded area?
 READERS_DISAGREE = "readers-disagree"  # the string reader read it otherwise, or the pair reader two in a 1
 # The string runs across rules a digit's width apart: a ledger's column for each digit, or
 # narrow columns each a field of its own (counts of one digit), which no rule tells apart.

@@ -28,6 +28,7 @@ from digitscan.containers import (
     ORIENTATION_UNSURE,
     PRINTED_SCREEN,
     READERS_DISAGREE,
+    SHADE_EDGE,
     Box,
     Digit,
     DigitString,
@@ -608,6 +609,11 @@ def read_candidates(
             *flags,
             *((INK_LEFT_OUT,) if lacking or ends else ()),
             *((FAINT_INK,) if pale else ()),
+            *(
+                (SHADE_EDGE,)
+                if any(labels[i].digit == 1 and shade_edge(seen, found[i]) for i in members)
+                else ()
+            ),
             *shape,
         )
         # the pair reader reads two digits where the classifier reads one 1
@@ -752,6 +758,49 @@ def faint_digit(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
         float(np.searchsorted(row, share * row[-1])) for row, share in zip(below, shares, strict=True)
     )
     return numbers.faint_digit(paper, inks)
+
+
+# A 1 may be no stroke but the edge of a darker area: beside a stroke the paper is as light on
+# either side, beside an edge one side is nearly as dark as the mark itself. The grey within
+# SIDE_REACH of its height beyond each side (other ink left out), from the mark's own ink's
+# grey to the lighter side's: the darker side lay 0.54 of the way or more for every mark read
+# as a 1 on the pages of samples/, of the four sources' validation digits and the cheque
+# amounts (a one-off probe), 0.00-0.08 for a sheet's shadowed edge on a scanner's white lid
+# (`scans.py`: four 1s read off it, accepted).
+SIDE_REACH = 0.15
+EDGE_SHADE = 0.3
+SIDE_SEEN = 0.3  # of a side's pixels, at least, not ink: less, and the side is not told
+
+
+def shade_edge(seen: Candidates, mark: glyphs.Glyph) -> bool:
+    """Whether a mark is the edge of a darker area (`EDGE_SHADE`): a sheet's shadow on a
+    lighter lid, a shaded box's side; the reason `shade-edge`."""
+    reach = max(2, round(SIDE_REACH * mark.height))
+    left = mark.x - reach
+    grey = deskew.levelled_region(
+        seen.gray, seen.angle, seen.keystone, (left, mark.y, mark.width + 2 * reach, mark.height)
+    ).astype(np.float32)
+    inked = np.zeros(grey.shape, bool)  # any mark's ink, the page's edges beyond it none
+    start, stop = max(0, left), min(seen.binary.shape[1], mark.right + reach)
+    inked[:, start - left : stop - left] = seen.binary[mark.y : mark.bottom, start:stop] > 0
+    rows = mark.mask.any(axis=1)
+    first = mark.mask.argmax(axis=1)[rows] + reach
+    last = mark.mask.shape[1] - 1 - mark.mask[:, ::-1].argmax(axis=1)[rows] + reach
+    columns = np.arange(grey.shape[1])
+    own = np.zeros(grey.shape, bool)
+    own[:, reach : reach + mark.width] = mark.mask
+    ink = float(np.median(grey[own]))
+    shades = []
+    for band in (
+        (columns >= first[:, None] - reach) & (columns < first[:, None]),
+        (columns > last[:, None]) & (columns <= last[:, None] + reach),
+    ):
+        paper = band & ~inked[rows]
+        if paper.sum() < SIDE_SEEN * band.sum():
+            return False
+        shades.append(float(np.median(grey[rows][paper])))
+    dark, light = min(shades), max(shades)
+    return light > ink and dark - ink < EDGE_SHADE * (light - ink)
 
 
 def outside_all(marks: list[glyphs.Glyph], read: list[glyphs.Glyph]) -> list[glyphs.Glyph]:

@@ -14,6 +14,7 @@ from digitscan.containers import (
     OVERSIZED,
     PRINTED_SCREEN,
     RULED_COLUMNS,
+    SHADE_EDGE,
     STRUCK_OUT,
     WRITTEN_ABOVE,
 )
@@ -1318,6 +1319,16 @@ def test_a_tall_slanting_1_in_its_string_is_no_stray_stroke(mnist):
         one = one[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
         flagged += glyphs.stray_stroke(glyphs.Glyph(0, 0, one.shape[1], one.shape[0], one), one.shape[0])
     assert flagged == 0
+
+
+def test_a_sheets_shadowed_edge_on_a_white_lid_is_no_accepted_1(classifier):
+    # Laid crooked on a scanner's white lid, the sheet's edge in its binding's shadow is a step
+    # from dark to light: four pieces of it were read as 1s, accepted, numbers on no field.
+    page = to_gray(next(load_pages(str(REPO / "samples" / "form-02.jpg"))).image)
+    strings = read_image(turned_on_a_desk(page, 20, 235), classifier).strings
+    ones = [s for s in strings if s.text == "1"]
+    assert len(ones) >= 4 and all(SHADE_EDGE in s.flags for s in ones)
+    assert not any(SHADE_EDGE in s.flags for s in strings if s.text != "1")  # the written numbers
 
 
 @pytest.mark.parametrize("nth", [0, 3])
