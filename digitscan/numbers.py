@@ -277,8 +277,8 @@ def left_out_beside(
     not count, nor do dots, commas and dashes (lower than that). A mark the page's edge `cut`
     counts whatever its height: what is left of a digit there can be a stroke's end. A `huge`
     mark counts by its ink on the string's line: a fold or a long stroke across a number takes
-    the digit it crosses with it (`93` was read `3`, accepted); so does a mark of any string
-    OVERSIZED_HEIGHT times as tall as the string's digits, out to TOWERING_BESIDE."""
+    the digit it crosses with it (`93` was read `3`, accepted); so does a mark of any other
+    string OVERSIZED_HEIGHT times as tall as the string's digits, out to TOWERING_BESIDE."""
     members = {i for string in strings for i in string}
     printed = set(typeset)
     heights = np.array([g.height for g in glyphs])
@@ -304,8 +304,10 @@ def left_out_beside(
         # a huge one does, out to TOWERING_BESIDE: a stain's dark rim took the pale digit it
         # ran into with it, and `78` and `7300` were read, both accepted, for 7847300.
         far_left, far_right = start - TOWERING_BESIDE * digit_height, end + TOWERING_BESIDE * digit_height
-        towering = [
-            glyphs[k] for k in np.flatnonzero(heights >= OVERSIZED_HEIGHT * digit_height) if k not in printed
+        towering = [  # the string's own marks not among them: the 1 of `1.000` over its small zeros
+            glyphs[k]
+            for k in np.flatnonzero(heights >= OVERSIZED_HEIGHT * digit_height)
+            if k not in printed and k not in string
         ]
         flags.append(
             any(

@@ -763,10 +763,10 @@ def faint_digit(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
 # A 1 may be no stroke but the edge of a darker area: beside a stroke the paper is as light on
 # either side, beside an edge one side is nearly as dark as the mark itself. The grey within
 # SIDE_REACH of its height beyond each side (other ink left out), from the mark's own ink's
-# grey to the lighter side's: the darker side lay 0.54 of the way or more for every mark read
-# as a 1 on the pages of samples/, of the four sources' validation digits and the cheque
-# amounts (a one-off probe), 0.00-0.08 for a sheet's shadowed edge on a scanner's white lid
-# (`scans.py`: four 1s read off it, accepted).
+# grey to the lighter side's: the darker side lay 0.54 of the way or more for every mark of a
+# string narrower than half its height (its 1s among them) on the pages of samples/, of the
+# four sources' validation digits and the cheque amounts (a one-off probe), 0.00-0.08 for a
+# sheet's shadowed edge on a scanner's white lid (`scans.py`: four 1s read off it, accepted).
 SIDE_REACH = 0.15
 EDGE_SHADE = 0.3
 SIDE_SEEN = 0.3  # of a side's pixels, at least, not ink: less, and the side is not told

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from digitscan.classify import Label
 from digitscan.containers import (
     BLURRED,
     CIRCLED,
@@ -18,6 +19,7 @@ from digitscan.containers import (
     STRUCK_OUT,
     WRITTEN_ABOVE,
 )
+from digitscan.numbers import left_out_beside
 from digitscan.pages import load_pages, to_gray
 from digitscan.pipeline import WORK_DPI, read_image, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
@@ -1589,6 +1591,15 @@ def test_a_digit_a_stains_rim_runs_into_flags_its_number(mnist, classifier):
     cv2.ellipse(page, (x + width // 2 + 130, y + 10), (140, 130), 0, 100, 230, 120, 8)
     (string,) = read_image(page, classifier).strings
     assert string.text == "787300" and INK_LEFT_OUT in string.flags
+
+
+def test_a_digit_over_its_own_small_zeros_is_no_mark_that_swallowed_one():
+    # `1.000` with its zeros a third as tall as the 1 (ORAND-CAR-A's cheques): the 1 is 3 times
+    # their height, but a string's own mark takes no digit of it; it was flagged ink-left-out.
+    one = glyphs.Glyph(100, 100, 10, 90, np.ones((90, 10), bool))
+    zeros = [glyphs.Glyph(130 + 30 * k, 160, 22, 30, np.pad(np.ones((26, 18), bool), 2)) for k in range(3)]
+    labels = [Label(1, 0.99, 7, 0.01)] + [Label(0, 0.99, 6, 0.01)] * 3
+    assert left_out_beside([one, *zeros], labels, [[0, 1, 2, 3]], [[0, 1, 2, 3]]) == [False]
 
 
 def test_entries_crossed_out_with_a_large_x_are_flagged(mnist, classifier):
