@@ -2,7 +2,7 @@
 
     python benchmarks/scans.py [--samples samples]
 
-Each page of samples/ is read as it is and changed thirty-three ways: on a dark scanner bed
+Each page of samples/ is read as it is and changed thirty-five ways: on a dark scanner bed
 larger than the sheet (black borders blurred into the paper), with the outer bands of the page
 itself scanned black (a lid left open over a smaller sheet), with its right side in deep
 shadow (a book's spine), with its ink faded to 30% of its contrast, with grey-level grain
@@ -21,7 +21,9 @@ where the middle of its box lies on the page as it was), and as a negative, ligh
 on microfilm (alone, and with the clear film round the page's frame left light), and streaked
 by a feeder's glass (three upright lines down the whole page, at 0.3, 0.5 and 0.7 of its width,
 through fields: 2 pixels wide and grey, 3 wide and black; and 3 wide and white, as a sensor
-element calibrated through dust draws them, seen only where they cut the ink). A page
+element calibrated through dust draws them, seen only where they cut the ink), and streaked
+across (the grey and the white lines across the page at 0.3, 0.5 and 0.7 of its height: a page
+fed sideways, turned upright by the scanner's software). A page
 refused counts as read with no strings. Prints, per way, the fields exact, digit accuracy,
 the share accepted, the share of the accepted that is wrong, and the strings on no field
 (and how many of them were not flagged).
@@ -142,16 +144,19 @@ def negative_film(image: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(255 - image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=235)
 
 
-def streaked(width: int, grey: int) -> Callable[[np.ndarray], np.ndarray]:
+def streaked(width: int, grey: int, across: bool = False) -> Callable[[np.ndarray], np.ndarray]:
     """Three upright lines `width` pixels wide and `grey` down the whole page, as specks on an
     automatic feeder's glass draw them: exactly upright as stored, whatever the page's skew
-    (white ones replace what they cross: light from a sensor calibrated through dust)."""
+    (white ones replace what they cross: light from a sensor calibrated through dust).
+    `across`: the lines across the page instead, at 0.3, 0.5 and 0.7 of its height (a page fed
+    sideways, then turned upright by the scanner's software)."""
 
     def change(image: np.ndarray) -> np.ndarray:
         out = image.copy()
+        lines = out.T if across else out  # a view: drawn down it, they lie across the page
         for share in (0.3, 0.5, 0.7):
-            x = int(share * image.shape[1])
-            out[:, x : x + width] = grey if grey == 255 else np.minimum(out[:, x : x + width], grey)
+            x = int(share * lines.shape[1])
+            lines[:, x : x + width] = grey if grey == 255 else np.minimum(lines[:, x : x + width], grey)
         return out
 
     return change
@@ -319,6 +324,8 @@ WAYS: dict[str, Way] = {
     "streaked by a feeder, grey": Way(streaked(2, 60)),
     "streaked by a feeder, black": Way(streaked(3, 0)),
     "streaked by a feeder, white": Way(streaked(3, 255)),
+    "streaked across, grey": Way(streaked(2, 60, across=True)),
+    "streaked across, white": Way(streaked(3, 255, across=True)),
 }
 
 

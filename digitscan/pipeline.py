@@ -345,13 +345,13 @@ def read_page(
 
 def as_scanned_clean(page: Page) -> Page:
     """The page as the stages expect it: dark on light (`as_written`) and without a feeder's
-    streaks (`segment.streaks`). A snippet keeps its upright lines: one cut from a streaked page
+    streaks, down it or across it (`segment.streaks`). A snippet keeps its lines: one cut from a streaked page
     holds the streak from edge to edge, as one cut from a comb holds the comb's teeth."""
     page = as_written(page)
     if min(page.image.shape[:2]) <= SNIPPET_MAX_SIDE:
         return page
-    found = streaks.find_streaks(page.image) + streaks.find_light_streaks(page.image)
-    return replace(page, image=streaks.without_streaks(page.image, found)) if found else page
+    cleared = streaks.without_any_streaks(page.image)
+    return page if cleared is page.image else replace(page, image=cleared)
 
 
 def as_written(page: Page) -> Page:
@@ -362,7 +362,7 @@ def as_written(page: Page) -> Page:
     snippet = min(gray.shape) <= SNIPPET_MAX_SIDE
     if binarize.light_on_dark(gray) if snippet else binarize.negative_page(gray):
         return replace(page, image=255 - gray)
-    return page
+    return page if gray is page.image else replace(page, image=gray)
 
 
 def one_field(seen: Candidates) -> bool:
