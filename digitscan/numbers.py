@@ -28,9 +28,9 @@ BARCODE_BARS, BAR_WIDTH = 8, 0.25
 DIGIT_SIZED = 0.8  # an unreadable mark at least this tall (of the digits beside it) is kept as '?'
 SMALL = 0.6  # strings shorter than this share of the page's digit height are print, not handwriting
 BESIDE = 1.0  # ink this many digit heights or nearer a string's ends, on its line, is beside it
-# ...and this many for a mark far taller than its digits (OVERSIZED_HEIGHT): the digit such a
-# mark swallowed leaves a gap where it stood, a digit and its spacing wide, as a digit too faint
-# for the threshold does (`pipeline.FAINT_BESIDE`)
+# ...and this many for a huge mark and one far taller than its digits (OVERSIZED_HEIGHT): the
+# digit such a mark swallowed leaves a gap where it stood, a digit and its spacing wide, as a
+# digit too faint for the threshold does (`pipeline.FAINT_BESIDE`)
 TOWERING_BESIDE = 2.0
 # ...and ink at least this share of the digits' height may be (part of) a digit: cheque writers
 # write "1.000" with the zeros a third as tall as the 1 (ORAND-CAR-A); dots and commas are lower.
@@ -277,8 +277,8 @@ def left_out_beside(
     not count, nor do dots, commas and dashes (lower than that). A mark the page's edge `cut`
     counts whatever its height: what is left of a digit there can be a stroke's end. A `huge`
     mark counts by its ink on the string's line: a fold or a long stroke across a number takes
-    the digit it crosses with it (`93` was read `3`, accepted); so does a mark of any other
-    string OVERSIZED_HEIGHT times as tall as the string's digits, out to TOWERING_BESIDE."""
+    the digit it crosses with it (`93` was read `3`, accepted), out to TOWERING_BESIDE; so does
+    a mark of any other string OVERSIZED_HEIGHT times as tall as the string's digits."""
     members = {i for string in strings for i in string}
     printed = set(typeset)
     heights = np.array([g.height for g in glyphs])
@@ -300,9 +300,11 @@ def left_out_beside(
         start = min(glyphs[i].x for i in string)
         end = max(glyphs[i].right for i in string)
         left, right = start - BESIDE * digit_height, end + BESIDE * digit_height
-        # A mark far taller than the string's digits counts by its ink on the string's line as
-        # a huge one does, out to TOWERING_BESIDE: a stain's dark rim took the pale digit it
-        # ran into with it, and `78` and `7300` were read, both accepted, for 7847300.
+        # A huge mark, and one far taller than the string's digits, counts by its ink on the
+        # string's line out to TOWERING_BESIDE: a stain's dark rim took the pale digit it ran
+        # into with it, and `78` and `7300` were read, both accepted, for 7847300; a crease
+        # across the page took the last three digits of `7847 300`, written with a gap, and
+        # `7847` was accepted.
         far_left, far_right = start - TOWERING_BESIDE * digit_height, end + TOWERING_BESIDE * digit_height
         towering = [  # the string's own marks not among them: the 1 of `1.000` over its small zeros
             glyphs[k]
@@ -318,12 +320,8 @@ def left_out_beside(
                 for mark, least in loose
             )
             or any(
-                ink_across(mark, left, top, right, bottom, digit_height) >= LEFT_OUT * digit_height
-                for mark in huge
-            )
-            or any(
                 ink_across(mark, far_left, top, far_right, bottom, digit_height) >= LEFT_OUT * digit_height
-                for mark in towering
+                for mark in [*huge, *towering]
             )
         )
     return flags

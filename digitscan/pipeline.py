@@ -212,7 +212,7 @@ def candidates_of(
     # A page photographed at a slant has no one skew: it is turned by its middle's, then
     # straightened (`deskew.Keystone`).
     # A snippet is one field: a line of digits turned is a slope (`strings`), not a page turned.
-    angle, keystone = deskew.level(binary, turned_further=not snippet, near=turned_from)
+    angle, keystone = deskew.level(binary, whole_page=not snippet, near=turned_from)
     outline = None
     if abs(angle) >= 0.1:
         binary = deskew.rotate(binary, angle, fill=0, nearest=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitscan.segment.lines import true_runs
 from digitscan.segment.resample import shrink
 
 MAX_SAMPLES = 200_000
@@ -32,14 +33,21 @@ def profile_sharpness(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bow: flo
 def row_counts(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bow: float = 0.0) -> np.ndarray:
     """How many ink points lie in each row, from the first, once the page is turned by
     `angle_deg` (and its rows' `bow` taken out)."""
+    return np.bincount(point_rows(xs, ys, angle_deg, bow))
+
+
+def point_rows(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bow: float = 0.0) -> np.ndarray:
+    """The row each ink point lies in, from the first, once the page is turned by `angle_deg`
+    (and its rows' `bow` taken out)."""
     angle = np.deg2rad(angle_deg)
     rows = np.round(ys * np.cos(angle) + xs * np.sin(angle) - bow * xs**2).astype(np.int64)
-    return np.bincount(rows - rows.min())
+    return rows - rows.min()
 
 
-def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float] | None:
     """The ink's points (x from the middle column, y) on the page reduced to about 1200
-    pixels (at most MAX_SAMPLES of them), and the reduction; None on a page without ink."""
+    pixels (at most MAX_SAMPLES of them), the reduction, and how many of them a row of ink
+    across the whole image holds; None on a page without ink."""
     factor = max(1, round(max(binary.shape) / 1200))
     small = shrink(binary, factor)
     _, inked = cv2.threshold(small, 64, 255, cv2.THRESH_BINARY)
@@ -47,10 +55,12 @@ def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
     if points is None:
         return None
     xs, ys = points.reshape(-1, 2).T
+    row = float(small.shape[1])
     if len(xs) > MAX_SAMPLES:
+        row *= MAX_SAMPLES / len(xs)
         keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
         xs, ys = xs[keep], ys[keep]
-    return xs.astype(np.float64) - small.shape[1] / 2, ys.astype(np.float64), factor
+    return xs.astype(np.float64) - small.shape[1] / 2, ys.astype(np.float64), factor, row
 
 
 def skew_of(
@@ -227,12 +237,13 @@ def row_bands(xs: np.ndarray, ys: np.ndarray, angle_deg: float) -> int:
 
 
 def level(
-    binary: np.ndarray, turned_further: bool = True, near: float | None = None
+    binary: np.ndarray, whole_page: bool = True, near: float | None = None
 ) -> tuple[float, Keystone | None]:
     """Degrees to rotate the page by (`skew_of`; 0 where its ink says nothing) and, for a page
     photographed at a slant, the keystone to straighten it by once turned (the angle is then
-    its middle third's), from the page's ink points, found once. A page turned further than
-    the usual skew (`turned_skew`, where `turned_further` is asked) is only turned. `near`:
+    its middle third's), from the page's ink points, found once. A `whole_page`, not a snippet
+    (one field, a line of digits), turned further than the usual skew (`turned_skew`) is only
+    turned, and is levelled by its print, not by lines across it (`across_lines`). `near`:
     the skew this page was found to have before it was turned by quarters, searched around
     again. A quarter turn does not change a skew, but near 45 degrees a page's rows and its
     columns may line up alike, and searched afresh the page turned a quarter was levelled back
@@ -241,14 +252,70 @@ def level(
     points = ink_points(binary)
     if points is None:
         return (near or 0.0), None
-    xs, ys, factor = points
+    xs, ys, factor, row = points
+    found = level_points(xs, ys, factor, binary.shape, whole_page, near)
+    if not whole_page:  # a snippet is one field: its box's rules run across it
+        return found
+    across = across_lines(xs, ys, found[0], row)
+    if not across.any():
+        return found
+    rest = level_points(xs[~across], ys[~across], factor, binary.shape, whole_page, near)
+    if abs(rest[0] - found[0]) < CROSSING_APART:
+        return found
+    # The lines across may be the print's own rules, and what levels the rest a crease across
+    # it: the ink on neither's lines (the writing and the words) says which is the print's.
+    neither = ~(across | across_lines(xs, ys, rest[0], row))
+    text = level_points(xs[neither], ys[neither], factor, binary.shape, whole_page, near)
+    return rest if abs(text[0] - rest[0]) < abs(text[0] - found[0]) else found
+
+
+def level_points(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    factor: int,
+    shape: tuple[int, ...],
+    whole_page: bool,
+    near: float | None,
+) -> tuple[float, Keystone | None]:
+    """`level` from the page's ink points (`ink_points`)."""
     if near is not None:
         found = skew_of(xs, ys, max_angle=WIDE_STEP, around=-near)
         return (near if found is None else found), None
-    if turned_further and (turned := turned_skew(xs, ys)) is not None:
+    if whole_page and (turned := turned_skew(xs, ys)) is not None:
         return turned, None
-    warped = keystone_of(xs, ys, factor, binary.shape) or bow_of(xs, ys, factor, binary.shape)
+    warped = keystone_of(xs, ys, factor, shape) or bow_of(xs, ys, factor, shape)
     return warped if warped is not None else (skew_of(xs, ys) or 0.0, None)
+
+
+# A line across the whole image (ACROSS_SHARE of a row's points along a row at the skew
+# found) is a fold's crease or its shadow, or a streak: it may lie off the page's print, and it
+# outweighs print (a crease 1.5 degrees off it levelled the page by itself, its rules left
+# tilted and not found, numbers on them lost). At most ACROSS_MOST of them (more are a ruled
+# sheet's own lines), none thicker than ACROSS_THICKEST rows (a desk round a photographed sheet,
+# a dark band); the rest of the ink levels the page instead where it lies CROSSING_APART
+# degrees or more otherwise, and the ink on neither's lines agrees (`level`).
+ACROSS_SHARE = 0.85
+ACROSS_MOST = 4
+ACROSS_THICKEST = 8  # rows of the reduced page (`ink_points`): 16 pixels at 300 dpi
+CROSSING_APART = 1.0
+
+
+def across_lines(xs: np.ndarray, ys: np.ndarray, angle: float, row: float) -> np.ndarray:
+    """Which ink points lie on a line across the whole image at `angle` (as `level` answers):
+    rows holding, with the rows either side, ACROSS_SHARE of the points of a `row` of ink
+    across it (`ink_points`), and the rows either side of those (the line's thickness); none
+    where more than ACROSS_MOST lines are, or one thicker than ACROSS_THICKEST."""
+    rows = point_rows(xs, ys, -angle)  # in the points' own sense
+    # Three rows together: a line turned by a little more or less than the angle, or thinned
+    # when the page was reduced, lies half in one row and half in the next.
+    counts = np.convolve(np.bincount(rows), np.ones(3), mode="same")
+    runs = true_runs(counts >= ACROSS_SHARE * row)
+    lines = np.zeros(len(counts) + 1, bool)
+    if len(runs) > ACROSS_MOST or any(end - first > ACROSS_THICKEST for first, end in runs):
+        return lines[rows]
+    for first, end in runs:
+        lines[max(0, first - 1) : end + 1] = True
+    return lines[rows]
 
 
 def skews_apart(xs: np.ndarray, ys: np.ndarray, third: np.ndarray) -> tuple[float, float, float] | None:
