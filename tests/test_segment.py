@@ -1176,7 +1176,8 @@ def creased(page, degrees, width=3, grey=80):
 def test_a_page_with_creases_off_its_print_is_levelled_by_its_print(form_01, off):
     # Two creases across the whole page outweighed its print: samples/' form-01, skewed 3.78
     # degrees, was levelled by its creases 1.5 degrees off it, and its rules, left tilted, were
-    # not found as rules (scans of samples/ creased so: 4.26-6.78% of the fields accepted wrong).
+    # not found as rules (samples/ with soft creases off its print, a one-off script: 4.26-6.78%
+    # of the fields accepted wrong).
     angle = deskew.level(ink(form_01))[0]
     assert abs(deskew.level(ink(creased(form_01, angle + off)))[0] - angle) <= 0.1
 
