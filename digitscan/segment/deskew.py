@@ -296,7 +296,7 @@ def level_points(
 # degrees or more otherwise, and the ink on neither's lines agrees (`level`).
 ACROSS_SHARE = 0.85
 ACROSS_MOST = 4
-ACROSS_THICKEST = 8  # rows of the reduced page (`ink_points`): 16 pixels at 300 dpi
+ACROSS_THICKEST = 8  # rows of the reduced page (`ink_points`): 16 pixels of a page read at 200 dpi
 CROSSING_APART = 1.0
 
 
