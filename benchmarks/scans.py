@@ -23,7 +23,10 @@ by a feeder's glass (three upright lines down the whole page, at 0.3, 0.5 and 0.
 through fields: 2 pixels wide and grey, 3 wide and black; and 3 wide and white, as a sensor
 element calibrated through dust draws them, seen only where they cut the ink), and streaked
 across (the grey and the white lines across the page at 0.3, 0.5 and 0.7 of its height: a page
-fed sideways, turned upright by the scanner's software). A page
+fed sideways, turned upright by the scanner's software), and folded in three by hand (two
+creases across the whole page: dark lines 3 pixels wide, level and turned 1.5 degrees either
+way, or the soft shadows of ridges, level and turned 1.5 degrees; a fold follows the hand, not
+the print). A page
 refused counts as read with no strings. Prints, per way, the fields exact, digit accuracy,
 the share accepted, the share of the accepted that is wrong, and the strings on no field
 (and how many of them were not flagged).
@@ -158,6 +161,29 @@ def streaked(width: int, grey: int, across: bool = False) -> Callable[[np.ndarra
             x = int(share * lines.shape[1])
             lines[:, x : x + width] = grey if grey == 255 else np.minimum(lines[:, x : x + width], grey)
         return out
+
+    return change
+
+
+def creased(degrees: float, soft: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+    """The sheet folded in three by hand: a crease across the whole page at a third and two
+    thirds of its height, turned `degrees` (a fold follows the hand, not the print), each a
+    dark line 3 pixels wide, or (`soft`) the shadow of a ridge, a blurred band darkening the
+    page by up to a third."""
+
+    def change(image: np.ndarray) -> np.ndarray:
+        height, width = image.shape[:2]
+        slope = np.tan(np.deg2rad(degrees))
+        lines = np.zeros((height, width), np.uint8)
+        for share in (1 / 3, 2 / 3):
+            middle = height * share
+            ends = (0, round(middle + slope * width / 2)), (width, round(middle - slope * width / 2))
+            cv2.line(lines, *ends, 255, 5 if soft else 3)
+        if not soft:
+            shade = np.where(lines > 0, 80, 255).astype(np.uint8)
+            return np.minimum(image, shade if image.ndim == 2 else shade[..., None])
+        darker = 1 - cv2.GaussianBlur(lines, (0, 0), 3).astype(np.float32) / 255 / 3
+        return (image * (darker if image.ndim == 2 else darker[..., None])).astype(np.uint8)
 
     return change
 
@@ -326,6 +352,11 @@ WAYS: dict[str, Way] = {
     "streaked by a feeder, white": Way(streaked(3, 255)),
     "streaked across, grey": Way(streaked(2, 60, across=True)),
     "streaked across, white": Way(streaked(3, 255, across=True)),
+    "creased, dark, level": Way(creased(0)),
+    "creased, dark, 1.5 degrees": Way(creased(1.5)),
+    "creased, dark, -1.5 degrees": Way(creased(-1.5)),
+    "creased, soft shadow, level": Way(creased(0, soft=True)),
+    "creased, soft shadow, 1.5 degrees": Way(creased(1.5, soft=True)),
 }
 
 

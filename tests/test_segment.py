@@ -1182,6 +1182,24 @@ def test_a_page_with_creases_off_its_print_is_levelled_by_its_print(form_01, off
     assert abs(deskew.level(ink(creased(form_01, angle + off)))[0] - angle) <= 0.1
 
 
+def test_a_thick_rule_across_most_of_a_page_is_no_line_across_it():
+    # A title's underline, thick, across four fifths of a form held as many ink points as a
+    # thin line across all of it, and was set aside as a crease: every page of
+    # `benchmarks/run.py` was levelled twice, a tenth of its time. A thin line across the
+    # whole image, broken where the ink is sampled, still is one.
+    page = blank_page(1700, 2400)
+    cv2.line(page, (170, 300), (1530, 300), 0, 8)
+    cv2.line(page, (0, 1200), (1699, 1200), 80, 2)
+    xs, ys, factor, width = deskew.ink_points(ink(page))
+    across = deskew.across_lines(xs, ys, 0.0, width)
+    rows = ys * factor
+    assert not across[np.abs(rows - 300) < 10].any()
+    assert across[np.abs(rows - 1200) < 4].all()
+    kept = np.random.default_rng(0).random(len(xs)) < 1 / 3
+    sampled = deskew.across_lines(xs[kept], ys[kept], 0.0, width)
+    assert sampled[np.abs(rows[kept] - 1200) < 4].all()
+
+
 def test_a_page_creased_off_its_print_reads_as_the_clean_page(classifier, form_01):
     # The creases stay on the levelled page, tilted: here they cross no number.
     page = creased(form_01, deskew.level(ink(form_01))[0] + 1.5)

@@ -44,10 +44,10 @@ def point_rows(xs: np.ndarray, ys: np.ndarray, angle_deg: float, bow: float = 0.
     return rows - rows.min()
 
 
-def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float] | None:
+def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int] | None:
     """The ink's points (x from the middle column, y) on the page reduced to about 1200
-    pixels (at most MAX_SAMPLES of them), the reduction, and how many of them a row of ink
-    across the whole image holds; None on a page without ink."""
+    pixels (at most MAX_SAMPLES of them), the reduction, and the reduced page's width; None
+    on a page without ink."""
     factor = max(1, round(max(binary.shape) / 1200))
     small = shrink(binary, factor)
     _, inked = cv2.threshold(small, 64, 255, cv2.THRESH_BINARY)
@@ -55,12 +55,10 @@ def ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float] 
     if points is None:
         return None
     xs, ys = points.reshape(-1, 2).T
-    row = float(small.shape[1])
     if len(xs) > MAX_SAMPLES:
-        row *= MAX_SAMPLES / len(xs)
         keep = np.random.default_rng(0).choice(len(xs), MAX_SAMPLES, replace=False)
         xs, ys = xs[keep], ys[keep]
-    return xs.astype(np.float64) - small.shape[1] / 2, ys.astype(np.float64), factor, row
+    return xs.astype(np.float64) - small.shape[1] / 2, ys.astype(np.float64), factor, small.shape[1]
 
 
 def skew_of(
@@ -252,11 +250,11 @@ def level(
     points = ink_points(binary)
     if points is None:
         return (near or 0.0), None
-    xs, ys, factor, row = points
+    xs, ys, factor, width = points
     found = level_points(xs, ys, factor, binary.shape, whole_page, near)
     if not whole_page:  # a snippet is one field: its box's rules run across it
         return found
-    across = across_lines(xs, ys, found[0], row)
+    across = across_lines(xs, ys, found[0], width)
     if not across.any():
         return found
     rest = level_points(xs[~across], ys[~across], factor, binary.shape, whole_page, near)
@@ -264,7 +262,7 @@ def level(
         return found
     # The lines across may be the print's own rules, and what levels the rest a crease across
     # it: the ink on neither's lines (the writing and the words) says which is the print's.
-    neither = ~(across | across_lines(xs, ys, rest[0], row))
+    neither = ~(across | across_lines(xs, ys, rest[0], width))
     text = level_points(xs[neither], ys[neither], factor, binary.shape, whole_page, near)
     return rest if abs(text[0] - rest[0]) < abs(text[0] - found[0]) else found
 
@@ -287,30 +285,43 @@ def level_points(
     return warped if warped is not None else (skew_of(xs, ys) or 0.0, None)
 
 
-# A line across the whole image (ACROSS_SHARE of a row's points along a row at the skew
-# found) is a fold's crease or its shadow, or a streak: it may lie off the page's print, and it
-# outweighs print (a crease 1.5 degrees off it levelled the page by itself, its rules left
-# tilted and not found, numbers on them lost). At most ACROSS_MOST of them (more are a ruled
-# sheet's own lines), none thicker than ACROSS_THICKEST rows (a desk round a photographed sheet,
-# a dark band); the rest of the ink levels the page instead where it lies CROSSING_APART
-# degrees or more otherwise, and the ink on neither's lines agrees (`level`).
+# A line across the whole image (its ink reaching across ACROSS_SHARE of the image's width
+# along a row at the skew found) is a fold's crease or its shadow, or a streak: it may lie off
+# the page's print, and it outweighs print (a crease 1.5 degrees off it levelled the page by
+# itself, its rules left tilted and not found, numbers on them lost). At most ACROSS_MOST of
+# them (more are a ruled sheet's own lines), none thicker than ACROSS_THICKEST rows (a desk
+# round a photographed sheet, a dark band); the rest of the ink levels the page instead where
+# it lies CROSSING_APART degrees or more otherwise, and the ink on neither's lines agrees
+# (`level`). Reach, not the number of points: a title's thick underline across four fifths of
+# a form, or two fields' underlines side by side, hold as many points as a thin line across
+# all of it, and every page of `benchmarks/run.py` was levelled twice for them.
 ACROSS_SHARE = 0.85
 ACROSS_MOST = 4
 ACROSS_THICKEST = 8  # rows of the reduced page (`ink_points`): 16 pixels of a page read at 200 dpi
 CROSSING_APART = 1.0
+# Columns of the reduced page looked at together for a line's ink: a page of more than
+# MAX_SAMPLES ink points keeps a share of them, and a thin line may keep none in a column
+# (with a third kept, a stretch of 8 columns of a line a point thick keeps one 24 times in 25).
+ACROSS_STRETCH = 8
 
 
-def across_lines(xs: np.ndarray, ys: np.ndarray, angle: float, row: float) -> np.ndarray:
+def across_lines(xs: np.ndarray, ys: np.ndarray, angle: float, width: int) -> np.ndarray:
     """Which ink points lie on a line across the whole image at `angle` (as `level` answers):
-    rows holding, with the rows either side, ACROSS_SHARE of the points of a `row` of ink
-    across it (`ink_points`), and the rows either side of those (the line's thickness); none
-    where more than ACROSS_MOST lines are, or one thicker than ACROSS_THICKEST."""
+    rows where ink, with the rows either side, lies in ACROSS_SHARE of the stretches of
+    ACROSS_STRETCH columns of the image's `width` (`ink_points`), and the rows either side of
+    those (the line's thickness); none where more than ACROSS_MOST lines are, or one thicker
+    than ACROSS_THICKEST."""
     rows = point_rows(xs, ys, -angle)  # in the points' own sense
+    stretches = ((xs + width / 2) // ACROSS_STRETCH).astype(np.int64)
+    inked = np.zeros((rows.max() + 1, stretches.max() + 1), bool)
+    inked[rows, stretches] = True
     # Three rows together: a line turned by a little more or less than the angle, or thinned
     # when the page was reduced, lies half in one row and half in the next.
-    counts = np.convolve(np.bincount(rows), np.ones(3), mode="same")
-    runs = true_runs(counts >= ACROSS_SHARE * row)
-    lines = np.zeros(len(counts) + 1, bool)
+    held = inked.copy()
+    held[1:] |= inked[:-1]
+    held[:-1] |= inked[1:]
+    runs = true_runs(held.sum(axis=1) >= ACROSS_SHARE * np.ceil(width / ACROSS_STRETCH))
+    lines = np.zeros(len(held) + 1, bool)
     if len(runs) > ACROSS_MOST or any(end - first > ACROSS_THICKEST for first, end in runs):
         return lines[rows]
     for first, end in runs:
