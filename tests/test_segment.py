@@ -657,6 +657,48 @@ def test_faint_marks_are_pale_digits_not_lines_glyphs_or_the_string_itself():
     assert faint.faint_marks(region, string_ink, boxes, page_ink, rules, 40.0, 14.0) == []
 
 
+def test_a_mark_as_dark_as_its_nearest_pale_digit_is_a_faint_mark():
+    """Glare over a line's end, or a pen running dry, leaves a string's last digits paler and
+    paler: a mark beside its pale last digit, a third of that digit's contrast short of it, is
+    one of them lost; the same mark beside the string's dark first digit is not."""
+    region = np.full((52, 400), 235, np.uint8)
+    string_ink = np.zeros(region.shape, bool)
+    for left, grey in ((60, 60), (100, 60), (140, 60), (180, 175)):  # three dark strokes, a pale one
+        string_ink[6:46, left : left + 6] = True
+        region[6:46, left : left + 6] = grey
+    cv2.circle(region, (260, 26), 14, 200, 4)  # paler still, beside the pale digit
+    cv2.circle(region, (20, 26), 8, 200, 3)  # as pale, beside the dark first digit
+    boxes = [(left, 6, 6, 40) for left in (60, 100, 140, 180)]
+    nothing = np.zeros(region.shape, bool)
+    assert faint.faint_marks(region, string_ink, boxes, string_ink, nothing, 40.0, 14.0) == [
+        (244, 10, 33, 33)
+    ]
+
+
+def glared(page: np.ndarray, strength: float, middle: tuple[float, float]) -> np.ndarray:
+    """The page under a soft bright patch (a glossy sheet photographed under a lamp), its ink
+    and paper `strength` of the way to white at the patch's `middle` (shares of the width and
+    height)."""
+    height, width = page.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    patch = np.exp(
+        -(
+            ((xs - middle[0] * width) / (0.22 * width)) ** 2
+            + ((ys - middle[1] * height) / (0.14 * height)) ** 2
+        )
+    )
+    return (page + (255 - page.astype(np.float32)) * strength * patch).astype(np.uint8)
+
+
+def test_digits_lost_under_glare_flag_their_string(classifier):
+    # Under glare the last digits of a comb's number fade with its print: `31825351` on
+    # samples/' forms-05-07 page 3 was read `318253`, accepted.
+    page = to_gray(list(load_pages(str(REPO / "samples" / "forms-05-07.tif")))[2].image)
+    reading = read_page(Page("<glare>", 3, glared(page, 0.75, (0.6, 0.55)), 200.0), classifier)
+    (string,) = [s for s in reading.strings if s.text.startswith("318253")]
+    assert string.text == "31825351" or INK_LEFT_OUT in string.flags
+
+
 def photographed(box: tuple[int, int, int, int], matrix: np.ndarray) -> tuple[int, int, int, int]:
     x, y, w, h = box
     corners = cv2.perspectiveTransform(np.float32([[[x, y], [x + w, y], [x, y + h], [x + w, y + h]]]), matrix)

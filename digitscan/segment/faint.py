@@ -18,10 +18,14 @@ import numpy as np
 
 from digitscan.segment.components import shared_area
 
-# Darker than the paper by this share of the string's own ink's contrast: a mark of the
-# string's kind. A register leaf's other side showing through (a fifth as dark as the writing
-# or less: `benchmarks/registers.py`) stays out beside strings as dark as the page's others;
-# beside a string itself pale it can come in: a string flagged for nothing, not a digit lost.
+# Darker than the paper by this share of the string's own ink's contrast, or of its nearest
+# digit's where that one is paler: a mark of the string's kind. A register leaf's other side
+# showing through (a fifth as dark as the writing or less: `benchmarks/registers.py`) stays out
+# beside strings as dark as the page's others; beside a string itself pale it can come in: a
+# string flagged for nothing, not a digit lost. The nearest digit's: a pen running dry, or
+# glare over a line's end, leaves its last digits paler and paler, and the one lost paler
+# still (glare over `samples/`, a one-off script: `31825351` read `318253`, accepted, the
+# darkest grey of its last fifth 195 on paper of 244, of its first 64 on 228).
 FAINT_SHARE = 0.5
 STRONG_SHARE = 0.5  # a mark this much of whose pixels are thresholded ink is a glyph, judged as such
 PAPER_SHARE = 0.75  # the grey level this share of the surroundings is at or under: paper (most of it is)
@@ -43,7 +47,8 @@ def faint_marks(
 ) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, width, height in `region`) of the marks at least `min_height` tall in a
     string's grey surroundings (`region`, uint8: its line's band, a little above and below its
-    digits) that are darker than the paper by FAINT_SHARE of the string's contrast, and are
+    digits) that are darker than the paper by FAINT_SHARE of the string's contrast or of their
+    nearest glyph's, the paler (`nearest_digit_floor`), and are
     none of: the string's own strokes (`string_ink`, bool) or mostly over one of its glyphs'
     boxes (`string_boxes`, x, y, width, height: a glyph's paler parts, which the threshold left
     out, spread around it); the rules (`rules`, bool); mostly thresholded ink (`page_ink`,
@@ -57,7 +62,9 @@ def faint_marks(
     ink = float(np.median(region[string_ink]))
     if paper - ink <= 0:
         return []
-    darker = region < paper - FAINT_SHARE * (paper - ink)
+    darker = region < np.maximum(
+        paper - FAINT_SHARE * (paper - ink), nearest_digit_floor(region, string_ink, string_boxes, paper)
+    )
     reach = max(1, round(CLEAR_OF_STRING * digit_height))
     kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     ours = cv2.dilate(string_ink.astype(np.uint8), kernel) > 0
@@ -75,6 +82,29 @@ def faint_marks(
         and y + h < region.shape[0]
         and not any(shared_area((x, y, w, h), box) >= OWN_PART * w * h for box in string_boxes)
     ]
+
+
+def nearest_digit_floor(
+    region: np.ndarray,
+    string_ink: np.ndarray,
+    string_boxes: Sequence[tuple[int, int, int, int]],
+    paper: float,
+) -> np.ndarray:
+    """For each column of `region`, the grey level a mark must lie under to be as dark as
+    FAINT_SHARE of its nearest glyph's contrast (`string_boxes`; the median of its ink,
+    `string_ink`); -1 (nothing) where that glyph is no darker than the `paper`."""
+    columns = np.arange(region.shape[1])
+    if not string_boxes:
+        return np.full(len(columns), -1.0)
+    floors = []
+    for x, y, width, height in string_boxes:
+        own = region[y : y + height, x : x + width][string_ink[y : y + height, x : x + width]]
+        ink = float(np.median(own)) if own.size else paper
+        floors.append(paper - FAINT_SHARE * (paper - ink) if ink < paper else -1.0)
+    apart = np.array(
+        [np.maximum(0, np.maximum(x - columns, columns - (x + width - 1))) for x, _, width, _ in string_boxes]
+    )
+    return np.array(floors)[np.argmin(apart, axis=0)]
 
 
 # Darker than the paper by this share of its level: writing too pale for the page's threshold
