@@ -659,8 +659,9 @@ def test_faint_marks_are_pale_digits_not_lines_glyphs_or_the_string_itself():
 
 def test_a_mark_as_dark_as_its_nearest_pale_digit_is_a_faint_mark():
     """Glare over a line's end, or a pen running dry, leaves a string's last digits paler and
-    paler: a mark beside its pale last digit, a third of that digit's contrast short of it, is
-    one of them lost; the same mark beside the string's dark first digit is not."""
+    paler: a mark beside its pale last digit, with over half that digit's contrast (35 grey
+    levels of 60), is one of them lost; as pale beside the string's dark first digit, it is
+    not."""
     region = np.full((52, 400), 235, np.uint8)
     string_ink = np.zeros(region.shape, bool)
     for left, grey in ((60, 60), (100, 60), (140, 60), (180, 175)):  # three dark strokes, a pale one
@@ -1227,7 +1228,7 @@ def test_a_page_with_creases_off_its_print_is_levelled_by_its_print(form_01, off
 def test_a_thick_rule_across_most_of_a_page_is_no_line_across_it():
     # A title's underline, thick, across four fifths of a form held as many ink points as a
     # thin line across all of it, and was set aside as a crease: every page of
-    # `benchmarks/run.py` was levelled twice, a tenth of its time. A thin line across the
+    # `benchmarks/run.py` was levelled twice, some 8% of its time. A thin line across the
     # whole image, broken where the ink is sampled, still is one.
     page = blank_page(1700, 2400)
     cv2.line(page, (170, 300), (1530, 300), 0, 8)
