@@ -238,10 +238,17 @@ def candidates_of(
     rules = lines.find_rules(binary, guess, dashed)
     cleaned = lines.remove_rules(binary, rules)
     marks = glyphs.find_glyphs(cleaned, outline)
-    if marks.glyphs and guess > RULES_MISSIZED * marks.height:
+    if marks.glyphs and (
+        guess > RULES_MISSIZED * marks.height or (measured and marks.height > RULES_MISSIZED * guess)
+    ):
         # The rules were looked for at a size the glyphs are not: a grid's rules, joined into
         # one mark the page's height, were taken for its handwriting (short lengths of its rules
-        # then too short to be rules). Looked for again at the glyphs' size, measured without them.
+        # then too short to be rules); or every digit of a number sits on its underline, one
+        # mark with it, and the page's loose bits of digits were measured for its handwriting
+        # (the bars of its 7s and 5s then long enough to be rules, its stems boxes' sides:
+        # `737518` read as `52` and `315`). Looked for again at the glyphs' size, measured
+        # without them. Not where the usual size was assumed, nothing measured: 1s filling the
+        # cells of a comb, looked for again at their own size, are a cell's sides.
         rules = lines.find_rules(binary, marks.height, dashed)
         cleaned = lines.remove_rules(binary, rules)
         marks = glyphs.find_glyphs(cleaned, outline)

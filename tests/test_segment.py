@@ -1329,6 +1329,17 @@ def test_small_handwriting_on_a_300_dpi_page_is_read_at_a_larger_scale(classifie
     assert {"57003", "7847300", "09803", "410286", "6795"} <= read
 
 
+@pytest.mark.parametrize(("text", "nth", "into_the_line"), [("737518", 597, 1), ("332265", 749, 0)])
+def test_a_number_sitting_on_its_underline_is_read_whole(mnist, classifier, text, nth, into_the_line):
+    # Every digit standing on the line, one mark with it: the page's only loose marks were bits
+    # of digits, taken for its handwriting, and the rules looked for at their size took the
+    # bars of 7s and 5s for rules and the stems for boxes' sides (`52` and `315` read).
+    page = blank_page(1400, 700)
+    cv2.line(page, (150, 400), (1250, 400), 40, 3)
+    write_digits(page, mnist, text, 250, 401 + into_the_line, 64, nth=nth)
+    assert texts(read_image(page, classifier, dpi=200)) == [text]
+
+
 def test_a_number_written_against_print_is_kept_and_flagged(mnist, classifier):
     """A currency printed right after a field chains with the handwriting into one run that
     reads as print; the number in it, taller than the print, is kept (flagged: ink beside it
