@@ -301,7 +301,7 @@ ACROSS_THICKEST = 8  # rows of the reduced page (`ink_points`): 16 pixels of a p
 CROSSING_APART = 1.0
 # Columns of the reduced page looked at together for a line's ink: a page of more than
 # MAX_SAMPLES ink points keeps a share of them, and a thin line may keep none in a column
-# (with a third kept, a stretch of 8 columns of a line a point thick keeps one 24 times in 25).
+# (with a third kept, a stretch of 8 columns of a line a point thick keeps none at odds of (2/3)^8: 1 in 26).
 ACROSS_STRETCH = 8
 
 
