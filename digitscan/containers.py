@@ -56,6 +56,9 @@ TWO_IN_ONE_MARK = "two-in-one-mark"  # two digits read in a mark too narrow for 
 # a mark stands where a box's side would, too thick for print (a side blurred?), or a 1 is a
 # ruler's upright line taller than its string (a side the rules missed?)
 ON_BOX_SIDE = "on-box-side"
+# marks close beside it on its line, of another height, were read as a string of their own:
+# one number read in two (a digit broken by a rule's erasing, its piece read apart)?
+PARTED_BY_HEIGHT = "parted-by-height"
 TWO_MARKS_IN_CELL = "two-marks-in-cell"  # a comb's cell holds more than one mark (templates)
 # With templates, a failed field check is reported by its key: pattern, min_length, max_length,
 # min, max, date, checksum, required (digitscan.validate).

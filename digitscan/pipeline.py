@@ -605,6 +605,7 @@ def read_candidates(
         seen.height,
         [*seen.small, *seen.dots],
         found_strings.narrow_pairs,
+        light,
     )
     readings = []
     for index, (members, marks, box, lacking, ends, pale, line, shape) in enumerate(

@@ -21,6 +21,7 @@ from digitscan.containers import (
     DITTO_MARKS,
     ON_BOX_SIDE,
     OVERSIZED,
+    PARTED_BY_HEIGHT,
     RULED_COLUMNS,
     STRAY_STROKE,
     STRUCK_OUT,
@@ -40,14 +41,17 @@ def shape_reasons(
     page_height: float,
     other_marks: Sequence[Glyph],
     narrow_pairs: Collection[int],
+    faint: Sequence[bool],
 ) -> list[tuple[str, ...]]:
     """For each string (`members`: indices into the page's glyphs `found`, read as `labels`),
     its reasons for review in the order they are reported. `binary` is the page as read, its
     `rules` found; `page_height` its measured glyph height; `other_marks` the marks in no
     glyph (small ones, dots), which a ring may enclose; `narrow_pairs` the glyphs read as two
-    digits out of a mark too narrow for them (`touching.parted_narrow`)."""
+    digits out of a mark too narrow for them (`touching.parted_narrow`); `faint` the strings
+    far paler than the page's others."""
     marks = [[found[i] for i in string] for string in members]
-    _, narrow_columns = strings.digit_columns(found, rules.sides)
+    columns, narrow_columns = strings.digit_columns(found, rules.sides)
+    parted_strings = parted_by_height(marks, columns, faint)
     handwriting = numbers.handwriting_height(members, found, labels)
     dittos = numbers.ditto_marks(members, found, labels, handwriting)
     large = numbers.oversized(members, found, handwriting)
@@ -78,6 +82,7 @@ def shape_reasons(
             TWO_IN_ONE_MARK: bool(parted.intersection(string)),
             ON_BOX_SIDE: any(lines.on_thick_side(rules, (m.x, m.y, m.width, m.height)) for m in string_marks)
             or ruled_side_among(string_marks, [labels[i] for i in string]),
+            PARTED_BY_HEIGHT: index in parted_strings,
         }
         out.append(tuple(reason for reason, holds in found_so.items() if holds))
     return out
@@ -91,3 +96,24 @@ def ruled_side_among(marks: Sequence[Glyph], labels: Sequence[Label]) -> bool:
         and glyphs.ruled_side(mark, float(np.median([m.height for m in marks if m is not mark])))
         for mark, label in zip(marks, labels, strict=True)
     )
+
+
+def parted_by_height(
+    marks: Sequence[Sequence[Glyph]], columns: Sequence[lines.Rect], faint: Sequence[bool]
+) -> set[int]:
+    """The strings (indices into `marks`, each a string's marks) that end close beside another
+    on their line, told apart only by their marks' heights (`strings.parted_by_height`). A
+    `faint` string (the other side showing through) is of another pen: it parts none."""
+    firsts = [min(m, key=lambda g: g.x) for m in marks]
+    lasts = [max(m, key=lambda g: g.right) for m in marks]
+    # only the ends within a string's widest gap of one another are asked: pages hold hundreds
+    starts = np.array([g.x for g in firsts])
+    heights = np.array([g.height for g in firsts])
+    parted = set()
+    for i, last in enumerate(lasts):
+        gaps = starts - last.right
+        near = (gaps >= -last.height) & (gaps <= strings.GAP * np.maximum(heights, last.height))
+        for j in np.flatnonzero(near).tolist():
+            if i != j and not (faint[i] or faint[j]) and strings.parted_by_height(last, firsts[j], columns):
+                parted.update((i, j))
+    return parted

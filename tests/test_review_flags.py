@@ -24,7 +24,7 @@ from digitscan.containers import (
 )
 from digitscan.evaluate import Field, read_fields, review_tradeoff, score_forms
 from digitscan.output import CSV_COLUMNS, CsvWriter, JsonlWriter
-from digitscan.reasons import shape_reasons
+from digitscan.reasons import parted_by_height, shape_reasons
 from digitscan.segment import lines
 from digitscan.segment.glyphs import Glyph
 
@@ -202,7 +202,15 @@ def test_shape_reasons_come_per_string_in_their_order():
     labels = [Label(digit, 0.99, 0, 0.01) for digit in (4, 1, 5, 6)]
     blank = np.zeros((500, 400), np.uint8)
     rules = lines.Rules(blank, blank, 2, (), thick_sides=((150, 95, 12, 60),))
-    reasons = shape_reasons(found, labels, [[0, 1], [2, 3]], blank, rules, 50.0, [], {2})
+    reasons = shape_reasons(found, labels, [[0, 1], [2, 3]], blank, rules, 50.0, [], {2}, [False, False])
     assert reasons == [(ON_BOX_SIDE,), (TWO_IN_ONE_MARK,)]
-    both = shape_reasons(found, labels, [[0, 1, 2]], blank, rules, 50.0, [], {2})
+    both = shape_reasons(found, labels, [[0, 1, 2]], blank, rules, 50.0, [], {2}, [False])
     assert both == [(TWO_IN_ONE_MARK, ON_BOX_SIDE)]
+
+
+def test_a_pale_string_parts_no_number_by_its_height():
+    # The other side of a register's page showing through beside an entry (`22` of a mirrored
+    # name, beside 3966): another pen's ink, flagged faint itself, and no piece of the entry.
+    entry, beside = [upright_stroke(100, 100, 40, 64)], [upright_stroke(150, 130, 24, 34)]
+    assert parted_by_height([entry, beside], [], [False, False]) == {0, 1}
+    assert parted_by_height([entry, beside], [], [False, True]) == set()

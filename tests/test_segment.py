@@ -13,6 +13,7 @@ from digitscan.containers import (
     INK_LEFT_OUT,
     ON_BOX_SIDE,
     OVERSIZED,
+    PARTED_BY_HEIGHT,
     PRINTED_SCREEN,
     RULED_COLUMNS,
     SHADE_EDGE,
@@ -1338,6 +1339,30 @@ def test_a_number_sitting_on_its_underline_is_read_whole(mnist, classifier, text
     cv2.line(page, (150, 400), (1250, 400), 40, 3)
     write_digits(page, mnist, text, 250, 401 + into_the_line, 64, nth=nth)
     assert texts(read_image(page, classifier, dpi=200)) == [text]
+
+
+@pytest.mark.parametrize(("text", "nth"), [("723666", 234), ("694867", 715)])
+def test_a_number_parted_where_a_rule_took_a_digits_foot_is_flagged(mnist, classifier, text, nth):
+    # A 6's loop lies along the underline and goes with it: what is left of the 6, a stem and
+    # the loop's upper half, half the digits' height, breaks the string in two at the height
+    # ratio. The part after it was accepted (`66` of 723666, `7` of 694867 beside `694817`).
+    page = blank_page(1400, 700)
+    cv2.line(page, (150, 400), (1250, 400), 40, 3)
+    write_digits(page, mnist, text, 250, 402, 64, nth=nth)
+    found = read_image(page, classifier, dpi=200).strings
+    assert len(found) == 2 and all(PARTED_BY_HEIGHT in s.review_reasons(0.9) for s in found)
+
+
+def test_a_piece_of_another_height_close_beside_a_digit_parts_a_string():
+    def mark(x: int, top: int, width: int, height: int) -> glyphs.Glyph:
+        return glyphs.Glyph(x, top, width, height, np.ones((height, width), bool))
+
+    digit, piece = mark(100, 100, 40, 64), mark(150, 130, 24, 34)  # the piece on the digit's baseline
+    assert strings.parted_by_height(digit, piece, [])
+    assert strings.parted_by_height(piece, mark(190, 100, 40, 64), [])  # and the next digit
+    assert not strings.parted_by_height(digit, mark(260, 130, 24, 34), [])  # farther than a string's gaps
+    assert not strings.parted_by_height(digit, mark(150, 100, 40, 64), [])  # alike: `chain` judges them
+    assert not strings.parted_by_height(digit, piece, [(143, 40, 3, 240)])  # a column rule between
 
 
 def test_a_number_written_against_print_is_kept_and_flagged(mnist, classifier):

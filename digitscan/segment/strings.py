@@ -141,6 +141,19 @@ def chain(a: Glyph, b: Glyph, sides: Sequence[Rect], columns: Sequence[Rect]) ->
     return close and not across_column(a, b, columns)  # the column rules last: most pairs are not close
 
 
+def parted_by_height(a: Glyph, b: Glyph, columns: Sequence[Rect]) -> bool:
+    """Whether `b`, to the right of `a` on its line, stands as close as a string's next digit
+    with no column rule between them, but is too much taller or shorter for `chain` to take
+    it: the piece of a digit a rule's erasing broke off, or one written in two parts."""
+    tall, short = max(a.height, b.height), min(a.height, b.height)
+    return (
+        tall > HEIGHT_RATIO * short
+        and same_line(a, b)
+        and -0.5 * short <= b.x - a.right <= GAP * tall
+        and not across_column(a, b, columns)
+    )
+
+
 def written_small_after(a: Glyph, b: Glyph) -> bool:
     """Whether `b` is written small on the baseline of `a` (the zeros of "9 000" on a cheque)."""
     return WRITTEN_SMALL * a.height <= b.height < a.height and abs(a.bottom - b.bottom) <= BASELINE * a.height
