@@ -1,0 +1,96 @@
+"""Numbers written standing on an underline, every digit on it, beside the same numbers on bare paper.
+
+    python benchmarks/underline.py --data ../shared/datasets/mnist --real ../shared/datasets
+
+People write on a form's line: feet of 2s, loops of 0s, 6s and 8s lie along it and go with it
+when the rule is erased, and a digit so damaged can be read as another, or parted from its
+string. Each number is six of a source's validation digits (writer- or image-disjoint from
+training, as `sources.py`), each scaled to 0.85-1.05 of the number's height and set with its
+lowest row from 2 pixels into the line to 1 pixel above it, one number to a 200-dpi page
+7 by 3.5 inches. Prints, per source, on the line and on bare paper (the same digits, the same
+places): numbers exact, digit accuracy, the share accepted, the share of the accepted that is
+wrong, and those missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+from sources import validation_digits  # benchmarks/sources.py
+
+from digitscan.api import ScanOptions, load_readers
+from digitscan.evaluate import Field, fields_of, score_forms
+from digitscan.pages import Page
+from digitscan.synth import DigitSource, digit_ink, stamp
+
+DPI = 200
+PAPER, INK = 235, 40
+HEIGHT = 64  # pixels: about 8 mm at 200 dpi
+LINE_Y = 400
+
+
+def number_pages(
+    images: np.ndarray, labels: np.ndarray, count: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray, Field]]:
+    """Per number, its page on the line, the same without it, and the number's truth."""
+    rng = np.random.default_rng(seed)
+    digits = DigitSource(images, labels, rng)
+    out = []
+    for number in range(count):
+        alpha = np.zeros((700, 1400), np.float32)
+        thickness = int(rng.integers(2, 5))
+        into_line = int(rng.integers(-1, 3))  # the digits' lowest row this far below the line's top
+        x, text, boxes = 250, "", []
+        for _ in range(6):
+            image, label = digits.take()
+            ink = digit_ink(image, int(HEIGHT * rng.uniform(0.85, 1.05)), rng, broken=False)
+            top = LINE_Y + into_line - ink.shape[0]
+            stamp(alpha, ink, x, top)
+            boxes.append((x, top, x + ink.shape[1], top + ink.shape[0]))
+            x += ink.shape[1] + int(rng.uniform(0.15, 0.45) * HEIGHT)
+            text += str(label)
+        bare = (PAPER - (PAPER - INK) * alpha).astype(np.uint8)
+        lined = bare.copy()
+        cv2.line(lined, (150, LINE_Y + thickness // 2), (1250, LINE_Y + thickness // 2), INK, thickness)
+        np.minimum(lined, bare, out=lined)
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        out.append((lined, bare, Field(f"number-{number}.png", 1, x0, y0, x1 - x0, y1 - y0, text)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True, help="MNIST folder")
+    parser.add_argument("--real", type=Path, required=True, help="datasets folder (../shared/datasets)")
+    parser.add_argument("--numbers", type=int, default=200, help="numbers per source")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    options = ScanOptions()
+    readers = load_readers(None, options)
+    for source, (images, labels) in validation_digits(args.data, args.real).items():
+        pages = number_pages(images, labels, args.numbers, args.seed)
+        truth = [field for _, _, field in pages]
+        for name, which in (("on the line", 0), ("bare paper", 1)):
+            read = [
+                row
+                for page in pages
+                for row in fields_of(
+                    readers.read(Page(page[2].file, 1, page[which], DPI)), options.min_confidence
+                )
+            ]
+            score = score_forms(truth, read)
+            print(
+                f"{source:12s} {name:11s} {len(truth)} numbers  exact {score.exact:7.2%}  "
+                f"digits {score.digit_accuracy:7.2%}  accepted {score.accepted:7.2%}  "
+                f"wrong among accepted {score.wrong_among_accepted:5.2%}  missed {score.missed}"
+            )
+
+
+if __name__ == "__main__":
+    main()
