@@ -8,7 +8,9 @@ crossing another is no stroke, and is not).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import product
 
 import cv2
@@ -158,7 +160,8 @@ def box_sides(
             side_rects.append((x, y, w, h))
         else:
             thick.append((x, y, w, h))
-    for tooth in comb_teeth(teeth_on_rules(binary, horizontal, thin, digit_height), reach, digit_height):
+    teeth = teeth_on_rules(binary, horizontal, thin, digit_height)
+    for tooth in comb_teeth(binary, teeth, reach, digit_height):
         x, y, w, h = tooth.box
         if not sides[y : y + h, x : x + w].any():  # a cell's whole side stands on its rule too
             sides[y : y + h, x : x + w][tooth.own] = 255
@@ -223,10 +226,10 @@ TOOTH_HEIGHTS = 0.05  # the teeth of one comb are this share of their height ali
 TOOTH_SPACING = 0.1  # ...and stand at equal distances, to this share (3 pixels at least)
 
 
-def comb_teeth(teeth: list[Tooth], reach: int, digit_height: float) -> list[Tooth]:
+def comb_teeth(binary: np.ndarray, teeth: list[Tooth], reach: int, digit_height: float) -> list[Tooth]:
     """The `teeth` that are a comb's: three or more of one height standing on (or hanging
     from) one rule at equal distances, the width of a cell for a digit (half a digit height to
-    three), some cells' tooth perhaps lost (a digit's stroke touching it). A comb printed with
+    three), some cells' tooth perhaps lost (a digit's stroke touching it, on `binary`). A comb printed with
     short teeth and no rule across their other ends is common; each tooth is a thin straight
     mark of about a digit's height, and was read as a 1 between its cells' digits. Handwritten
     1s standing on a line are not so alike, nor so evenly spaced, nor upright to the pixel."""
@@ -242,13 +245,14 @@ def comb_teeth(teeth: list[Tooth], reach: int, digit_height: float) -> list[Toot
             and abs(t.box[3] - height) <= max(2.0, TOOTH_HEIGHTS * height)
         ]
         left = [t for t in left if t not in alike]
-        chosen.extend(evenly_spaced(alike, digit_height))
+        chosen.extend(evenly_spaced(binary, alike, digit_height))
     return chosen
 
 
-def evenly_spaced(teeth: list[Tooth], digit_height: float) -> list[Tooth]:
+def evenly_spaced(binary: np.ndarray, teeth: list[Tooth], digit_height: float) -> list[Tooth]:
     """The longest run of `teeth` (left to right) three or more long whose distances apart are
-    one cell, or two (a tooth lost), within TOOTH_SPACING; none where there is none."""
+    one cell, or two (a tooth lost: ink stands on the rule where it would, on `binary`),
+    within TOOTH_SPACING; none where there is none."""
     if len(teeth) < 3:
         return []
     xs = np.array([t.box[0] for t in teeth], float)
@@ -257,19 +261,43 @@ def evenly_spaced(teeth: list[Tooth], digit_height: float) -> list[Tooth]:
         cell *= xs[start + 1] - xs[start]  # the first distance one cell, or two
         if not 0.5 * digit_height <= cell <= 3 * digit_height:
             continue
-        end = run_end(xs, start, cell, max(3.0, TOOTH_SPACING * cell))
+        tolerance = max(3.0, TOOTH_SPACING * cell)
+        lost = partial(standing_where_lost, binary, teeth[start], tolerance / 2)
+        end = run_end(xs, start, cell, tolerance, lost)
         if end - start >= 2 and end - start + 1 > len(best):
             best = teeth[start : end + 1]
     return best
 
 
-def run_end(positions: np.ndarray, start: int, step: float, tolerance: float) -> int:
+def standing_where_lost(binary: np.ndarray, tooth: Tooth, slack: float, position: float) -> bool:
+    """Whether ink stands on the rule of `tooth` where its neighbour would (about `position`,
+    within `slack`), up the rows next to the rule that a tooth's foot fills: a tooth lost under
+    a digit's stroke is still printed there. Three 1s standing on a line one and two "cells"
+    apart, paper where the lost tooth stood, were taken for a comb's teeth and erased:
+    `150151` was read `505`, accepted."""
+    _, y, width, height = tooth.box
+    near = max(2, height // 4)
+    rows = slice(y + height - near, y + height) if tooth.foot > 0 else slice(y, y + near)
+    left = max(0, round(position - slack))
+    return bool(binary[rows, left : round(position + width + slack) + 1].all(axis=0).any())
+
+
+def run_end(
+    positions: np.ndarray,
+    start: int,
+    step: float,
+    tolerance: float,
+    may_be_lost: Callable[[float], bool] = lambda _: True,
+) -> int:
     """The last of the sorted `positions` from `start` on that follow one another `step`
-    apart, or twice that (one lost between), within `tolerance`."""
+    apart, or twice that (one lost between, where `may_be_lost` allows it at the middle),
+    within `tolerance`."""
     end = start
     while end + 1 < len(positions):
         gap = positions[end + 1] - positions[end]
-        if min(abs(gap - step), abs(gap - 2 * step)) > tolerance:
+        if abs(gap - step) > tolerance and not (
+            abs(gap - 2 * step) <= tolerance and may_be_lost(positions[end] + gap / 2)
+        ):
             break
         end += 1
     return end
