@@ -229,10 +229,11 @@ TOOTH_SPACING = 0.1  # ...and stand at equal distances, to this share (3 pixels 
 def comb_teeth(binary: np.ndarray, teeth: list[Tooth], reach: int, digit_height: float) -> list[Tooth]:
     """The `teeth` that are a comb's: three or more of one height standing on (or hanging
     from) one rule at equal distances, the width of a cell for a digit (half a digit height to
-    three), some cells' tooth perhaps lost (a digit's stroke touching it, on `binary`). A comb printed with
-    short teeth and no rule across their other ends is common; each tooth is a thin straight
-    mark of about a digit's height, and was read as a 1 between its cells' digits. Handwritten
-    1s standing on a line are not so alike, nor so evenly spaced, nor upright to the pixel."""
+    three), some cells' tooth perhaps lost (a digit's stroke touching it, on `binary`). A comb
+    printed with short teeth and no rule across their other ends is common; each tooth is a
+    thin straight mark of about a digit's height, and was read as a 1 between its cells'
+    digits. Handwritten 1s standing on a line are seldom so alike, so evenly spaced and so
+    upright to the pixel, and where they are, nothing stands on the rule where a lost tooth would."""
     chosen: list[Tooth] = []
     left = sorted(teeth, key=lambda t: t.box[0])
     while left:
