@@ -316,8 +316,8 @@ def test_ones_standing_on_a_line_are_no_comb_teeth(mnist, classifier, nth):
 def test_ones_standing_on_a_line_a_lost_tooth_apart_are_no_comb_teeth(classifier, line):
     # USPS's validation digits in `150151` as `benchmarks/underline.py` set them: the three 1s
     # upright, alike in height, standing on the line one and two "cells" apart, were taken for
-    # a comb's teeth, one lost under the 0 and 5, and erased: `505` was accepted. Where that
-    # tooth would stand is paper.
+    # a comb's teeth, one taken for lost between the 5 and the 0, and erased: `505` was
+    # accepted. Where that tooth would stand is paper.
     from digitscan.sources import USPS_FILE, load_usps, split
     from digitscan.synth import digit_ink, stamp
 
