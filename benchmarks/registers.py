@@ -16,13 +16,12 @@ many of those were not flagged.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
-from sources import validation_digits  # benchmarks/sources.py
+from sources import validation_digits, validation_parser  # benchmarks/sources.py
 
 from digitscan.api import ScanOptions, load_readers
 from digitscan.errors import PageRefused
@@ -167,11 +166,7 @@ def source_pages(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, required=True, help="MNIST folder")
-    parser.add_argument("--real", type=Path, required=True, help="datasets folder (../shared/datasets)")
+    parser = validation_parser(__doc__)
     parser.add_argument("--pages", type=int, default=4, help="pages per source")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(

@@ -162,12 +162,19 @@ def validation_digits(data: Path, real: Path) -> dict[str, tuple[np.ndarray, np.
     return held_out
 
 
-def main() -> None:
+def validation_parser(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line that reads the validation digits (`validation_digits`):
+    --data, MNIST's folder, and --real, the datasets folder."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, required=True, help="MNIST folder")
     parser.add_argument("--real", type=Path, required=True, help="datasets folder (../shared/datasets)")
+    return parser
+
+
+def main() -> None:
+    parser = validation_parser(__doc__)
     parser.add_argument("--model", type=Path, help="classifier (default: the shipped one)")
     parser.add_argument("--min-confidence", type=float, default=ScanOptions().min_confidence)
     parser.add_argument("--thresholds", action="store_true", help="also the trade-off over thresholds")

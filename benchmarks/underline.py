@@ -2,24 +2,22 @@
 
     python benchmarks/underline.py --data ../shared/datasets/mnist --real ../shared/datasets
 
-People write on a form's line: feet of 2s, loops of 0s, 6s and 8s lie along it and go with it
-when the rule is erased, and a digit so damaged can be read as another, or parted from its
-string. Each number is six of a source's validation digits (writer- or image-disjoint from
-training, as `sources.py`), each scaled to 0.85-1.05 of the number's height and set with its
-lowest row from 2 pixels into the line to 1 pixel above it, one number to a 200-dpi page
-7 by 3.5 inches. Prints, per source, on the line and on bare paper (the same digits, the same
-places): numbers exact, digit accuracy, the share accepted, the share of the accepted that is
-wrong, and those missed.
+People write on a form's line: the feet of 2s and the bottoms of loops lie along it and can go
+with it when the rule is erased, and a digit so damaged can be read as another, or parted
+from its string. Each number is six of a source's validation digits (writer- or
+image-disjoint from training, as `sources.py`), each scaled to 0.85-1.05 of the number's
+height and set with its lowest row from 2 rows above the line's top row to 2 rows into it
+(the line drawn 2-4 pixels thick, 3-5 rows as OpenCV draws it), one number to a 200-dpi page
+7 by 3.5 inches. Prints, per source, on the line and on bare paper (the same digits, the
+same places): numbers exact, digit accuracy, the share accepted, the share of the accepted
+that is wrong, and those missed.
 """
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import cv2
 import numpy as np
-from sources import validation_digits  # benchmarks/sources.py
+from sources import validation_digits, validation_parser  # benchmarks/sources.py
 
 from digitscan.api import ScanOptions, load_readers
 from digitscan.evaluate import Field, fields_of, score_forms
@@ -42,7 +40,7 @@ def number_pages(
     for number in range(count):
         alpha = np.zeros((700, 1400), np.float32)
         thickness = int(rng.integers(2, 5))
-        into_line = int(rng.integers(-1, 3))  # the digits' lowest row this far below the line's top
+        into_line = int(rng.integers(-1, 3))  # the digits' lowest row at LINE_Y + into_line - 1
         x, text, boxes = 250, "", []
         for _ in range(6):
             image, label = digits.take()
@@ -55,7 +53,6 @@ def number_pages(
         bare = (PAPER - (PAPER - INK) * alpha).astype(np.uint8)
         lined = bare.copy()
         cv2.line(lined, (150, LINE_Y + thickness // 2), (1250, LINE_Y + thickness // 2), INK, thickness)
-        np.minimum(lined, bare, out=lined)
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         out.append((lined, bare, Field(f"number-{number}.png", 1, x0, y0, x1 - x0, y1 - y0, text)))
@@ -63,11 +60,7 @@ def number_pages(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, required=True, help="MNIST folder")
-    parser.add_argument("--real", type=Path, required=True, help="datasets folder (../shared/datasets)")
+    parser = validation_parser(__doc__)
     parser.add_argument("--numbers", type=int, default=200, help="numbers per source")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
