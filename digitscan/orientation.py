@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitscan.classify import NOT_DIGIT
+
 MAX_SAMPLE = 64  # crops also read upside down: ~6 ms a page at ~10,000 crops/s
 MIN_NEIGHBOURS = 6  # glyphs needed before their arrangement says anything
 # Shares of glyphs whose nearest neighbour lies beside them rather than above or below.
@@ -41,7 +43,8 @@ FLOOR = 0.02
 # read as surely upside down ("12000" as "00021"), and 3% of ORAND-CAR-A's training amounts
 # turned half round were read so and accepted when only a snippet that read surer upside down
 # by UNSURE_WITHIN was flagged; a page of two numbers turned a quarter reads its digits one by
-# one, too few to tell sideways by, and its 0s as 0s.
+# one, too few to tell sideways by, and its 0s as 0s (such a page: surer of digits,
+# `digit_certainty`).
 MIN_TO_TURN = 12  # a probability floor, so that a few odd marks cannot outweigh the rest
 # Latin type and handwriting stand on a baseline: a text line's marks share their bottoms
 # (but for g j p q y) far more than their tops (capitals, b d f h k l t and figures over the
@@ -137,6 +140,11 @@ def certainty(probabilities: np.ndarray) -> float:
     return float(np.log(np.maximum(probabilities.max(axis=1), FLOOR)).mean())
 
 
+def digit_certainty(probabilities: np.ndarray) -> float:
+    """Mean log-probability of each crop's likeliest digit, "not a digit" left out."""
+    return float(np.log(np.maximum(probabilities[:, :NOT_DIGIT].max(axis=1), FLOOR)).mean())
+
+
 def required_margin(marks: int) -> float:
     """How much surer a reading turned must be to turn the page: UNSURE_WITHIN with a full
     sample, more with fewer marks (the mean of fewer varies more). Pages of eight one-digit
@@ -154,8 +162,15 @@ def upright_or_upside_down(
         return Verdict(0, False)
     margin = certainty(upright) - certainty(upside_down)
     if len(upright) < MIN_TO_TURN:  # a field snippet, a near-empty page: too few marks to act on
-        turned = max([certainty(upside_down), *(certainty(crops) for crops in quarter_turned)])
-        return Verdict(0, certainty(upright) <= turned)
+        # A page of a few numbers is judged by how surely its marks read as digits: turned a
+        # quarter, a number's digits stand one above another and read surely as "not a
+        # digit", which `certainty` counts as sure (three numbers turned 90 degrees, 5 of their
+        # 8 marks rejected at 0.9 or more, read surer as they came than turned back: `0`,
+        # `95`, `5` accepted). Not a snippet: on ORAND-CAR-A's amounts turned half round so
+        # judged, one more was read wrong and accepted.
+        sureness = digit_certainty if quarter_turned else certainty
+        turned = max([sureness(upside_down), *(sureness(crops) for crops in quarter_turned)])
+        return Verdict(0, sureness(upright) <= turned)
     turn = margin < -required_margin(len(upright))
     looks_turned = margin < -UNSURE_WITHIN and not turn  # but on too few marks to act on
     return Verdict(180 if turn else 0, abs(margin) <= UNSURE_WITHIN or looks_turned)
