@@ -162,12 +162,12 @@ def upright_or_upside_down(
         return Verdict(0, False)
     margin = certainty(upright) - certainty(upside_down)
     if len(upright) < MIN_TO_TURN:  # a field snippet, a near-empty page: too few marks to act on
-        # A page of a few numbers is judged by how surely its marks read as digits: turned a
-        # quarter, a number's digits stand one above another and read surely as "not a
-        # digit", which `certainty` counts as sure (three numbers turned 90 degrees, 5 of their
-        # 8 marks rejected at 0.9 or more, read surer as they came than turned back: `0`,
-        # `95`, `5` accepted). Not a snippet: on ORAND-CAR-A's amounts turned half round so
-        # judged, one more was read wrong and accepted.
+        # A page of a few numbers (the only kind also read turned a quarter) is judged by how
+        # surely its marks read as digits: turned a quarter, a number's digits stand one above
+        # another and read surely as "not a digit", which `certainty` counts as sure (`387`,
+        # `09` and `765` turned 90 degrees, 5 of their 8 marks rejected at 0.9 or more, read
+        # surer as they came than turned back, and two strings `0` were accepted). Not a
+        # snippet: ORAND-CAR-A's amounts turned half round and so judged accepted one more wrong.
         sureness = digit_certainty if quarter_turned else certainty
         turned = max([sureness(upside_down), *(sureness(crops) for crops in quarter_turned)])
         return Verdict(0, sureness(upright) <= turned)
