@@ -38,7 +38,8 @@ STACKED = 0.5  # glyph heights down a snippet's glyphs spread, at least, to stan
 UNSURE_WITHIN = 0.02
 FLOOR = 0.02
 # A page is turned upside down on the evidence of at least this many handwritten marks; with
-# fewer (a snippet of one field, a page of a few numbers) it is read as it comes, and flagged
+# fewer (a snippet of one field, a page of a few numbers) it is read as it comes (a page of a
+# few numbers unless its digits read clearly surer turned a quarter: FEW_TURN_MARGIN), and flagged
 # unless it reads surer as it is than turned any other way: a few marks of 0, 1, 6, 8 and 9
 # read as surely upside down ("12000" as "00021"), and 3% of ORAND-CAR-A's training amounts
 # turned half round were read so and accepted when only a snippet that read surer upside down
@@ -46,6 +47,22 @@ FLOOR = 0.02
 # one, too few to tell sideways by, and its 0s as 0s (such a page: surer of digits,
 # `digit_certainty`).
 MIN_TO_TURN = 12  # a probability floor, so that a few odd marks cannot outweigh the rest
+# A page of a few numbers (no snippet) whose marks read as digits surer turned a quarter than
+# as they came, by FEW_TURN_MARGIN times `required_margin`, is read turned that way and flagged
+# all the same, as a snippet on its side is: a person confirms its numbers as written instead
+# of retyping garbage. A quarter only: turned a quarter, digits read as no digit, while upside
+# down most still read as digits, and pages read better upside down than upright were turned
+# half round on so few marks (the damaged marks of a digit cut in two, a ring round a printed
+# YES). Twice the margin: at once it, and with the half turn, 6 of the 1,600 upright numbers on
+# pages of their own of `benchmarks/underline.py` were turned and read wrong; at twice, 2, both
+# turned half round; with quarters only, none.
+FEW_TURN_MARGIN = 2.0
+# ...and only where, turned so, its marks read as digits at even odds or better (the geometric
+# mean of their likeliest digits' probabilities): a page of `benchmarks/touching.py`'s touching
+# pairs, each mark two digits that read as no digit every way, read surer turned a quarter, but
+# at 0.28, and was turned, its eight numbers lost.
+FEW_TURN_SURE = float(np.log(0.5))
+FEW_TURN_MARKS = 3  # a page of two marks (a 5 and a touching pair, `540`) was turned on them
 # Latin type and handwriting stand on a baseline: a text line's marks share their bottoms
 # (but for g j p q y) far more than their tops (capitals, b d f h k l t and figures over the
 # lower-case letters; a digit taller than the rest on the line it is written on). Upside down
@@ -64,8 +81,9 @@ LINES_DECIDE = 3.0
 
 @dataclass(frozen=True)
 class Verdict:
-    """Turn the page by `turn` degrees clockwise (0 or 180) to read it; `unsure` when the
-    evidence could not tell the two apart."""
+    """Turn the page by `turn` degrees clockwise to read it (0 or 180; 90 or 270 only for a
+    page of a few numbers, `upright_or_upside_down`); `unsure` when the evidence could not
+    tell the ways apart."""
 
     turn: int
     unsure: bool
@@ -157,20 +175,28 @@ def upright_or_upside_down(
     upright: np.ndarray, upside_down: np.ndarray, quarter_turned: Sequence[np.ndarray] = ()
 ) -> Verdict:
     """From the classifier's probabilities for the same crops read both ways up (and, for a
-    page of too few marks to turn on, `quarter_turned`: read turned a quarter either way)."""
+    page of too few marks to turn on that is no snippet, `quarter_turned`: read as if the page
+    were turned 90 and 270 degrees clockwise, in that order)."""
     if len(upright) == 0:
         return Verdict(0, False)
     margin = certainty(upright) - certainty(upside_down)
-    if len(upright) < MIN_TO_TURN:  # a field snippet, a near-empty page: too few marks to act on
-        # A page of a few numbers (the only kind also read turned a quarter) is judged by how
-        # surely its marks read as digits: turned a quarter, a number's digits stand one above
-        # another and read surely as "not a digit", which `certainty` counts as sure (`387`,
-        # `09` and `765` turned 90 degrees, 5 of their 8 marks rejected at 0.9 or more, read
-        # surer as they came than turned back, and two strings `0` were accepted). Not a
-        # snippet: ORAND-CAR-A's amounts turned half round and so judged accepted one more wrong.
-        sureness = digit_certainty if quarter_turned else certainty
-        turned = max([sureness(upside_down), *(sureness(crops) for crops in quarter_turned)])
-        return Verdict(0, sureness(upright) <= turned)
+    if len(upright) < MIN_TO_TURN and not quarter_turned:  # a snippet: never turned on so few
+        return Verdict(0, certainty(upright) <= certainty(upside_down))
+    if len(upright) < MIN_TO_TURN:
+        # A page of a few numbers is judged by how surely its marks read as digits: turned a
+        # quarter, a number's digits stand one above another and read surely as "not a
+        # digit", which `certainty` counts as sure (`387`, `09` and `765` turned 90 degrees, 5
+        # of their 8 marks rejected at 0.9 or more, read surer as they came than turned back,
+        # and two strings `0` were accepted). Not a snippet: ORAND-CAR-A's amounts turned half
+        # round and so judged accepted one more wrong.
+        sure = digit_certainty(upright)
+        sideways = [(way, digit_certainty(read)) for way, read in zip((90, 270), quarter_turned, strict=True)]
+        turn, surest = max(sideways, key=lambda way: way[1])
+        if len(upright) >= FEW_TURN_MARKS and surest > max(
+            sure + FEW_TURN_MARGIN * required_margin(len(upright)), FEW_TURN_SURE
+        ):
+            return Verdict(turn, True)
+        return Verdict(0, sure <= max(surest, digit_certainty(upside_down)))
     turn = margin < -required_margin(len(upright))
     looks_turned = margin < -UNSURE_WITHIN and not turn  # but on too few marks to act on
     return Verdict(180 if turn else 0, abs(margin) <= UNSURE_WITHIN or looks_turned)

@@ -408,7 +408,7 @@ def see_upright(
         # 1s and 0s read as surely turned a quarter (6 of ORAND-CAR-A's 216 validation amounts
         # flagged so, all read right).
         few = len(sample) < orientation.MIN_TO_TURN and not one_field(seen)
-        turns = (2, 1, 3) if few else (2,)
+        turns = (2, 3, 1) if few else (2,)  # as the page turned 180, 90, 270 degrees clockwise
         upside_down, *quarter_turned = (read_turned(classifier, seen.crops[sample], k) for k in turns)
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down, quarter_turned)
     if verdict.turn:

@@ -51,7 +51,9 @@ def test_the_classifier_tells_upside_down_and_doubt():
     # came and as digits turned back; sure of digits is what counts there, not of "not a digit".
     rejected = np.eye(11)[[10, 10, 10, 0]]
     digits = np.eye(11)[[3, 8, 7, 0]]
-    assert orientation.upright_or_upside_down(rejected, vague[:4], [digits, vague[:4]]).unsure
+    assert orientation.upright_or_upside_down(rejected, vague[:4], [digits, vague[:4]]) == (
+        orientation.Verdict(90, True)  # read turned back, and flagged all the same
+    )
     assert not orientation.upright_or_upside_down(digits, vague[:4], [rejected, vague[:4]]).unsure
 
 
@@ -175,10 +177,12 @@ def test_a_page_of_two_numbers_turned_is_flagged_not_read_as_garbage(mnist, clas
         assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
 
 
-def test_a_page_of_three_numbers_on_its_side_is_flagged(mnist, classifier):
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_a_page_of_three_numbers_on_its_side_reads_them_flagged(mnist, classifier, degrees):
     # Written apart by a fifth to 0.4 of a height, turned 90 degrees the digits of each number
     # stand one above another and 4 of the 7 marks read as "not a digit" (0.81-0.97): as it
     # came the page read surer than turned back, and `0`, `95`, `5`, `67` and `0` were accepted.
+    # Its digits read clearly surer turned back: it is read so, and flagged all the same.
     rng = np.random.default_rng(13)
     page = np.full((2200, 1700), 235, np.float32)
     for row, number in enumerate(("387", "09", "765")):
@@ -190,8 +194,10 @@ def test_a_page_of_three_numbers_on_its_side_is_flagged(mnist, classifier):
     upright = read_page(Page("p.png", 1, page, 200), classifier)
     assert [s.text for s in upright.strings] == ["387", "09", "765"]
     assert not any(ORIENTATION_UNSURE in s.flags for s in upright.strings)
-    turned = read_page(Page("p.png", 1, orientation.turn_image(page, 90), 200), classifier)
-    assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
+    turned = read_page(Page("p.png", 1, orientation.turn_image(page, degrees), 200), classifier)
+    assert (turned.rotation + degrees) % 360 == 0
+    assert [s.text for s in turned.strings] == ["387", "09", "765"]
+    assert all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
 
 
 def test_exif_orientation_of_photos_is_honoured(tmp_path):
