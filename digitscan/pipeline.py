@@ -404,9 +404,10 @@ def see_upright(
     if verdict is None:
         probabilities = classify_crops(classifier, seen.crops)
         # A page of a few numbers is also read turned a quarter: too few marks to tell sideways
-        # by their arrangement. A snippet of one field is told so (`stands_on_end`), and its
-        # 1s and 0s read as surely turned a quarter (6 of ORAND-CAR-A's 216 validation amounts
-        # flagged so, all read right).
+        # by their arrangement (read turned where its digits read clearly surer so, flagged:
+        # `orientation.FEW_TURN_MARGIN`). A snippet of one field is told so (`stands_on_end`),
+        # and its 1s and 0s read as surely turned a quarter (6 of ORAND-CAR-A's 216 validation
+        # amounts flagged so, all read right).
         few = len(sample) < orientation.MIN_TO_TURN and not one_field(seen)
         turns = (2, 3, 1) if few else (2,)  # as the page turned 180, 90, 270 degrees clockwise
         upside_down, *quarter_turned = (read_turned(classifier, seen.crops[sample], k) for k in turns)
