@@ -324,11 +324,15 @@ def reads_better_turned(seen: Candidates, classifier: Classifier, quarter_turns:
 
 def quarter_reading_surer(seen: Candidates, classifier: Classifier) -> int:
     """Which quarter turn clockwise (90 or 270 degrees) a page on its side reads surer at, by
-    its marks' crops turned each way (`read_turned` turns counter-clockwise)."""
+    how surely its marks' crops read as digits turned each way (`read_turned` turns
+    counter-clockwise). The two ways are a half turn apart: read upside down, a digit that
+    reads surely as "not a digit" is no evidence for that way (by `orientation.certainty`,
+    which counts it as sure, 98 and 97 of ORAND-CAR-A's 216 amounts turned 90 and 270 degrees
+    were read the right way up; by their digits, 110 and 110)."""
     sample = seen.crops[handwritten_sample(seen)]
     if len(sample) == 0:  # all its marks set in type: nothing to tell by; flagged either way
         return 90
-    clockwise, counter = (orientation.certainty(read_turned(classifier, sample, k)) for k in (3, 1))
+    clockwise, counter = (orientation.digit_certainty(read_turned(classifier, sample, k)) for k in (3, 1))
     return 90 if clockwise >= counter else 270
 
 

@@ -286,6 +286,19 @@ def test_a_turned_snippet_is_flagged_not_read_as_garbage(classifier, name, truth
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize(("name", "truth"), [("a_car_001222.jpg", "178406"), ("a_car_000204.jpg", "17100")])
+def test_a_snippet_on_its_side_is_turned_back_the_way_its_digits_read(classifier, name, truth):
+    """Turned 90 degrees, its marks stand one above another: it is read turned back a quarter,
+    the way its crops read surer as digits. Counted surer as "not a digit" too, the amounts'
+    1s and 0s upside down won (`907841`, `004611`)."""
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    reading = read_image(turn_image(image, 90), classifier)
+    assert reading.rotation == 270
+    assert [s.text for s in reading.strings] == [truth]
+    assert ORIENTATION_UNSURE in reading.strings[0].flags
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_a_snippet_22px_high_takes_its_resolution_from_its_ink(classifier):
     """`15506` on a hatched cheque at half its size: at half resolution its digits were too short
     to count and it was read as a Letter page at 9 dpi, the hatching as marks: "1", accepted."""
