@@ -327,7 +327,7 @@ def quarter_reading_surer(seen: Candidates, classifier: Classifier) -> int:
     how surely its marks' crops read as digits turned each way (`read_turned` turns
     counter-clockwise). The two ways are a half turn apart: read upside down, a digit that
     reads surely as "not a digit" is no evidence for that way (by `orientation.certainty`,
-    which counts it as sure, 98 and 97 of ORAND-CAR-A's 216 amounts turned 90 and 270 degrees
+    which counts it as sure, 100 and 98 of ORAND-CAR-A's 216 amounts turned 90 and 270 degrees
     were read the right way up; by their digits, 110 and 110)."""
     sample = seen.crops[handwritten_sample(seen)]
     if len(sample) == 0:  # all its marks set in type: nothing to tell by; flagged either way
