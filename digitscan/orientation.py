@@ -60,7 +60,7 @@ FEW_TURN_MARGIN = 2.0
 # ...and only where, turned so, its marks read as digits at even odds or better (the geometric
 # mean of their likeliest digits' probabilities): a page of `benchmarks/touching.py`'s touching
 # pairs, each mark two digits that read as no digit every way, read surer turned a quarter, but
-# at 0.28, and was turned, its eight numbers lost.
+# at a mean log-probability of -1.28, and was turned, its eight numbers lost.
 FEW_TURN_SURE = float(np.log(0.5))
 FEW_TURN_MARKS = 3  # a page of two marks (a 5 and a touching pair, `540`) was turned on them
 # Latin type and handwriting stand on a baseline: a text line's marks share their bottoms
