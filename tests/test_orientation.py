@@ -47,6 +47,12 @@ def test_the_classifier_tells_upside_down_and_doubt():
     assert (few.turn, few.unsure) == (0, True)
     assert orientation.upright_or_upside_down(sure[:4], sure[:4]).unsure
     assert not orientation.upright_or_upside_down(sure[:4], vague[:4]).unsure
+    # ...and flagged where it reads as another number upside down too, each digit surely: a `60`
+    # as `09`. A `69` reads the same either way up; turned digits read vaguely say nothing.
+    surely, fairly = (np.eye(11) * (p - (1 - p) / 10) + (1 - p) / 10 for p in (0.99, 0.95))
+    assert orientation.upright_or_upside_down(surely[[6, 0]], fairly[[0, 9]]) == orientation.Verdict(0, True)
+    assert not orientation.upright_or_upside_down(surely[[6, 9]], fairly[[9, 6]]).unsure  # 6 turned: 9
+    assert not orientation.upright_or_upside_down(surely[[6, 0]], vague[:2]).unsure
     # A page of a few numbers turned a quarter: its marks read surely as "not a digit" as they
     # came and as digits turned back; sure of digits is what counts there, not of "not a digit".
     rejected = np.eye(11)[[10, 10, 10, 0]]

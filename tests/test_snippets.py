@@ -299,6 +299,17 @@ def test_a_snippet_on_its_side_is_turned_back_the_way_its_digits_read(classifier
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("degrees", [0, 180])
+def test_a_snippet_that_reads_as_another_number_upside_down_is_flagged(classifier, degrees):
+    """`60` turned half round reads `09`, every digit surely: which way up it was written, only
+    a person can tell (upside down it was read `09` and accepted)."""
+    image = cv2.imread(str(ORAND / "images" / "a_car_000155.jpg"), cv2.IMREAD_GRAYSCALE)
+    (string,) = read_image(turn_image(image, degrees), classifier).strings
+    assert string.text == ("60" if degrees == 0 else "09")
+    assert ORIENTATION_UNSURE in string.flags
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_a_snippet_22px_high_takes_its_resolution_from_its_ink(classifier):
     """`15506` on a hatched cheque at half its size: at half resolution its digits were too short
     to count and it was read as a Letter page at 9 dpi, the hatching as marks: "1", accepted."""
