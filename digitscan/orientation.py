@@ -66,10 +66,10 @@ FEW_TURN_MARKS = 3  # a page of two marks (a 5 and a touching pair, `540`) was t
 # A snippet of one field is read as it comes; where its marks also read as another number
 # turned half round, each a digit at BOTH_WAYS_SURE or more (0, 1, 2, 5, 6, 8 and 9 can:
 # ORAND-CAR-A's `60` upside down read `09` at 1.00, `2068` `8902` at 0.91, both accepted),
-# which way up it was written only a person can tell, and it is flagged. The classifier's
-# own probabilities, at the default `--min-confidence`: at 0.9 the validation amounts as they
-# come lost 7 of their 89 accepted, one of them wrong (`178` read `198`), and those turned half
-# round both of theirs.
+# which way up it was written only a person can tell, and it is flagged. On the classifier's
+# own probabilities, at the default `--min-confidence`'s figure: at 0.9 the validation amounts
+# as they come lost 7 of their 89 accepted, one wrong by its annotation (`178` read `198`), and
+# those turned half round both of theirs; at 0.95 one stayed.
 BOTH_WAYS_SURE = 0.9
 # Latin type and handwriting stand on a baseline: a text line's marks share their bottoms
 # (but for g j p q y) far more than their tops (capitals, b d f h k l t and figures over the
