@@ -40,7 +40,8 @@ FLOOR = 0.02
 # A page is turned upside down on the evidence of at least this many handwritten marks; with
 # fewer (a snippet of one field, a page of a few numbers) it is read as it comes (a page of a
 # few numbers unless its digits read clearly surer turned a quarter: FEW_TURN_MARGIN), and flagged
-# unless it reads surer as it is than turned any other way: a few marks of 0, 1, 6, 8 and 9
+# unless it reads surer as it is than turned any other way (a snippet also where it reads as
+# another number upside down: BOTH_WAYS_SURE): a few marks of 0, 1, 6, 8 and 9
 # read as surely upside down ("12000" as "00021"), and 3% of ORAND-CAR-A's training amounts
 # turned half round were read so and accepted when only a snippet that read surer upside down
 # by UNSURE_WITHIN was flagged; a page of two numbers turned a quarter reads its digits one by
