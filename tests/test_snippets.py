@@ -299,6 +299,20 @@ def test_a_snippet_on_its_side_is_turned_back_the_way_its_digits_read(classifier
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("name", ["a_car_000393.jpg", "a_car_000482.jpg"])  # 20934, 14835
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_a_snippet_whose_line_joins_its_digits_on_end_is_turned_back(classifier, name, degrees):
+    """On its side, the cheque's line stands upright beside the digits written on it and joins
+    them into one mark: nothing stood one above another, and it was read sideways (`18`, `8`).
+    Turned back, it reads as the amount as it comes, flagged."""
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    reading = read_image(turn_image(image, degrees), classifier)
+    assert reading.rotation == 360 - degrees
+    assert [s.text for s in reading.strings] == [s.text for s in read_image(image, classifier).strings]
+    assert ORIENTATION_UNSURE in reading.strings[0].flags
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 @pytest.mark.parametrize("degrees", [0, 180])
 def test_a_snippet_that_reads_as_another_number_upside_down_is_flagged(classifier, degrees):
     """`60` turned half round reads `09`, every digit surely: which way up it was written, only
