@@ -36,6 +36,12 @@ STACKED = 0.5  # glyph heights down a snippet's glyphs spread, at least, to stan
 # ORAND-CAR-A's 216 validation amounts as they come holds one at 2 or more; of those turned 90
 # degrees that `stands_on_end` missed (68), 38 do at 2, 16 at 2.5, 8 at 3.
 ON_END_LINE = 2.5
+# A snippet taller than wide whose glyphs reach over under GLYPHS_REACH of the rows its marks
+# (a third of its width tall or more) reach over is flagged: a field on its side that nothing
+# stood on end in, its marks one above another read as one (ORAND-CAR-A's `80000` turned 90
+# degrees: three 0s joined one above another, taller than the rest, read as an 8 at 0.99, the
+# other marks too short beside it to be digits; accepted).
+GLYPHS_REACH = 0.75
 # Mean log-probability of each crop's likeliest class, upright minus upside down. The eight
 # samples/ pages measured +0.03 to +0.09 upright and -0.03 to -0.10 turned; within
 # UNSURE_WITHIN of zero the evidence is too thin either way (a page of 0s, 1s and 8s).
@@ -171,6 +177,22 @@ def line_on_end(binary: np.ndarray) -> bool:
     length = round(ON_END_LINE * width)
     upright = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     return bool(upright.any())
+
+
+def glyphs_fall_short(glyphs: np.ndarray, marks: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether a snippet of `shape`, taller than wide, has its glyphs (x, y, w, h rows) reach over
+    under GLYPHS_REACH of the rows its glyphs and its other `marks` a third of its width tall or
+    more reach over: ink along its length that is read as nothing."""
+    height, width = shape[:2]
+    if height <= width or not len(glyphs):
+        return False
+    sized = marks[marks[:, 3] >= width / 3] if len(marks) else marks.reshape(-1, 4)
+    every = np.vstack([glyphs, sized]).astype(int)
+    first, last = every[:, 1].min(), (every[:, 1] + every[:, 3]).max()
+    reached = np.zeros(height, bool)
+    for _, y, _, h in glyphs.astype(int):
+        reached[y : y + h] = True
+    return bool(reached[first:last].mean() < GLYPHS_REACH)
 
 
 def sample_indices(count: int) -> np.ndarray:

@@ -432,7 +432,12 @@ def see_upright(
         probabilities = None
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
-    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end else ()
+    # A snippet read as it comes, taller than wide, with ink along its length that its glyphs
+    # do not reach over: on its side, and nothing stood on end in it
+    short = one_field(seen) and orientation.glyphs_fall_short(
+        glyph_boxes(seen.glyphs), glyph_boxes(seen.small), seen.binary.shape
+    )
+    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short else ()
     return seen, probabilities, rotation, flags + scan_flags(seen)
 
 

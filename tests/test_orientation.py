@@ -63,6 +63,14 @@ def test_the_classifier_tells_upside_down_and_doubt():
     assert not orientation.upright_or_upside_down(digits, vague[:4], [rejected, vague[:4]]).unsure
 
 
+def test_a_tall_snippet_whose_glyphs_leave_its_marks_unread_is_on_its_side():
+    glyph = np.array([[5, 88, 24, 76]])  # a mark read, in a snippet 40 wide and 195 high
+    marks = np.array([[1, 18, 34, 30], [3, 49, 24, 29], [30, 5, 3, 3]])  # two 0s above it, a speck
+    assert orientation.glyphs_fall_short(glyph, marks, (195, 40))
+    assert not orientation.glyphs_fall_short(glyph, marks[2:], (195, 40))  # the speck is too small
+    assert not orientation.glyphs_fall_short(glyph, marks, (40, 195))  # wider than tall: as it comes
+
+
 def test_a_snippet_whose_glyphs_stand_on_end_is_on_its_side():
     row = np.array([(0, 0, 20, 30), (24, 2, 18, 30), (46, 0, 20, 31), (70, 3, 15, 28)], float)
     assert not orientation.stands_on_end(row, 30)
