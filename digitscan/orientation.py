@@ -32,9 +32,9 @@ MIN_NEIGHBOURS = 6  # glyphs needed before their arrangement says anything
 # under 0.35 is sideways.
 SIDEWAYS_BELOW = 0.35
 STACKED = 0.5  # glyph heights down a snippet's glyphs spread, at least, to stand on end
-# A snippet holding a straight upright line this many times its width stands on end. None of
-# ORAND-CAR-A's 216 validation amounts as they come holds one at 2 or more; of those turned 90
-# degrees that `stands_on_end` missed (68), 38 do at 2, 16 at 2.5, 8 at 3.
+# A snippet holding a straight upright line this many times its width stands on end. Of
+# ORAND-CAR-A's 216 validation amounts turned 90 degrees that `stands_on_end` missed (68), 38
+# hold one at 2, 16 at 2.5, 8 at 3 (as they come, none is taller than wide).
 ON_END_LINE = 2.5
 # A snippet taller than wide whose glyphs reach over under GLYPHS_REACH of the rows its marks
 # (a third of its width tall or more) reach over is flagged: a field on its side that nothing
@@ -186,7 +186,7 @@ def glyphs_fall_short(glyphs: np.ndarray, marks: np.ndarray, shape: tuple[int, .
     height, width = shape[:2]
     if height <= width or not len(glyphs):
         return False
-    sized = marks[marks[:, 3] >= width / 3] if len(marks) else marks.reshape(-1, 4)
+    sized = marks[marks[:, 3] >= width / 3]
     every = np.vstack([glyphs, sized]).astype(int)
     first, last = every[:, 1].min(), (every[:, 1] + every[:, 3]).max()
     reached = np.zeros(height, bool)
