@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from digitscan.classify import NOT_DIGIT
+from digitscan.segment.lines import opened
 
 MAX_SAMPLE = 64  # crops also read upside down: ~6 ms a page at ~10,000 crops/s
 MIN_NEIGHBOURS = 6  # glyphs needed before their arrangement says anything
@@ -174,9 +175,7 @@ def line_on_end(binary: np.ndarray) -> bool:
     height, width = binary.shape[:2]
     if height <= width:
         return False
-    length = round(ON_END_LINE * width)
-    upright = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    return bool(upright.any())
+    return bool(opened(binary, 1, round(ON_END_LINE * width)).any())
 
 
 def glyphs_fall_short(glyphs: np.ndarray, marks: np.ndarray, shape: tuple[int, ...]) -> bool:
@@ -209,7 +208,7 @@ def certainty(probabilities: np.ndarray) -> float:
 
 def digit_certainty(probabilities: np.ndarray) -> float:
     """Mean log-probability of each crop's likeliest digit, "not a digit" left out."""
-    return float(np.log(np.maximum(probabilities[:, :NOT_DIGIT].max(axis=1), FLOOR)).mean())
+    return certainty(probabilities[:, :NOT_DIGIT])
 
 
 def reads_both_ways(upright: np.ndarray, upside_down: np.ndarray) -> bool:

@@ -432,8 +432,8 @@ def see_upright(
         probabilities = None
     if probabilities is None:
         probabilities = classify_crops(classifier, seen.crops)
-    # A snippet read as it comes, taller than wide, with ink along its length that its glyphs
-    # do not reach over: on its side, and nothing stood on end in it
+    # A snippet taller than wide with ink along its length that its glyphs do not reach over:
+    # on its side, though nothing in it stood on end
     short = one_field(seen) and orientation.glyphs_fall_short(
         glyph_boxes(seen.glyphs), glyph_boxes(seen.small), seen.binary.shape
     )
