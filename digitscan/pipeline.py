@@ -356,9 +356,18 @@ def read_page(
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
     page = as_scanned_clean(page)
-    seen, probabilities, rotation, flags = see_upright(page, classifier, binarization)
+    seen, probabilities, rotation, flags, half_turn_doubt = see_upright(page, classifier, binarization)
     return read_candidates(
-        page, seen, probabilities, classifier, pair_reader, rotation, flags, line_reader, one_field(seen)
+        page,
+        seen,
+        probabilities,
+        classifier,
+        pair_reader,
+        rotation,
+        flags,
+        line_reader,
+        one_field(seen),
+        half_turn_doubt,
     )
 
 
@@ -391,9 +400,11 @@ def one_field(seen: Candidates) -> bool:
 
 def see_upright(
     page: Page, classifier: Classifier, binarization: str = "floored"
-) -> tuple[Candidates, np.ndarray, int, tuple[str, ...]]:
-    """A page's candidates found the right way up, their probabilities, the page's rotation
-    and its flags (`orientation-unsure`, `printed-screen`, `blurred`)."""
+) -> tuple[Candidates, np.ndarray, int, tuple[str, ...], bool]:
+    """A page's candidates found the right way up, their probabilities, the page's rotation,
+    its flags (`orientation-unsure`, `printed-screen`, `blurred`) and whether its orientation
+    flag is a snippet's doubt of which way up alone, which the string reader may settle
+    (`read_candidates`)."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -438,7 +449,8 @@ def see_upright(
         glyph_boxes(seen.glyphs), glyph_boxes(seen.small), seen.binary.shape
     )
     flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short else ()
-    return seen, probabilities, rotation, flags + scan_flags(seen)
+    half_turn_doubt = one_field(seen) and verdict.unsure and not (on_end or short)
+    return seen, probabilities, rotation, flags + scan_flags(seen), half_turn_doubt
 
 
 def scan_flags(seen: Candidates) -> tuple[str, ...]:
@@ -537,7 +549,7 @@ def string_regions(
     """What the string reader is handed for each digit string of a page (`string_region`'s
     mask, `levelled`) and that region's box on the page as loaded: its training data, cut as
     reading cuts it."""
-    seen, probabilities, rotation, _ = see_upright(page, classifier, binarization)
+    seen, probabilities, rotation, _, _ = see_upright(page, classifier, binarization)
     found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
     for members in found.members:
@@ -572,9 +584,12 @@ def read_candidates(
     flags: tuple[str, ...],
     line_reader: Classifier | None = None,
     one_field: bool = False,
+    half_turn_doubt: bool = False,
 ) -> PageReading:
     """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
-    the page as loaded (`one_field`: see `numbers.group_strings`)."""
+    the page as loaded (`one_field`: see `numbers.group_strings`). `half_turn_doubt`: the
+    `orientation-unsure` among `flags` is a snippet's doubt of which way up alone, lifted from a
+    string that the string reader reads surer as it came (`orientation.line_reads_upright`)."""
     found_strings = find_strings(seen, probabilities, classifier, pair_reader, one_field)
     found, crops, labels, grouped = (
         found_strings.glyphs,
@@ -588,7 +603,9 @@ def read_candidates(
     def page_box(g: list[glyphs.Glyph]) -> Box:
         return box_on_page(glyphs.bounds(g), seen, page.image.shape, rotation)
 
-    whole = read_lines(line_reader, seen.binary, string_marks, found_strings.beside, seen.rules.sides)
+    whole = read_lines(
+        line_reader, seen.binary, string_marks, found_strings.beside, seen.rules.sides, half_turn_doubt
+    )
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
@@ -633,8 +650,9 @@ def read_candidates(
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         separators = punctuation
+        settled = line is not None and orientation.line_reads_upright(line[0], line[4])
         reasons = (
-            *flags,
+            *(flag for flag in flags if not (settled and flag == ORIENTATION_UNSURE)),
             *((INK_LEFT_OUT,) if lacking or ends else ()),
             *((FAINT_INK,) if pale else ()),
             *(
@@ -647,7 +665,7 @@ def read_candidates(
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:
-            reading, seconds, placement, (mask, left, top) = line
+            reading, seconds, placement, (mask, left, top), _ = line
             confidences = [
                 label.confidence if label.digit is not None else label.second_confidence
                 for label in (labels[i] for i in members)
@@ -841,7 +859,11 @@ def outside_all(marks: list[glyphs.Glyph], read: list[glyphs.Glyph]) -> list[gly
 
 
 LineRead = tuple[
-    recognize.LineReading, tuple[tuple[int, float], ...], LinePlacement, tuple[np.ndarray, int, int]
+    recognize.LineReading,
+    tuple[tuple[int, float], ...],
+    LinePlacement,
+    tuple[np.ndarray, int, int],
+    recognize.LineReading | None,
 ]
 
 
@@ -851,21 +873,28 @@ def read_lines(
     members: list[list[glyphs.Glyph]],
     beside: list[glyphs.Glyph],
     sides: Sequence[lines.Rect] = (),
+    upside_down: bool = False,
 ) -> list[LineRead | None]:
     """Each string's whole image read by the string reader (None for all without one), its
     span reaching over the marks in no string `beside` it, up to a table's column rules among
-    the box `sides` (`strings.string_region`)."""
+    the box `sides` (`strings.string_region`); with `upside_down`, also turned half round (the
+    last of each `LineRead`, else None)."""
     if line_reader is None or not members:
         return [None] * len(members)
     regions = [strings.string_region(binary, string, beside, sides) for string in members]
-    placed = [
-        to_line(strings.levelled(*region, string)) for region, string in zip(regions, members, strict=True)
-    ]
-    steps = classify_crops(line_reader, np.stack([field for field, _ in placed]))
+    levelled = [strings.levelled(*region, string) for region, string in zip(regions, members, strict=True)]
+    placed = [to_line(mask) for mask in levelled]
+    fields = [field for field, _ in placed]
+    if upside_down:
+        fields += [to_line(np.rot90(mask, 2).copy())[0] for mask in levelled]
+    steps = classify_crops(line_reader, np.stack(fields))
+    turned = [recognize.greedy_decode(step) for step in steps[len(placed) :]] or [None] * len(placed)
     out: list[LineRead | None] = []
-    for step, (_, placement), region in zip(steps, placed, regions, strict=True):
+    for step, (_, placement), region, other_way in zip(
+        steps[: len(placed)], placed, regions, turned, strict=True
+    ):
         reading, seconds = recognize.read_with_seconds(step)
-        out.append((reading, seconds, placement, region))
+        out.append((reading, seconds, placement, region, other_way))
     return out
 
 

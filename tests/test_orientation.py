@@ -12,6 +12,7 @@ from digitscan import orientation
 from digitscan.containers import ORIENTATION_UNSURE
 from digitscan.pages import Page, load_pages, to_gray
 from digitscan.pipeline import find_candidates, glyph_boxes, page_dpi, read_page, sideways_turn
+from digitscan.recognize import LineReading
 from digitscan.synth import side_by_side
 from tests.conftest import REPO, digit_of, turned_on_a_desk, with_exif_orientation, write_digits
 
@@ -61,6 +62,16 @@ def test_the_classifier_tells_upside_down_and_doubt():
         orientation.Verdict(90, True)  # read turned back, and flagged all the same
     )
     assert not orientation.upright_or_upside_down(digits, vague[:4], [rejected, vague[:4]]).unsure
+
+
+def test_the_string_reader_settles_which_way_up_on_two_digits_or_more():
+    def read(text: str, probability: float) -> LineReading:
+        return LineReading(text, (probability,) * len(text), ((0, 4),) * len(text))
+
+    assert orientation.line_reads_upright(read("2160", 0.99), read("0912", 0.8))
+    assert not orientation.line_reads_upright(read("60", 0.99), read("09", 0.98))  # within LINE_SURER
+    assert not orientation.line_reads_upright(read("4", 0.99), read("7", 0.5))  # one digit says too little
+    assert not orientation.line_reads_upright(read("2160", 0.99), None)  # not read turned
 
 
 def test_a_tall_snippet_whose_glyphs_leave_its_marks_unread_is_on_its_side():

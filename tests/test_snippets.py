@@ -334,6 +334,26 @@ def test_a_snippet_that_reads_as_another_number_upside_down_is_flagged(classifie
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize(("name", "amount"), [("a_car_000306.jpg", "9000"), ("a_car_000405.jpg", "2160")])
+def test_the_string_reader_settles_which_way_up_a_snippet_reads(classifier, name, amount):
+    """Its marks one by one read about as surely upside down (0s, a 6, a 9), and it was flagged
+    `orientation-unsure` for that alone; the string reader reads it whole far surer as it came
+    than turned half round. Fed upside down, it stays flagged."""
+    from digitscan.classify import load_line_reader, load_pair_reader
+
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    (alone,) = read_image(image, classifier).strings
+    assert alone.text == amount and ORIENTATION_UNSURE in alone.flags
+    readers = (load_pair_reader(), load_line_reader())
+    (string,) = read_image(image, classifier, None, *readers).strings
+    assert string.text == amount and string.flags == ()
+    assert all(
+        ORIENTATION_UNSURE in s.flags
+        for s in read_image(turn_image(image, 180), classifier, None, *readers).strings
+    )
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_a_snippet_22px_high_takes_its_resolution_from_its_ink(classifier):
     """`15506` on a hatched cheque at half its size: at half resolution its digits were too short
     to count and it was read as a Letter page at 9 dpi, the hatching as marks: "1", accepted."""
