@@ -72,13 +72,45 @@ def page_dpi(page: Page, binarization: str = "floored") -> float:
         return page.dpi
     shortest = min(page.image.shape[:2])
     if shortest <= SNIPPET_MAX_SIDE:
-        binary = binarize.binarize(page.image, window=max(15, shortest // 2 | 1), method=binarization)
+        binary = snippet_ink(page.image, binarization)
         height = rough_glyph_height(binary) or full_glyph_height(binary)
         if height and shortest < glyphs.SNIPPET * height:
             # Marks taller than the snippet's short side: it stands on end (turned a quarter),
             # its digits run together down its length; the short side is the line's height.
             return min(height, shortest) / TYPICAL_DIGIT_INCHES
     return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
+
+
+def snippet_ink(image: np.ndarray, binarization: str) -> np.ndarray:
+    """A snippet thresholded whole, for measuring: a window half its short side."""
+    return binarize.binarize(image, window=max(15, min(image.shape[:2]) // 2 | 1), method=binarization)
+
+
+def unframed(page: Page, binarization: str = "floored") -> tuple[Page, int]:
+    """A snippet cut out with its box's edges all round cut again inside them, and how deep they
+    were (`lines.frame_depth`); any other page as it is, and 0. Thresholded with its frame, the
+    ink beside it came out otherwise, and its handwriting was measured with the frame (digits
+    touching it joined to it): ORAND-CAR-A's amounts framed by a dark line 3 pixels thick, the
+    frame cleared once thresholded, read 74.54% exact against 80.56% as they came."""
+    if min(page.image.shape[:2]) > SNIPPET_MAX_SIDE:
+        return page, 0
+    depth = lines.frame_depth(snippet_ink(page.image, binarization))
+    if not depth:
+        return page, 0
+    return replace(page, image=page.image[depth:-depth, depth:-depth]), depth
+
+
+def framed_back(reading: PageReading, depth: int, shape: tuple[int, ...]) -> PageReading:
+    """The reading of a snippet's inside (`unframed`) on the snippet as loaded (`shape`)."""
+
+    def out(box: Box) -> Box:
+        return replace(box, x=box.x + depth, y=box.y + depth)
+
+    strings = tuple(
+        replace(s, box=out(s.box), digits=tuple(replace(d, box=out(d.box)) for d in s.digits))
+        for s in reading.strings
+    )
+    return replace(reading, width=shape[1], height=shape[0], strings=strings)
 
 
 def rereading_scale(shape: tuple[int, ...], dpi: float, scale: float, glyph_height: float) -> float | None:
@@ -200,8 +232,6 @@ def candidates_of(
     window = threshold_window(dpi * scale)
     binary = binarize.binarize(gray, window=window, method=binarization)
     snippet = min(binary.shape) <= SNIPPET_MAX_SIDE
-    if snippet:  # its frame, before it is taken for a dark border
-        binary = lines.without_frame(binary)
     binary = binarize.drop_border(binary, binarize.dark_border(gray, binary, window))
     # at the work scale, not enlarged, and before a printed screen is blurred even
     blurred = enlarge and binarize.edge_spread(gray, binary) >= binarize.BLURRED_FROM
@@ -355,9 +385,10 @@ def read_page(
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
-    page = as_scanned_clean(page)
+    loaded = as_scanned_clean(page)
+    page, depth = unframed(loaded, binarization)
     seen, probabilities, rotation, flags, half_turn_doubt = see_upright(page, classifier, binarization)
-    return read_candidates(
+    reading = read_candidates(
         page,
         seen,
         probabilities,
@@ -369,6 +400,7 @@ def read_page(
         one_field(seen),
         half_turn_doubt,
     )
+    return framed_back(reading, depth, loaded.image.shape) if depth else reading
 
 
 def as_scanned_clean(page: Page) -> Page:

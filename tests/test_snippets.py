@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -398,6 +399,22 @@ def test_a_snippet_cut_with_its_box_all_round_reads_its_digits(mnist, classifier
     image = np.pad(snippet(mnist, ["40937"], height=46, nth=2), 6, constant_values=225)
     image[:frame] = image[-frame:] = image[:, :frame] = image[:, -frame:] = 40
     assert "".join(s.text for s in read_image(image, classifier).strings) == "40937"
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("name", ["a_car_001156.jpg", "a_car_001088.jpg"])  # 2440, 30000
+@pytest.mark.parametrize("frame", [2, 3])
+def test_a_snippet_cut_with_its_box_all_round_reads_as_without_it(classifier, name, frame):
+    """Thresholded with its frame, and measured with it (its digits joined to it), `2440` read
+    `0440` and `30000` `70000`. Cut inside its frame, it reads as it came, its boxes on the image
+    as loaded."""
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    framed = cv2.copyMakeBorder(image, *[frame] * 4, cv2.BORDER_CONSTANT, value=40)
+    plain, boxed = read_image(image, classifier), read_image(framed, classifier)
+    assert (boxed.width, boxed.height) == (framed.shape[1], framed.shape[0])
+    assert [(s.text, s.flags) for s in boxed.strings] == [(s.text, s.flags) for s in plain.strings]
+    moved = [replace(d.box, x=d.box.x + frame, y=d.box.y + frame) for s in plain.strings for d in s.digits]
+    assert [d.box for s in boxed.strings for d in s.digits] == moved
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")

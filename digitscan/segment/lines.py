@@ -577,34 +577,22 @@ def without_edge_walls(binary: np.ndarray) -> np.ndarray:
 
 
 FRAME_SHARE = 0.9  # of each of a snippet's four sides inked from its very edge: a frame round it
-FRAME_DEPTH = 0.15  # of the snippet's height, the thickest a frame is
-# A thinner frame is erased as a box is (`remove_rules`: 2 pixels are no stroke along a rule);
-# cleared, it took the ink of digits touching it (95240 framed by 2 pixels read `95246`).
-FRAME_THINNEST = 3
+FRAME_DEPTH = 0.15  # of the snippet's short side, the thickest a frame is
 
 
-def without_frame(binary: np.ndarray) -> np.ndarray:
-    """A snippet without the frame round it, where it was cut with its box's edges on all four
-    sides. Taken for a box, such a frame is found and erased as one, but at the image's edge
-    the erasing put a frame FRAME_THINNEST pixels thick or more back whole, as a stroke lying
-    along a rule (OpenCV's morphology takes what lies beyond the image for ink): ORAND-CAR-A's
-    9365 framed so read `14365`, 5087 `1081`. Its depth is the ink's run in from each side,
-    where nearly all (FRAME_SHARE) of each side is inked; a band that deep is cleared all
-    round."""
+def frame_depth(binary: np.ndarray) -> int:
+    """How deep the frame round a snippet is (0: none), where it was cut with its box's edges
+    on all four sides: the ink's run in from each side, where nearly all (FRAME_SHARE) of each
+    side is inked; no deeper than FRAME_DEPTH of its short side (a dark image, no frame)."""
     ink = binary > 0
     runs = []
     for side in (ink, ink[::-1], ink.T, ink.T[::-1]):  # from the top, bottom, left and right
         depth = np.where(side.all(axis=0), side.shape[0], np.argmin(side, axis=0))
         if np.mean(depth > 0) < FRAME_SHARE:
-            return binary
+            return 0
         runs.append(depth[depth > 0])
     band = int(np.median(np.concatenate(runs)))
-    if not FRAME_THINNEST <= band <= FRAME_DEPTH * binary.shape[0]:
-        return binary  # erased as a box's edges; or no frame but a dark image
-    out = binary.copy()
-    out[:band] = out[-band:] = 0
-    out[:, :band] = out[:, -band:] = 0
-    return out
+    return band if band <= FRAME_DEPTH * min(binary.shape) else 0
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
