@@ -86,25 +86,28 @@ def snippet_ink(image: np.ndarray, binarization: str) -> np.ndarray:
     return binarize.binarize(image, window=max(15, min(image.shape[:2]) // 2 | 1), method=binarization)
 
 
-def unframed(page: Page, binarization: str = "floored") -> tuple[Page, int]:
-    """A snippet cut out with its box's edges all round cut again inside them, and how deep they
-    were (`lines.frame_depth`); any other page as it is, and 0. Thresholded with its frame, the
-    ink beside it came out otherwise, and its handwriting was measured with the frame (digits
-    touching it joined to it): ORAND-CAR-A's amounts framed by a dark line 3 pixels thick, the
-    frame cleared once thresholded, read 74.54% exact against 80.56% as they came."""
+def unframed(page: Page, binarization: str = "floored") -> tuple[Page, tuple[int, int]]:
+    """A snippet cut out with its box's edges, some or all of them, cut again inside them
+    (`lines.frame_sides`), and where what is left starts (x, y); any other page as it is, at
+    (0, 0). Thresholded with its frame, the ink beside it came out otherwise, and its
+    handwriting was measured with the frame (digits touching it joined to it): ORAND-CAR-A's
+    amounts framed by a dark line 3 pixels thick, the frame cleared once thresholded, read
+    74.54% exact against 80.56% as they came."""
     if min(page.image.shape[:2]) > SNIPPET_MAX_SIDE:
-        return page, 0
-    depth = lines.frame_depth(snippet_ink(page.image, binarization))
-    if not depth:
-        return page, 0
-    return replace(page, image=page.image[depth:-depth, depth:-depth]), depth
+        return page, (0, 0)
+    top, bottom, left, right = lines.frame_sides(snippet_ink(page.image, binarization))
+    if not (top or bottom or left or right):
+        return page, (0, 0)
+    rows, cols = page.image.shape[:2]
+    return replace(page, image=page.image[top : rows - bottom, left : cols - right]), (left, top)
 
 
-def framed_back(reading: PageReading, depth: int, shape: tuple[int, ...]) -> PageReading:
-    """The reading of a snippet's inside (`unframed`) on the snippet as loaded (`shape`)."""
+def framed_back(reading: PageReading, start: tuple[int, int], shape: tuple[int, ...]) -> PageReading:
+    """The reading of a snippet's inside (`unframed`, from `start`) on the snippet as loaded
+    (`shape`)."""
 
     def out(box: Box) -> Box:
-        return replace(box, x=box.x + depth, y=box.y + depth)
+        return replace(box, x=box.x + start[0], y=box.y + start[1])
 
     strings = tuple(
         replace(s, box=out(s.box), digits=tuple(replace(d, box=out(d.box)) for d in s.digits))
@@ -386,7 +389,7 @@ def read_page(
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
     loaded = as_scanned_clean(page)
-    page, depth = unframed(loaded, binarization)
+    page, start = unframed(loaded, binarization)
     seen, probabilities, rotation, flags, half_turn_doubt = see_upright(page, classifier, binarization)
     reading = read_candidates(
         page,
@@ -400,7 +403,7 @@ def read_page(
         one_field(seen),
         half_turn_doubt,
     )
-    return framed_back(reading, depth, loaded.image.shape) if depth else reading
+    return framed_back(reading, start, loaded.image.shape) if page is not loaded else reading
 
 
 def as_scanned_clean(page: Page) -> Page:

@@ -580,19 +580,19 @@ FRAME_SHARE = 0.9  # of each of a snippet's four sides inked from its very edge:
 FRAME_DEPTH = 0.15  # of the snippet's short side, the thickest a frame is
 
 
-def frame_depth(binary: np.ndarray) -> int:
-    """How deep the frame round a snippet is (0: none), where it was cut with its box's edges
-    on all four sides: the ink's run in from each side, where nearly all (FRAME_SHARE) of each
-    side is inked; no deeper than FRAME_DEPTH of its short side (a dark image, no frame)."""
+def frame_sides(binary: np.ndarray) -> tuple[int, int, int, int]:
+    """How deep the lines along a snippet's top, bottom, left and right edges are (0: none),
+    where it was cut with its box's edges, some or all of them: the ink's run in from that edge,
+    where nearly all (FRAME_SHARE) of the edge is inked; no deeper than FRAME_DEPTH of its
+    short side (a dark image, no frame)."""
     ink = binary > 0
-    runs = []
+    depths = []
     for side in (ink, ink[::-1], ink.T, ink.T[::-1]):  # from the top, bottom, left and right
-        depth = np.where(side.all(axis=0), side.shape[0], np.argmin(side, axis=0))
-        if np.mean(depth > 0) < FRAME_SHARE:
-            return 0
-        runs.append(depth[depth > 0])
-    band = int(np.median(np.concatenate(runs)))
-    return band if band <= FRAME_DEPTH * min(binary.shape) else 0
+        run = np.where(side.all(axis=0), side.shape[0], np.argmin(side, axis=0))
+        band = int(np.median(run[run > 0])) if np.mean(run > 0) >= FRAME_SHARE else 0
+        depths.append(band if band <= FRAME_DEPTH * min(binary.shape) else 0)
+    top, bottom, left, right = depths
+    return top, bottom, left, right
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
