@@ -102,15 +102,18 @@ def unframed(page: Page, binarization: str = "floored") -> tuple[Page, tuple[int
     return replace(page, image=page.image[top : rows - bottom, left : cols - right]), (left, top)
 
 
+def moved(box: Box, start: tuple[int, int]) -> Box:
+    """A box on a snippet's inside (`unframed`, from `start`) on the snippet as loaded."""
+    return replace(box, x=box.x + start[0], y=box.y + start[1])
+
+
 def framed_back(reading: PageReading, start: tuple[int, int], shape: tuple[int, ...]) -> PageReading:
     """The reading of a snippet's inside (`unframed`, from `start`) on the snippet as loaded
     (`shape`)."""
-
-    def out(box: Box) -> Box:
-        return replace(box, x=box.x + start[0], y=box.y + start[1])
-
     strings = tuple(
-        replace(s, box=out(s.box), digits=tuple(replace(d, box=out(d.box)) for d in s.digits))
+        replace(
+            s, box=moved(s.box, start), digits=tuple(replace(d, box=moved(d.box, start)) for d in s.digits)
+        )
         for s in reading.strings
     )
     return replace(reading, width=shape[1], height=shape[0], strings=strings)
@@ -584,6 +587,7 @@ def string_regions(
     """What the string reader is handed for each digit string of a page (`string_region`'s
     mask, `levelled`) and that region's box on the page as loaded: its training data, cut as
     reading cuts it."""
+    page, start = unframed(as_scanned_clean(page), binarization)
     seen, probabilities, rotation, _, _ = see_upright(page, classifier, binarization)
     found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
@@ -592,7 +596,7 @@ def string_regions(
         mask, left, top = strings.string_region(seen.binary, string, found.beside, seen.rules.sides)
         box = (left, top, mask.shape[1], mask.shape[0])
         levelled = strings.levelled(mask, left, top, string)
-        out.append((levelled, box_on_page(box, seen, page.image.shape, rotation)))
+        out.append((levelled, moved(box_on_page(box, seen, page.image.shape, rotation), start)))
     return out
 
 
