@@ -406,7 +406,7 @@ def read_page(
         one_field(seen),
         half_turn_doubt,
     )
-    return framed_back(reading, start, loaded.image.shape) if page is not loaded else reading
+    return reading if page is loaded else framed_back(reading, start, loaded.image.shape)
 
 
 def as_scanned_clean(page: Page) -> Page:
@@ -689,7 +689,7 @@ def read_candidates(
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         separators = punctuation
-        settled = line is not None and orientation.line_reads_upright(line[0], line[4])
+        settled = line is not None and orientation.line_reads_upright(line.reading, line.upside_down)
         reasons = (
             *(flag for flag in flags if not (settled and flag == ORIENTATION_UNSURE)),
             *((INK_LEFT_OUT,) if lacking or ends else ()),
@@ -704,21 +704,21 @@ def read_candidates(
         # the pair reader reads two digits where the classifier reads one 1
         disagree = bool(found_strings.maybe_two.intersection(members))
         if line is not None:
-            reading, seconds, placement, (mask, left, top), _ = line
+            reading = line.reading
             confidences = [
                 label.confidence if label.digit is not None else label.second_confidence
                 for label in (labels[i] for i in members)
             ]
             verdict = recognize.decide("".join(labels[i].text for i in members), confidences, reading)
             if verdict.use_line:
-                read = recognize.digit_glyphs(reading, placement, mask, left, top)
+                read = recognize.digit_glyphs(reading, line.placement, *line.region)
                 # glyphs the string reader read as no digit may be separators (a date's slashes)
                 separators = [*punctuation, *outside_all(marks, read)]
                 marks = read
                 digits = tuple(
                     Digit(page_box([mark]), Label(int(text), p, *second), to_mnist(mark.mask))
                     for mark, text, p, second in zip(
-                        marks, reading.text, reading.probabilities, seconds, strict=True
+                        marks, reading.text, reading.probabilities, line.seconds, strict=True
                     )
                 )
             disagree = disagree or verdict.disagree
@@ -897,13 +897,18 @@ def outside_all(marks: list[glyphs.Glyph], read: list[glyphs.Glyph]) -> list[gly
     ]
 
 
-LineRead = tuple[
-    recognize.LineReading,
-    tuple[tuple[int, float], ...],
-    LinePlacement,
-    tuple[np.ndarray, int, int],
-    recognize.LineReading | None,
-]
+@dataclass(frozen=True)
+class LineRead:
+    """The string reader's reading of a string's whole image: its digits, each digit's
+    likeliest other (`recognize.read_with_seconds`), where the image was placed in its field,
+    the image (mask, left, top: `strings.string_region`), and the reading of it turned half
+    round where that was asked for."""
+
+    reading: recognize.LineReading
+    seconds: tuple[tuple[int, float], ...]
+    placement: LinePlacement
+    region: tuple[np.ndarray, int, int]
+    upside_down: recognize.LineReading | None = None
 
 
 def read_lines(
@@ -916,8 +921,7 @@ def read_lines(
 ) -> list[LineRead | None]:
     """Each string's whole image read by the string reader (None for all without one), its
     span reaching over the marks in no string `beside` it, up to a table's column rules among
-    the box `sides` (`strings.string_region`); with `upside_down`, also turned half round (the
-    last of each `LineRead`, else None)."""
+    the box `sides` (`strings.string_region`); with `upside_down`, also turned half round."""
     if line_reader is None or not members:
         return [None] * len(members)
     regions = [strings.string_region(binary, string, beside, sides) for string in members]
@@ -933,7 +937,7 @@ def read_lines(
         steps[: len(placed)], placed, regions, turned, strict=True
     ):
         reading, seconds = recognize.read_with_seconds(step)
-        out.append((reading, seconds, placement, region, other_way))
+        out.append(LineRead(reading, seconds, placement, region, other_way))
     return out
 
 

@@ -576,7 +576,7 @@ def without_edge_walls(binary: np.ndarray) -> np.ndarray:
     return np.where(np.isin(labels, walls), 0, binary).astype(binary.dtype)
 
 
-FRAME_SHARE = 0.9  # of each of a snippet's four sides inked from its very edge: a frame round it
+FRAME_SHARE = 0.9  # of a snippet's edge inked from the very edge in: a line along it, a box's edge
 FRAME_DEPTH = 0.15  # of the snippet's short side, the thickest a frame is
 
 
