@@ -408,8 +408,8 @@ def test_a_snippet_cut_with_its_box_s_edges_reads_as_without_them(classifier, na
     """A frame all round was thresholded and measured with the snippet (digits touching it joined
     to it: with the readers, `2440` read `0440` and `30000` `70000`); lines along some of its
     edges still were: by the classifier alone, `2440` with a box's corner along its top and left
-    read `12440`, and `30000` with a line along its bottom `307577`, accepted (`3525250` without
-    it). Cut inside its edges' lines, it reads as it came, its boxes on the image as loaded.
+    read `12440`, and `30000` with a line along its bottom `307577` (`3525250` without it; both
+    flagged). Cut inside its edges' lines, it reads as it came, its boxes on the image as loaded.
     `edges`: the lines' depths along its top, bottom, left and right."""
     image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
     top, bottom, left, right = edges
