@@ -60,25 +60,30 @@ LETTER_LONG_SIDE_INCHES = 11.4  # between Letter (11) and A4 (11.7): a guess whe
 IN_STRING_NOT_DIGIT_ODDS = 0.1
 
 
-# A Letter or A4 page scanned at even 50 dpi is over 400 pixels each way: an image with no
-# resolution and a shorter side may be a snippet of one field, and is measured by its ink.
+# A Letter or A4 page scanned at even LEAST_PAGE_DPI is over 400 pixels each way: an image
+# with no resolution and a shorter side may be a snippet of one field, and is measured by its
+# ink; one too small to be such a page at all is, whatever it holds.
+LEAST_PAGE_DPI = 50
 SNIPPET_MAX_SIDE = 400
 
 
 def page_dpi(page: Page, binarization: str = "floored") -> float:
     """The page's resolution: as the file says; for a field snippet (a cheque amount, a box
-    cut by another system) from its handwriting's height; else as if it were a Letter page."""
+    cut by another system) or an image too small to be a page, from its handwriting's height;
+    else as if it were a Letter page. (A 109x181 px cheque amount with paper round it, taken
+    for a Letter page, was at 16 dpi: enlarged to WORK_DPI 12.6 times, its hatching read as
+    digits.)"""
     if page.dpi:
         return page.dpi
-    shortest = min(page.image.shape[:2])
+    shortest, longest = sorted(page.image.shape[:2])
     if shortest <= SNIPPET_MAX_SIDE:
         binary = snippet_ink(page.image, binarization)
         height = rough_glyph_height(binary) or full_glyph_height(binary)
-        if height and shortest < glyphs.SNIPPET * height:
+        if height and (holds_one_line(binary, height) or longest < LEAST_PAGE_DPI * LETTER_LONG_SIDE_INCHES):
             # Marks taller than the snippet's short side: it stands on end (turned a quarter),
             # its digits run together down its length; the short side is the line's height.
             return min(height, shortest) / TYPICAL_DIGIT_INCHES
-    return max(page.image.shape) / LETTER_LONG_SIDE_INCHES
+    return longest / LETTER_LONG_SIDE_INCHES
 
 
 def snippet_ink(image: np.ndarray, binarization: str) -> np.ndarray:
@@ -119,15 +124,13 @@ def framed_back(reading: PageReading, start: tuple[int, int], shape: tuple[int, 
     return replace(reading, width=shape[1], height=shape[0], strings=strings)
 
 
-def rereading_scale(shape: tuple[int, ...], dpi: float, scale: float, glyph_height: float) -> float | None:
-    """The scale (of the page as loaded) to read a page at again, or None: a page (no snippet
-    of one field) under LOWEST_DPI whose handwriting is shorter than WORK_DPI makes it is
-    enlarged to WORK_DPI; one reduced to WORK_DPI whose handwriting came out under
-    SMALL_WRITING pixels (small boxes, a form printed small) is read again at the scale that
-    makes it as tall as WORK_DPI's usual handwriting, past the scan's own resolution if need
-    be. `shape`, `glyph_height`: at `scale`."""
-    if min(shape[:2]) < glyphs.SNIPPET * glyph_height:
-        return None
+def rereading_scale(dpi: float, scale: float, glyph_height: float) -> float | None:
+    """The scale (of the page as loaded) to read a page at again, or None; a snippet of one
+    line (`holds_one_line`) is not asked: it keeps its size. A page under LOWEST_DPI whose
+    handwriting is shorter than WORK_DPI makes it is enlarged to WORK_DPI; one reduced to
+    WORK_DPI whose handwriting came out under SMALL_WRITING pixels (small boxes, a form printed
+    small) is read again at the scale that makes it as tall as WORK_DPI's usual handwriting,
+    past the scan's own resolution if need be. `glyph_height`: at `scale`."""
     usual = TYPICAL_DIGIT_INCHES * WORK_DPI
     if dpi * scale < LOWEST_DPI and glyph_height < usual:
         return WORK_DPI / dpi
@@ -148,6 +151,34 @@ def to_work_scale(gray: np.ndarray, scale: float) -> np.ndarray:
     if size == (gray.shape[1], gray.shape[0]):
         return gray
     return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+
+
+def holds_one_line(binary: np.ndarray, glyph_height: float) -> bool:
+    """Whether a snippet's ink is one line of handwriting: under `glyphs.SNIPPET` times
+    `glyph_height` high, or times the height of the glyph-shaped mark that holds the median
+    pixel of such marks' ink (`inkiest_height`), whichever is taller."""
+    least = min(binary.shape) / glyphs.SNIPPET  # the least height of one line's handwriting
+    return glyph_height > least or inkiest_height(binary) > least
+
+
+def inkiest_height(binary: np.ndarray) -> float:
+    """The height of the glyph-shaped mark (`glyphs.glyph_shaped`) holding the median pixel of
+    such marks' ink; 0 where there are none. A cheque's hatching, thresholded, is hundreds of
+    specks that sway a typical height however it is taken (ORAND-CAR-A's `1000` on hatched
+    paper, turned 3 degrees, measured 12 px with its `1` 36 px tall, and was read as a page,
+    its hatching as digits), but they hold little of the ink."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    widths, heights, areas = (
+        stats[1:, cv2.CC_STAT_WIDTH],
+        stats[1:, cv2.CC_STAT_HEIGHT],
+        stats[1:, cv2.CC_STAT_AREA],
+    )
+    shaped = glyphs.glyph_shaped(heights, widths)
+    if not shaped.any():
+        return 0.0
+    order = np.argsort(heights[shaped])
+    ink = np.cumsum(areas[shaped][order])
+    return float(heights[shaped][order][np.searchsorted(ink, ink[-1] / 2)])
 
 
 def full_glyph_height(binary: np.ndarray) -> float:
@@ -187,11 +218,13 @@ class Candidates:
     huge: tuple[glyphs.Glyph, ...] = ()  # marks too large for digits (`glyphs.PageMarks`): not read
     descreened: bool = False  # read once a printed screen's dots were blurred away (`find_candidates`)
     blurred: bool = False  # its ink's edges smeared (`binarize.edge_spread`)
+    one_line: bool = False  # its ink measured as one line before its rules were cleared (`holds_one_line`)
 
     @property
     def snippet(self) -> bool:
-        """Whether the image is a snippet of one field (under `glyphs.SNIPPET` glyph heights high)."""
-        return min(self.binary.shape) < glyphs.SNIPPET * self.height
+        """Whether the image is a snippet of one field: measured as one line, or under
+        `glyphs.SNIPPET` glyph heights high."""
+        return self.one_line or min(self.binary.shape) < glyphs.SNIPPET * self.height
 
 
 def find_candidates(
@@ -260,7 +293,8 @@ def candidates_of(
     dashed = lines.dashed_lines(binary)  # off the page before its dots are taken for its marks
     binary = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.bitwise_or(dashed.horizontal, dashed.vertical)))
     measured = rough_glyph_height(binary)
-    better = rereading_scale(binary.shape, dpi, scale, measured) if enlarge and measured else None
+    one_line = snippet and bool(measured) and holds_one_line(binary, measured)
+    better = rereading_scale(dpi, scale, measured) if enlarge and measured and not one_line else None
     if better is not None:
         if better > 1:
             rescaled = cv2.resize(as_loaded, None, fx=better, fy=better, interpolation=cv2.INTER_CUBIC)
@@ -273,7 +307,7 @@ def candidates_of(
     guess = measured or TYPICAL_DIGIT_INCHES * dpi * scale
     rules = lines.find_rules(binary, guess, dashed)
     cleaned = lines.remove_rules(binary, rules)
-    marks = glyphs.find_glyphs(cleaned, outline)
+    marks = glyphs.find_glyphs(cleaned, outline, keep_edges=one_line)
     if marks.glyphs and (
         guess > RULES_MISSIZED * marks.height or (measured and marks.height > RULES_MISSIZED * guess)
     ):
@@ -287,7 +321,7 @@ def candidates_of(
         # cells of a comb, looked for again at their own size, are a cell's sides.
         rules = lines.find_rules(binary, marks.height, dashed)
         cleaned = lines.remove_rules(binary, rules)
-        marks = glyphs.find_glyphs(cleaned, outline)
+        marks = glyphs.find_glyphs(cleaned, outline, keep_edges=one_line)
     binary, height = cleaned, marks.height
     merged = glyphs.merge_broken(marks.glyphs, height)
     found, solid = glyphs.blots(glyphs.digit_sized(merged, height))
@@ -309,6 +343,7 @@ def candidates_of(
         tuple(marks.cut),
         tuple(marks.huge),
         blurred=blurred,
+        one_line=one_line,
     )
 
 

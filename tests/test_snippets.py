@@ -421,6 +421,37 @@ def test_a_snippet_cut_with_its_box_s_edges_reads_as_without_them(classifier, na
     assert [d.box for s in boxed.strings for d in s.digits] == moved
 
 
+def turned_a_little(image: np.ndarray, degrees: float) -> np.ndarray:
+    rows, cols = image.shape
+    turn = cv2.getRotationMatrix2D((cols / 2, rows / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (cols, rows), borderMode=cv2.BORDER_REPLICATE)
+
+
+def with_paper(image: np.ndarray, pixels: int) -> np.ndarray:
+    return cv2.copyMakeBorder(image, *(pixels,) * 4, cv2.BORDER_CONSTANT, value=int(np.median(image)))
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize(
+    "name, change",
+    [
+        ("a_car_001155.jpg", lambda image: turned_a_little(image, 3)),  # 1000
+        ("a_car_001141.jpg", lambda image: with_paper(image, 8)),  # 1000
+        ("a_car_000268.jpg", lambda image: with_paper(image, 24)),  # 16346
+    ],
+)
+def test_a_hatched_cheque_amount_turned_a_little_or_with_paper_round_it_is_one_field(
+    classifier, name, change
+):
+    """Its hatching, thresholded, is specks that made its handwriting measure short (12 px for
+    a `1` 36 px tall): read as a page (with 24 px of paper, as a Letter page at 16 dpi, enlarged
+    12.6 times), its specks read as 1s, accepted, and the amount dropped."""
+    image = change(cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE))
+    assert page_dpi(Page("s", 1, image)) > 50  # from its ink, not a Letter page's size
+    (string,) = read_image(image, classifier).strings
+    assert string.box.width > 0.6 * image.shape[1]  # the whole amount, not a speck of hatching
+
+
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_the_edge_of_a_scan_is_no_1(classifier):
     image = cv2.imread(str(ORAND / "images" / "a_car_000255.jpg"), cv2.IMREAD_GRAYSCALE)

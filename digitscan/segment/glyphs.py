@@ -177,11 +177,12 @@ class PageMarks:
     huge: list[Glyph]  # taller or wider than any digit: a fold, a long stroke, a logo; not read
 
 
-def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> PageMarks:
+def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None, keep_edges: bool = False) -> PageMarks:
     """Connected components of the ink and their typical height, without dust, huge marks and,
     on a page, marks touching its edge (scanner borders, sheet edges and their shadows). An
     image less than SNIPPET glyph heights high is a snippet of one field (a cheque amount, a
-    box cut out by another system), whose digits may well touch its edges: they stay. The
+    box cut out by another system), whose digits may well touch its edges: they stay, as they
+    do with `keep_edges` (a snippet measured as one line however its marks measure). The
     marks not kept are returned apart where a string beside them may lack a digit: those of a
     digit's size on a page's edge, and huge ones (a fold across the page takes the digit it
     crosses into one mark with it)."""
@@ -190,7 +191,7 @@ def find_glyphs(binary: np.ndarray, outline: np.ndarray | None = None) -> PageMa
     widths, heights = boxes[:, 2], boxes[:, 3]
     sizing = ~outlines(labels, boxes)  # the marks the glyph height is measured on
     overall = typical_height(heights[sizing], widths[sizing])
-    if not overall or min(binary.shape) >= SNIPPET * overall:
+    if not keep_edges and (not overall or min(binary.shape) >= SNIPPET * overall):
         keep[edge_labels(labels, outline) - 1] = False
     height = typical_height(heights[keep & sizing], widths[keep & sizing])
     if height == 0:
