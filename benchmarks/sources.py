@@ -75,6 +75,7 @@ def score_line(name: str, truth: list[Field], rows: list[Field]) -> str:
         f"{name:<28} {score.fields:>5} fields  exact {score.exact:7.2%}  digits {score.digit_accuracy:7.2%}"
         f"  accepted {score.accepted:7.2%}  wrong among accepted {score.wrong_among_accepted:6.2%}"
         f"  missed {score.missed}  spurious/page {score.spurious_per_page:.2f}"
+        f" ({score.spurious_accepted} accepted)"
     )
 
 
