@@ -453,6 +453,31 @@ def test_a_hatched_cheque_amount_turned_a_little_or_with_paper_round_it_is_one_f
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("name", ["a_car_001156.jpg", "a_car_000268.jpg"])  # 2440, 16346
+@pytest.mark.parametrize("grey", [120, 160])
+def test_a_snippet_cut_with_a_light_grey_box_all_round_reads_as_without_it(classifier, name, grey):
+    """A box printed grey on paper of about 170 thresholds in pieces, not a line along the
+    edge: its sides read as 1s (`12440`, `116346`, flagged). Found on the grey, it is cut off."""
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    boxed = cv2.copyMakeBorder(image, 3, 3, 3, 3, cv2.BORDER_CONSTANT, value=grey)
+    plain = read_image(image, classifier)
+    assert [(s.text, s.flags) for s in read_image(boxed, classifier).strings] == [
+        (s.text, s.flags) for s in plain.strings
+    ]
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("name", ["a_car_000975.jpg", "a_car_000373.jpg", "a_car_001111.jpg"])
+def test_a_cheques_baseline_by_its_edge_is_no_box(name):
+    """A printed line a pixel or two above the bottom edge, grey, is no box's edge cut with the
+    snippet: the string reader learnt the amounts with it."""
+    from digitscan.pipeline import unframed
+
+    page = Page(name, 1, cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE))
+    assert unframed(page)[0] is page
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 def test_the_edge_of_a_scan_is_no_1(classifier):
     image = cv2.imread(str(ORAND / "images" / "a_car_000255.jpg"), cv2.IMREAD_GRAYSCALE)
     assert [s.text for s in read_image(image, classifier).strings] == ["6808"]  # was 16808

@@ -595,6 +595,27 @@ def frame_sides(binary: np.ndarray) -> tuple[int, int, int, int]:
     return top, bottom, left, right
 
 
+# Of the way from a snippet's paper to its ink, how much darker than its paper a light frame is.
+LIGHT_FRAME_CONTRAST = 0.25
+
+
+def light_frame_sides(gray: np.ndarray, binary: np.ndarray) -> tuple[int, int, int, int]:
+    """`frame_sides` of a frame all round a snippet (`gray`, thresholded: `binary`) that is
+    lighter than its handwriting, a box printed grey: the pixels LIGHT_FRAME_CONTRAST of the
+    way from the paper's grey to the ink's darker than the paper; none unless every side is 2
+    pixels deep or more. Thresholded, such a frame came out in pieces that read as 1s
+    (ORAND-CAR-A's amounts in a frame of grey 120, 3 pixels thick, on paper of about 170:
+    27.78% exact). Taken side by side and from 1 pixel deep, cheques' printed baselines a pixel
+    or two above their bottom edge were frames: 21 of the 216 validation amounts cut, 2 fewer
+    read right."""
+    inked = binary > 0
+    if inked.all() or not inked.any():
+        return 0, 0, 0, 0
+    ink, paper = np.median(gray[inked]), np.median(gray[~inked])
+    sides = frame_sides(gray < paper - (paper - ink) * LIGHT_FRAME_CONTRAST)
+    return sides if min(sides) > 1 else (0, 0, 0, 0)
+
+
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
     """The page's ink without its rules, strokes that cross them kept whole.
 
