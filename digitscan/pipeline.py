@@ -98,16 +98,17 @@ def unframed(page: Page, binarization: str = "floored") -> tuple[Page, tuple[int
     handwriting was measured with the frame (digits touching it joined to it): ORAND-CAR-A's
     amounts framed by a dark line 3 pixels thick, the frame cleared once thresholded, read
     74.54% exact against 80.56% as they came. A frame all round lighter than the handwriting
-    (a box printed grey) is found on the grey (`lines.light_frame_sides`)."""
+    (a box printed grey) is found on the grey, and a box all round with paper beyond it
+    (`lines.box_all_round`, `light_box_all_round`)."""
     if min(page.image.shape[:2]) > SNIPPET_MAX_SIDE:
         return page, (0, 0)
     gray = to_gray(page.image)
     binary = snippet_ink(gray, binarization)
     # A side the thresholded ink shows keeps its depth: taken on the grey as well, the deeper
     # cut left 3 fewer of the amounts framed dark 2 or 3 pixels accepted (none more right).
+    boxed = np.maximum(lines.box_all_round(binary), lines.light_box_all_round(gray, binary))
     top, bottom, left, right = (
-        dark or light
-        for dark, light in zip(lines.frame_sides(binary), lines.light_frame_sides(gray, binary), strict=True)
+        dark or int(box) for dark, box in zip(lines.frame_sides(binary), boxed, strict=True)
     )
     if not (top or bottom or left or right):
         return page, (0, 0)

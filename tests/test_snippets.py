@@ -467,6 +467,24 @@ def test_a_snippet_cut_with_a_light_grey_box_all_round_reads_as_without_it(class
 
 
 @pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
+@pytest.mark.parametrize("name", ["a_car_000727.jpg", "a_car_000528.jpg"])  # 80486, 95240
+def test_a_snippet_cut_with_its_box_and_paper_beyond_it_reads_as_without_them(classifier, name):
+    """A box 3 pixels thick with 4 pixels of paper beyond it was found as a box and erased,
+    and a digit touching it lost its ink with it: `80486` read `80481`, `95240` `95246`, with
+    the readers, accepted. It is cut off at its lines' inner edges instead."""
+    from digitscan.classify import load_line_reader, load_pair_reader
+
+    image = cv2.imread(str(ORAND / "images" / name), cv2.IMREAD_GRAYSCALE)
+    boxed = cv2.copyMakeBorder(image, 3, 3, 3, 3, cv2.BORDER_CONSTANT, value=40)
+    boxed = cv2.copyMakeBorder(boxed, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=int(np.median(image)))
+    readers = (load_pair_reader(), load_line_reader())
+    plain = read_image(image, classifier, None, *readers)
+    assert [(s.text, s.flags) for s in read_image(boxed, classifier, None, *readers).strings] == [
+        (s.text, s.flags) for s in plain.strings
+    ]
+
+
+@pytest.mark.skipif(not ORAND.is_dir(), reason="no ../shared/datasets/orand-car-a")
 @pytest.mark.parametrize("name", ["a_car_000975.jpg", "a_car_000373.jpg", "a_car_001111.jpg"])
 def test_a_cheques_baseline_by_its_edge_is_no_box(name):
     """A printed line a pixel or two above the bottom edge, grey, is no box's edge cut with the

@@ -595,25 +595,41 @@ def frame_sides(binary: np.ndarray) -> tuple[int, int, int, int]:
     return top, bottom, left, right
 
 
-# Of the way from a snippet's paper to its ink, how much darker than its paper a light frame is.
-LIGHT_FRAME_CONTRAST = 0.25
+def box_all_round(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """How deep a box all round a snippet reaches in from its top, bottom, left and right edges
+    (to its lines' inner edges), where it was cut out with its box and perhaps some paper
+    beyond it: on each side, within FRAME_DEPTH of the short side, rows (or columns) nearly all
+    (FRAME_SHARE) ink, the first band of them from the edge. None unless all four sides have
+    one: a line along one edge alone (a cheque's printed baseline) is no box."""
+    ink = ink > 0
+    reach = int(FRAME_DEPTH * min(ink.shape)) + 1
+    depths = []
+    for side in (ink, ink[::-1], ink.T, ink.T[::-1]):
+        lined = side[:reach].mean(axis=1) >= FRAME_SHARE
+        if not lined.any():
+            return 0, 0, 0, 0
+        start = int(np.argmax(lined))
+        depths.append(start + int(np.argmin(np.append(lined[start:], False))))
+    top, bottom, left, right = depths
+    return top, bottom, left, right
 
 
-def light_frame_sides(gray: np.ndarray, binary: np.ndarray) -> tuple[int, int, int, int]:
-    """`frame_sides` of a frame all round a snippet (`gray`, thresholded: `binary`) that is
-    lighter than its handwriting, a box printed grey: the pixels LIGHT_FRAME_CONTRAST of the
-    way from the paper's grey to the ink's darker than the paper; none unless every side is 2
-    pixels deep or more. Thresholded, such a frame came out in pieces that read as 1s
+# Of the way from a snippet's paper to its ink, how much darker than its paper a light box is.
+LIGHT_BOX_CONTRAST = 0.25
+
+
+def light_box_all_round(gray: np.ndarray, binary: np.ndarray) -> tuple[int, int, int, int]:
+    """`box_all_round` of a box lighter than a snippet's handwriting (`gray`, thresholded:
+    `binary`), printed grey: the pixels LIGHT_BOX_CONTRAST of the way from the paper's grey to
+    the ink's darker than the paper. Thresholded, such a box came out in pieces that read as 1s
     (ORAND-CAR-A's amounts in a frame of grey 120, 3 pixels thick, on paper of about 170:
-    27.78% exact). Taken side by side and from 1 pixel deep, cheques' printed baselines a pixel
-    or two above their bottom edge were frames: 21 of the 216 validation amounts cut, 2 fewer
-    read right."""
+    27.78% exact). Taken side by side, cheques' printed baselines a pixel or two above their
+    bottom edge were frames: 21 of the 216 validation amounts cut, 2 fewer read right."""
     inked = binary > 0
     if inked.all() or not inked.any():
         return 0, 0, 0, 0
     ink, paper = np.median(gray[inked]), np.median(gray[~inked])
-    sides = frame_sides(gray < paper - (paper - ink) * LIGHT_FRAME_CONTRAST)
-    return sides if min(sides) > 1 else (0, 0, 0, 0)
+    return box_all_round(gray < paper - (paper - ink) * LIGHT_BOX_CONTRAST)
 
 
 def remove_rules(binary: np.ndarray, rules: Rules) -> np.ndarray:
