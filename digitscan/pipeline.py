@@ -62,7 +62,9 @@ IN_STRING_NOT_DIGIT_ODDS = 0.1
 
 # A Letter or A4 page scanned at even LEAST_PAGE_DPI is over 400 pixels each way: an image
 # with no resolution and a shorter side may be a snippet of one field, and is measured by its
-# ink; one too small to be such a page at all is, whatever it holds.
+# ink; one of those too small to be such a page at all is, whatever it holds. (Images over 400
+# pixels each way are taken for pages still: crops 450 x 520 of samples/' forms measured by
+# their ink were measured by their boxes, and a 9 cut by the crop's edge read 7, accepted.)
 LEAST_PAGE_DPI = 50
 SNIPPET_MAX_SIDE = 400
 
