@@ -580,6 +580,11 @@ FRAME_SHARE = 0.9  # of a snippet's edge inked from the very edge in: a line alo
 FRAME_DEPTH = 0.15  # of the snippet's short side, the thickest a frame is
 
 
+def from_each_edge(ink: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A snippet's ink seen from its top, bottom, left and right edges in: rows from the edge first."""
+    return ink, ink[::-1], ink.T, ink.T[::-1]
+
+
 def frame_sides(binary: np.ndarray) -> tuple[int, int, int, int]:
     """How deep the lines along a snippet's top, bottom, left and right edges are (0: none),
     where it was cut with its box's edges, some or all of them: the ink's run in from that edge,
@@ -587,7 +592,7 @@ def frame_sides(binary: np.ndarray) -> tuple[int, int, int, int]:
     short side (a dark image, no frame)."""
     ink = binary > 0
     depths = []
-    for side in (ink, ink[::-1], ink.T, ink.T[::-1]):  # from the top, bottom, left and right
+    for side in from_each_edge(ink):
         run = np.where(side.all(axis=0), side.shape[0], np.argmin(side, axis=0))
         band = int(np.median(run[run > 0])) if np.mean(run > 0) >= FRAME_SHARE else 0
         depths.append(band if band <= FRAME_DEPTH * min(binary.shape) else 0)
@@ -604,7 +609,7 @@ def box_all_round(ink: np.ndarray) -> tuple[int, int, int, int]:
     ink = ink > 0
     reach = int(FRAME_DEPTH * min(ink.shape)) + 1
     depths = []
-    for side in (ink, ink[::-1], ink.T, ink.T[::-1]):
+    for side in from_each_edge(ink):
         lined = side[:reach].mean(axis=1) >= FRAME_SHARE
         if not lined.any():
             return 0, 0, 0, 0
