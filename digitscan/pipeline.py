@@ -439,7 +439,7 @@ def read_page(
     `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
     loaded = as_scanned_clean(page)
     page, start = unframed(loaded, binarization)
-    seen, probabilities, rotation, flags, half_turn_doubt = see_upright(page, classifier, binarization)
+    seen, probabilities, rotation, flags, half_turn_check = see_upright(page, classifier, binarization)
     reading = read_candidates(
         page,
         seen,
@@ -450,7 +450,7 @@ def read_page(
         flags,
         line_reader,
         one_field(seen),
-        half_turn_doubt,
+        half_turn_check,
     )
     return reading if page is loaded else framed_back(reading, start, loaded.image.shape)
 
@@ -484,11 +484,11 @@ def one_field(seen: Candidates) -> bool:
 
 def see_upright(
     page: Page, classifier: Classifier, binarization: str = "floored"
-) -> tuple[Candidates, np.ndarray, int, tuple[str, ...], bool]:
+) -> tuple[Candidates, np.ndarray, int, tuple[str, ...], orientation.HalfTurnCheck]:
     """A page's candidates found the right way up, their probabilities, the page's rotation,
-    its flags (`orientation-unsure`, `printed-screen`, `blurred`) and whether its orientation
-    flag is a snippet's doubt of which way up alone, which the string reader may settle
-    (`read_candidates`)."""
+    its flags (`orientation-unsure`, `printed-screen`, `blurred`) and what the string reader
+    may do to its orientation flag (`read_candidates`): lift a snippet's doubt of which way up
+    alone, or raise it on a page of a few numbers read as it came."""
     dpi = page_dpi(page, binarization)
     rotation = 0
     seen = find_candidates(page.image, dpi, binarization)
@@ -510,6 +510,7 @@ def see_upright(
     # The marks are read only once the text lines have had their say: a page they find upside
     # down is turned and found again before any of its marks is read the wrong way up.
     probabilities = None
+    few = False
     if verdict is None:
         probabilities = classify_crops(classifier, seen.crops)
         # A page of a few numbers is also read turned a quarter: too few marks to tell sideways
@@ -533,8 +534,12 @@ def see_upright(
         glyph_boxes(seen.glyphs), glyph_boxes(seen.small), seen.binary.shape
     )
     flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short else ()
-    half_turn_doubt = one_field(seen) and verdict.unsure and not (on_end or short)
-    return seen, probabilities, rotation, flags + scan_flags(seen), half_turn_doubt
+    half_turn_check = orientation.HalfTurnCheck.NONE
+    if one_field(seen) and verdict.unsure and not (on_end or short):
+        half_turn_check = orientation.HalfTurnCheck.LIFT
+    elif few and not (verdict.turn or verdict.unsure):
+        half_turn_check = orientation.HalfTurnCheck.RAISE
+    return seen, probabilities, rotation, flags + scan_flags(seen), half_turn_check
 
 
 def scan_flags(seen: Candidates) -> tuple[str, ...]:
@@ -634,7 +639,7 @@ def string_regions(
     mask, `levelled`) and that region's box on the page as loaded: its training data, cut as
     reading cuts it."""
     page, start = unframed(as_scanned_clean(page), binarization)
-    seen, probabilities, rotation, _, _ = see_upright(page, classifier, binarization)
+    seen, probabilities, rotation, *_ = see_upright(page, classifier, binarization)
     found = find_strings(seen, probabilities, classifier, pair_reader, one_field(seen))
     out = []
     for members in found.members:
@@ -669,12 +674,12 @@ def read_candidates(
     flags: tuple[str, ...],
     line_reader: Classifier | None = None,
     one_field: bool = False,
-    half_turn_doubt: bool = False,
+    half_turn_check: orientation.HalfTurnCheck = orientation.HalfTurnCheck.NONE,
 ) -> PageReading:
     """The page's glyphs read, touching digits parted, strings grouped, boxes mapped back to
-    the page as loaded (`one_field`: see `numbers.group_strings`). `half_turn_doubt`: the
-    `orientation-unsure` among `flags` is a snippet's doubt of which way up alone, lifted from a
-    string that the string reader reads surer as it came (`orientation.line_reads_upright`)."""
+    the page as loaded (`one_field`: see `numbers.group_strings`). `half_turn_check`: what the
+    string reader, reading each string also turned half round, may do to the page's
+    `orientation-unsure` flag (`orientation.HalfTurnCheck`)."""
     found_strings = find_strings(seen, probabilities, classifier, pair_reader, one_field)
     found, crops, labels, grouped = (
         found_strings.glyphs,
@@ -689,8 +694,18 @@ def read_candidates(
         return box_on_page(glyphs.bounds(g), seen, page.image.shape, rotation)
 
     whole = read_lines(
-        line_reader, seen.binary, string_marks, found_strings.beside, seen.rules.sides, half_turn_doubt
+        line_reader,
+        seen.binary,
+        string_marks,
+        found_strings.beside,
+        seen.rules.sides,
+        half_turn_check != orientation.HalfTurnCheck.NONE,
     )
+    raise_doubt = half_turn_check == orientation.HalfTurnCheck.RAISE
+    if raise_doubt and orientation.lines_read_surer_upside_down(
+        [(line.reading, line.upside_down) for line in whole if line is not None]
+    ):
+        flags = (ORIENTATION_UNSURE, *flags)
     # Every decision above used the network's own probabilities; the confidences reported
     # are calibrated (`calibration`): the same labels, probabilities that mean what they say.
     # The competition below sets these calibrated confidences against the string reader's own
@@ -735,7 +750,11 @@ def read_candidates(
     ):
         digits = tuple(Digit(page_box([found[i]]), labels[i], crops[i]) for i in members)
         separators = punctuation
-        settled = line is not None and orientation.line_reads_upright(line.reading, line.upside_down)
+        settled = (
+            half_turn_check == orientation.HalfTurnCheck.LIFT
+            and line is not None
+            and orientation.line_reads_upright(line.reading, line.upside_down)
+        )
         reasons = (
             *(flag for flag in flags if not (settled and flag == ORIENTATION_UNSURE)),
             *((INK_LEFT_OUT,) if lacking or ends else ()),

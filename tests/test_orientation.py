@@ -74,6 +74,19 @@ def test_the_string_reader_settles_which_way_up_on_two_digits_or_more():
     assert not orientation.line_reads_upright(read("2160", 0.99), None)  # not read turned
 
 
+def test_the_string_reader_doubts_a_page_of_a_few_numbers_it_reads_as_surely_upside_down():
+    def read(text: str, probability: float) -> LineReading:
+        return LineReading(text, (probability,) * len(text), ((0, 4),) * len(text))
+
+    as_written = [(read("901", 0.99), read("106", 0.9)), (read("99000", 0.99), read("00066", 0.99))]
+    assert not orientation.lines_read_surer_upside_down(as_written)
+    upside_down = [(theirs, ours) for ours, theirs in as_written]
+    assert orientation.lines_read_surer_upside_down(upside_down)
+    assert orientation.lines_read_surer_upside_down([(read("00066", 0.99), read("99000", 0.99))])  # a tie
+    assert not orientation.lines_read_surer_upside_down([(read("2160", 0.99), None)])  # not read turned
+    assert not orientation.lines_read_surer_upside_down([(read("", 1.0), read("", 1.0))])  # read nothing
+
+
 def test_a_tall_snippet_whose_glyphs_leave_its_marks_unread_is_on_its_side():
     glyph = np.array([[5, 88, 24, 76]])  # a mark read, in a snippet 40 wide and 195 high
     marks = np.array([[1, 18, 34, 30], [3, 49, 24, 29], [30, 5, 3, 3]])  # two 0s above it, a speck
@@ -223,6 +236,33 @@ def test_a_page_of_three_numbers_on_its_side_reads_them_flagged(mnist, classifie
     assert (turned.rotation + degrees) % 360 == 0
     assert [s.text for s in turned.strings] == ["387", "09", "765"]
     assert all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
+
+
+def test_a_page_of_a_few_numbers_read_surer_upside_down_is_flagged(mnist, classifier):
+    # 0s, 1s, 6s and 9s read upside down as digits: the classifier, reading the eleven marks one
+    # by one, was surer of this page fed upside down than of it the right way up, and `00066`
+    # and `106` were accepted; the string reader reads the strings surer the way they were written.
+    from digitscan.classify import load_line_reader, load_pair_reader
+
+    readers = {"pair_reader": load_pair_reader(), "line_reader": load_line_reader()}
+    rng = np.random.default_rng(0)
+    page = np.full((2200, 1700), 235, np.float32)
+    # each number's MNIST test digits and its height, as a page of `benchmarks/orientation.py`
+    numbers = (([2263, 2942, 4105], 78), ([1370, 3520, 8086], 68), ([2958, 7786, 5952, 1944, 2492], 55))
+    for row, (indices, height) in enumerate(numbers):
+        ink = side_by_side(mnist.x_test[indices], height, rng, (-0.4, -0.2))
+        top, left = 400 + 220 * row, 300 + 200 * (row % 2)
+        page[top : top + ink.shape[0], left : left + ink.shape[1]] -= ink * (235 - 40)
+    page = page.astype(np.uint8)
+    upright = read_page(Page("p.png", 1, page, 200), classifier, **readers)
+    assert [(s.text, ORIENTATION_UNSURE in s.flags) for s in upright.strings] == [
+        ("901", False),
+        ("501", False),  # a 6 read 5, flagged by the readers' disagreement
+        ("99000", False),
+    ]
+    turned = read_page(Page("p.png", 1, orientation.turn_image(page, 180), 200), classifier, **readers)
+    assert turned.rotation == 0
+    assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
 
 
 def test_exif_orientation_of_photos_is_honoured(tmp_path):
