@@ -136,13 +136,30 @@ def find_inputs(paths: list[str]) -> Inputs:
     return Inputs(tuple(files), tuple(skipped), tuple(unreadable))
 
 
+MIN_SIDE = 8  # pixels: a narrower or lower image cannot hold a digit
+
+
 def check_pixels(name: str, width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise InputFileError(
             name, f"{width}x{height} pixels is over the limit of {max_pixels:,} (raise it with --max-pixels)"
         )
-    if width < 8 or height < 8:
+    check_size(name, width, height)
+
+
+def check_size(name: str, width: int, height: int) -> None:
+    if width < MIN_SIDE or height < MIN_SIDE:
         raise InputFileError(name, f"{width}x{height} pixels is too small to hold digits")
+
+
+def check_array(name: str, image: np.ndarray) -> None:
+    """An image a library caller holds in memory, checked as a file's pixels are: the shape of
+    an image (rows by columns, with 1 to 4 channels), big enough to hold digits."""
+    if image.ndim not in (2, 3) or (image.ndim == 3 and not 1 <= image.shape[2] <= 4):
+        raise InputFileError(
+            name, f"an array of shape {image.shape} is no image (rows x columns, with 1 to 4 channels)"
+        )
+    check_size(name, image.shape[1], image.shape[0])
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -150,9 +167,11 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[:, :, 3:4].astype(np.float32) / 255
-        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)  # transparent = paper
+    if image.ndim == 3 and image.shape[2] in (2, 4):  # gray or BGR, and alpha
+        alpha = image[:, :, -1:].astype(np.float32) / 255
+        image = (image[:, :, :-1] * alpha + 255 * (1 - alpha)).astype(np.uint8)  # transparent = paper
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     return np.ascontiguousarray(image)

@@ -36,7 +36,7 @@ from digitscan.containers import (
 )
 from digitscan.errors import CrowdedPage
 from digitscan.normalize import LinePlacement, to_line, to_mnist
-from digitscan.pages import Page, to_gray
+from digitscan.pages import Page, check_array, to_gray
 from digitscan.reasons import shape_reasons
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
 
@@ -436,7 +436,9 @@ def read_page(
     """Every digit string on one page, in reading order, the page first turned the right way
     up (`orientation`). `binarization`: see segment.binarize; `pair_reader`
     (classify.load_pair_reader) reads touching pairs whole, in competition with cuts;
-    `line_reader` (classify.load_line_reader) reads each string whole (`recognize`)."""
+    `line_reader` (classify.load_line_reader) reads each string whole (`recognize`).
+    InputFileError, naming the page's source, for an image no page can be (`check_array`)."""
+    check_array(page.source, page.image)
     loaded = as_scanned_clean(page)
     page, start = unframed(loaded, binarization)
     seen, probabilities, rotation, flags, half_turn_check = see_upright(page, classifier, binarization)
@@ -1006,6 +1008,9 @@ def read_lines(
     return out
 
 
+IN_MEMORY = "<image>"  # the source an in-memory image's errors and results name
+
+
 def read_image(
     image: np.ndarray,
     classifier: Classifier,
@@ -1013,6 +1018,9 @@ def read_image(
     pair_reader: Classifier | None = None,
     line_reader: Classifier | None = None,
 ) -> PageReading:
-    """Read an in-memory grayscale or BGR image (library use)."""
-    page = Page("<image>", 1, to_gray(image), dpi)
+    """Read an in-memory grayscale, BGR or BGRA image (library use); InputFileError for an
+    array no page can be."""
+    image = np.asarray(image)
+    check_array(IN_MEMORY, image)
+    page = Page(IN_MEMORY, 1, to_gray(image), dpi)
     return read_page(page, classifier, pair_reader=pair_reader, line_reader=line_reader)

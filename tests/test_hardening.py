@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -20,7 +21,7 @@ from digitscan.errors import InputFileError
 from digitscan.evaluate import read_fields
 from digitscan.output import OutputLock
 from digitscan.pages import Page, PageProblem, document_pages, load_pages
-from digitscan.pipeline import read_page
+from digitscan.pipeline import read_image, read_page
 from tests.conftest import ENV, REPO, blank_page, write_digits
 
 
@@ -535,3 +536,33 @@ def test_a_refused_page_does_not_lose_the_files_other_pages(tmp_path, mnist):
     assert result.returncode == 1
     assert b",2,1,512," in result.stdout  # page 2 read
     assert b"page 1 not read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("shape", "says"),
+    [
+        ((1, 1), "1x1 pixels is too small to hold digits"),
+        ((0, 0), "0x0 pixels is too small"),
+        ((10,), "an array of shape (10,) is no image"),
+        ((2, 60, 200, 3), "is no image"),
+        ((60, 200, 5), "is no image"),
+    ],
+)
+def test_an_array_no_page_can_be_is_refused_by_the_library_with_its_reason(classifier, shape, says):
+    # The files `digitscan run` reads are checked as they are loaded; a library caller's own
+    # array reached OpenCV unchecked (a 1x1 image: "Sizes of input arguments do not match").
+    with pytest.raises(InputFileError, match=re.escape(says)):
+        read_image(np.full(shape, 235, np.uint8), classifier)
+    if len(shape) == 2:
+        with pytest.raises(InputFileError, match=r"^scan\.png: "):
+            read_page(Page("scan.png", 1, np.full(shape, 235, np.uint8)), classifier)
+
+
+def test_an_image_with_one_channel_or_gray_and_alpha_reads_as_the_gray_one(classifier, mnist):
+    page = blank_page(600, 200)
+    write_digits(page, mnist, "2024", 100, 150, 70)
+    gray = [s.text for s in read_image(page, classifier).strings]
+    assert gray == ["2024"]
+    assert [s.text for s in read_image(page[:, :, None], classifier).strings] == gray
+    opaque = np.dstack([page, np.full_like(page, 255)])
+    assert [s.text for s in read_image(opaque, classifier).strings] == gray
