@@ -10,10 +10,14 @@ height and set with its lowest row from 2 rows above the line's top row to 2 row
 (the line drawn 2-4 pixels thick, 3-5 rows as OpenCV draws it), one number to a 200-dpi page
 7 by 3.5 inches. Prints, per source, on the line and on bare paper (the same digits, the
 same places): numbers exact, digit accuracy, the share accepted, the share of the accepted
-that is wrong, and those missed.
+that is wrong, and those missed. `--turn 180` feeds every page upside down (90, 270: on its
+side): a page of one number has too few marks to be turned on, and must be flagged where it is
+not read the right way up.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -21,6 +25,7 @@ from sources import validation_digits, validation_parser  # benchmarks/sources.p
 
 from digitscan.api import ScanOptions, load_readers
 from digitscan.evaluate import Field, fields_of, score_forms
+from digitscan.orientation import turn_image, unturn_box
 from digitscan.pages import Page
 from digitscan.synth import DigitSource, digit_ink, stamp
 
@@ -59,22 +64,33 @@ def number_pages(
     return out
 
 
+def turned_field(field: Field, shape: tuple[int, ...], degrees: int) -> Field:
+    """A number's truth on its page of `shape` fed turned `degrees` clockwise."""
+    # the page as written is the page as fed, turned the rest of the way round
+    x, y, width, height = unturn_box((field.x, field.y, field.width, field.height), shape, -degrees)
+    return replace(field, x=x, y=y, width=width, height=height)
+
+
 def main() -> None:
     parser = validation_parser(__doc__)
     parser.add_argument("--numbers", type=int, default=200, help="numbers per source")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--turn", type=int, default=0, choices=(0, 90, 180, 270), help="each page fed turned so, clockwise"
+    )
     args = parser.parse_args()
     options = ScanOptions()
     readers = load_readers(None, options)
     for source, (images, labels) in validation_digits(args.data, args.real).items():
         pages = number_pages(images, labels, args.numbers, args.seed)
-        truth = [field for _, _, field in pages]
+        truth = [turned_field(field, lined.shape, args.turn) for lined, _, field in pages]
         for name, which in (("on the line", 0), ("bare paper", 1)):
             read = [
                 row
                 for page in pages
                 for row in fields_of(
-                    readers.read(Page(page[2].file, 1, page[which], DPI)), options.min_confidence
+                    readers.read(Page(page[2].file, 1, turn_image(page[which], args.turn), DPI)),
+                    options.min_confidence,
                 )
             ]
             score = score_forms(truth, read)
