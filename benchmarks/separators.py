@@ -4,7 +4,7 @@
 
 Each string is written by hand from a source's validation digits (writer- or image-disjoint
 from training, as `sources.py`), 50-75 pixels high, its separators drawn with a pen as a
-person draws them: a slash leaning 12-30 pixels over the digits' height, a dot, a comma
+person draws them: a slash leaning 12-29 pixels over the digits' height, a dot, a comma
 reaching below the line, a dash across the middle. Prints, per kind and source: the strings,
 those whose digits read right (`text`), those whose `raw` string is also as written, the
 share accepted (not flagged) and the share of the accepted whose digits are wrong. A
