@@ -41,6 +41,11 @@ from digitscan.reasons import shape_reasons
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
 
 WORK_DPI = 200  # digits ~40 px tall: plenty for 28x28 crops, a quarter of the pixels of 400 dpi
+# A first look at which way up a page stands (`glance_turn`): type 10 px high still shows its
+# lines' ragged edge, at a quarter of WORK_DPI's pixels.
+GLANCE_DPI = 100
+GLANCE_LEAST_SIDE = 100  # pixels: never shrunk further, whatever dpi the file claims
+GLANCE_MOST_MARKS = 2000  # forms hold at most ~450 marks (`components.MIN_COMPONENTS_TO_REFUSE`)
 # A page under LOWEST_DPI is enlarged to WORK_DPI, unless its handwriting is already as tall
 # as WORK_DPI makes it (a page's dpi is often a guess from its size: a photo, a crop): at
 # 70-105 dpi a box side is a grey pixel wide, breaks up when thresholded, and its pieces read
@@ -387,6 +392,42 @@ def sideways_turn(seen: Candidates) -> int:
     return 270 if orientation.baseline_excess(text_lines(turned)) <= -orientation.LINES_DECIDE else 90
 
 
+def glance_marks(gray: np.ndarray, dpi: float, binarization: str) -> tuple[list[glyphs.Glyph], int]:
+    """The marks of a page thresholded at about GLANCE_DPI, unlevelled, its rules left in
+    (`orientation.text_sized` keeps those of about its text's size), and its rows there; none
+    where there are more than a form holds (noise or a picture: the page stage refuses it, or
+    reads it as it came)."""
+    blocks = max(1, min(int(dpi // GLANCE_DPI), min(gray.shape[:2]) // GLANCE_LEAST_SIDE))
+    # every `blocks`th pixel, near enough (a tenth of area averaging's time at 300 dpi): the
+    # strokes of type and handwriting are wider than that
+    size = (gray.shape[1] // blocks, gray.shape[0] // blocks)
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+    ink = binarize.binarize(small, threshold_window(dpi / blocks), binarization)
+    boxes = orientation.text_sized(components.boxes_of(ink))
+    if len(boxes) > GLANCE_MOST_MARKS:
+        return [], small.shape[0]
+    return [glyphs.Glyph(x, y, w, h, ink[y : y + h, x : x + w] > 0) for x, y, w, h in boxes], small.shape[0]
+
+
+def glance_turn(image: np.ndarray, dpi: float, binarization: str) -> int:
+    """How far a first look at a page's text lines says to turn it clockwise before it is
+    found (0 where they do not clearly say, and for a snippet): sideways by its marks'
+    arrangement (`orientation.is_sideways`), which quarter and which way up by the lines'
+    ragged edge once levelled (`orientation.levelled`, `orientation.baseline_excess`). A
+    turned page is so found once instead of found as it came and again turned: `see_upright`
+    still asks the page found which way up it stands, and turns it on where the first look
+    was wrong."""
+    if min(image.shape[:2]) <= SNIPPET_MAX_SIDE:
+        return 0
+    marks, rows = glance_marks(image, dpi, binarization)
+    sideways = orientation.is_sideways(glyph_boxes(marks))
+    lines = orientation.levelled(text_lines(quarter_turned(marks, rows) if sideways else marks))
+    excess = orientation.baseline_excess(lines)
+    if sideways:
+        return 90 if excess >= orientation.LINES_DECIDE else 270 if excess <= -orientation.LINES_DECIDE else 0
+    return 180 if excess <= -orientation.LINES_DECIDE else 0
+
+
 def read_turned(classifier: Classifier, crops: np.ndarray, quarter_turns: int) -> np.ndarray:
     """The classifier's probabilities for `crops` turned counter-clockwise `quarter_turns` times."""
     return classify_crops(classifier, np.rot90(crops, quarter_turns, axes=(1, 2)).copy())
@@ -492,8 +533,10 @@ def see_upright(
     may do to its orientation flag (`read_candidates`): lift a snippet's doubt of which way up
     alone, or raise it on a page of a few numbers read as it came."""
     dpi = page_dpi(page, binarization)
-    rotation = 0
-    seen = find_candidates(page.image, dpi, binarization)
+    # Found first turned as a first look at its text lines says (as it came, mostly): the
+    # tests below turn it on from there where it needs it.
+    rotation = glance_turn(page.image, dpi, binarization)
+    seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
     wide = seen.angle if abs(seen.angle) >= deskew.EITHER_WAY_FROM and not seen.snippet else None
     boxes = glyph_boxes(seen.glyphs)
     on_end = one_field(seen) and (
@@ -504,7 +547,7 @@ def see_upright(
         # all the same: too few marks to be sure of it, or of which way up it then stands.
         rotation, seen = quarter_reading_surer(page.image, dpi, binarization, classifier)
     elif orientation.is_sideways(boxes) and reads_better_turned(seen, classifier, (1, 3)):
-        rotation = sideways_turn(seen)
+        rotation = (rotation + sideways_turn(seen)) % 360
         seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization, wide)
     sample = handwritten_sample(seen)
     excess = orientation.baseline_excess(text_lines(seen.glyphs + seen.small, seen.rules.sides))

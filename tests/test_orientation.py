@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from digitscan import orientation
+from digitscan import orientation, pipeline
 from digitscan.containers import ORIENTATION_UNSURE
 from digitscan.pages import Page, load_pages, to_gray
-from digitscan.pipeline import find_candidates, glyph_boxes, page_dpi, read_page, sideways_turn
+from digitscan.pipeline import find_candidates, glance_turn, glyph_boxes, page_dpi, read_page, sideways_turn
 from digitscan.recognize import LineReading
 from digitscan.synth import side_by_side
 from tests.conftest import REPO, digit_of, turned_on_a_desk, with_exif_orientation, write_digits
@@ -152,6 +152,49 @@ def test_a_sideways_page_is_turned_once_by_its_text_lines(degrees):
     seen = find_candidates(orientation.turn_image(page.image, degrees), page_dpi(page), "floored")
     assert orientation.is_sideways(glyph_boxes(seen.glyphs))
     assert sideways_turn(seen) == 360 - degrees
+
+
+def test_a_first_look_keeps_the_marks_of_about_the_texts_size():
+    letters = [(20 * i, 50, 12, 20 if i % 3 else 30) for i in range(12)]
+    dust, rule, box_side, dot = (300, 10, 2, 2), (0, 90, 400, 3), (400, 0, 3, 120), (10, 40, 4, 4)
+    kept = orientation.text_sized(np.array([*letters, dust, rule, box_side, dot]))
+    assert kept.tolist() == [list(box) for box in letters]
+    assert len(orientation.text_sized(np.array([(0, 0, 2, 2)] * 5))) == 0  # dust only
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_a_page_a_first_look_turns_is_found_once(classifier, monkeypatch, degrees):
+    # samples/form-04.png's printed labels say which way up it stands at a quarter of the
+    # working resolution, unlevelled, boxes and all: a turned page is found turned, once,
+    # instead of found as it came and again turned (issue 13: under 10% more time a page).
+    page = next(load_pages(str(REPO / "samples" / "form-04.png")))
+    image = orientation.turn_image(to_gray(page.image), degrees)
+    assert glance_turn(image, page_dpi(page), "floored") == (360 - degrees) % 360
+    found = []
+    find = pipeline.find_candidates
+    monkeypatch.setattr(pipeline, "find_candidates", lambda *args, **kw: found.append(1) or find(*args, **kw))
+    reading = read_page(replace(page, image=image), classifier)
+    assert (reading.rotation + degrees) % 360 == 0
+    assert len(found) == 1
+
+
+def test_a_first_look_that_turns_a_page_wrongly_costs_time_not_its_reading(classifier, monkeypatch):
+    page = next(load_pages(str(REPO / "samples" / "form-04.png")))
+    upright = read_page(page, classifier)
+    for wrong in (90, 180, 270):
+        monkeypatch.setattr(pipeline, "glance_turn", lambda *args, turn=wrong: turn)
+        reading = read_page(page, classifier)
+        assert reading.rotation == 0
+        assert [(s.text, s.flags) for s in reading.strings] == [(s.text, s.flags) for s in upright.strings]
+
+
+def test_a_first_look_leaves_snippets_and_noise_as_they_came():
+    rng = np.random.default_rng(0)
+    snippet = np.full((60, 900), 255, np.uint8)
+    cv2.putText(snippet, "upside down", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    assert glance_turn(orientation.turn_image(snippet, 180), 200, "floored") == 0
+    noise = np.where(rng.random((2200, 1700)) < 0.3, 0, 255).astype(np.uint8)
+    assert glance_turn(noise, 200, "floored") == 0
 
 
 @pytest.mark.parametrize("degrees", [90, 180, 270])
