@@ -403,6 +403,8 @@ def glance_marks(gray: np.ndarray, dpi: float, binarization: str) -> tuple[list[
     size = (gray.shape[1] // blocks, gray.shape[0] // blocks)
     small = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
     ink = binarize.binarize(small, threshold_window(dpi / blocks), binarization)
+    if cv2.countNonZero(ink) > components.MAX_INK_SHARE * ink.size:  # refused by the page stage
+        return [], small.shape[0]
     boxes = orientation.text_sized(components.boxes_of(ink))
     if len(boxes) > GLANCE_MOST_MARKS:
         return [], small.shape[0]
