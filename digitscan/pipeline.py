@@ -401,13 +401,14 @@ def glance_marks(gray: np.ndarray, dpi: float, binarization: str) -> tuple[list[
     # every `blocks`th pixel, near enough (a tenth of area averaging's time at 300 dpi): the
     # strokes of type and handwriting are wider than that
     size = (gray.shape[1] // blocks, gray.shape[0] // blocks)
-    small = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR) if blocks > 1 else gray
     ink = binarize.binarize(small, threshold_window(dpi / blocks), binarization)
     if cv2.countNonZero(ink) > components.MAX_INK_SHARE * ink.size:  # refused by the page stage
         return [], small.shape[0]
     boxes = orientation.text_sized(components.boxes_of(ink))
     if len(boxes) > GLANCE_MOST_MARKS:
         return [], small.shape[0]
+    # each mark's mask is all the ink in its box: only its box counts here (`text_lines`)
     return [glyphs.Glyph(x, y, w, h, ink[y : y + h, x : x + w] > 0) for x, y, w, h in boxes], small.shape[0]
 
 
