@@ -89,6 +89,26 @@ def test_faint_strings_are_told_from_the_pages_others():
     assert faint([40, 38, 45, 42]) == [False] * 4  # a page all in pencil is no show-through
 
 
+def test_a_strings_ink_contrast_is_the_same_whichever_way_up_the_page_came():
+    # A register page fed upside down flagged a string `faint-ink` that upright was not: every
+    # other pixel each way, from the box's corner, is another quarter of them once turned.
+    from digitscan.orientation import turn_image, unturn_box
+    from digitscan.segment.binarize import ink_contrast
+
+    gray = np.random.default_rng(4).integers(0, 256, (120, 160)).astype(np.uint8)
+    rows, cols = gray.shape
+    for x, y, w, h in [(10, 20, 40, 30), (11, 7, 33, 18), (0, 0, 160, 120)]:
+        on_turned = {  # the box on the page turned clockwise
+            90: (rows - y - h, x, h, w),
+            180: (cols - x - w, rows - y - h, w, h),
+            270: (y, cols - x - w, h, w),
+        }
+        for degrees, box in on_turned.items():
+            turned = turn_image(gray, degrees)
+            assert unturn_box(box, turned.shape, degrees) == (x, y, w, h)
+            assert ink_contrast(turned, box) == ink_contrast(gray, (x, y, w, h))
+
+
 def test_a_digit_far_lighter_than_its_strings_others_is_told():
     from digitscan.numbers import faint_digit
 
