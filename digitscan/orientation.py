@@ -39,6 +39,12 @@ STACKED = 0.5  # glyph heights down a snippet's glyphs spread, at least, to stan
 # ORAND-CAR-A's 216 validation amounts turned 90 degrees that `stands_on_end` missed (68), 38
 # hold one at 2, 16 at 2.5, 8 at 3 (as they come, none is taller than wide).
 ON_END_LINE = 2.5
+# A number's digits stand apart by a fifth to two fifths of their height (0.15 to 0.45 on the
+# pages of `benchmarks/underline.py`); on its side, as close one above another. ON_END_MARKS
+# of them so close stand on end (`number_on_end`); one-digit answers written in a column
+# stand a line apart (1.4 to 3 heights on `benchmarks/orientation.py`'s pages).
+ON_END_GAP = 0.6
+ON_END_MARKS = 3
 # A snippet taller than wide whose glyphs reach over under GLYPHS_REACH of the rows its marks
 # (a third of its width tall or more) reach over is flagged: a field on its side that nothing
 # stood on end in, its marks one above another read as one (ORAND-CAR-A's `80000` turned 90
@@ -201,6 +207,24 @@ def stands_on_end(boxes: np.ndarray, height: float) -> bool:
     centres = boxes[:, :2] + boxes[:, 2:4] / 2.0
     down, across = np.ptp(centres[:, 1]), np.ptp(centres[:, 0])
     return bool(down > across and down > STACKED * height)
+
+
+def number_on_end(boxes: np.ndarray) -> bool:
+    """Whether ON_END_MARKS marks (x, y, w, h rows) or more stand one below another, each under
+    ON_END_GAP of the taller's height below the one above and across from it by half the
+    narrower's width or more: a number written along a line, on its side. One-digit answers
+    written in a column stand a line apart."""
+    order = boxes[np.argsort(boxes[:, 1])]
+    longest = np.ones(len(order), int)  # the longest such run of marks ending at each
+    for below in range(len(order)):
+        x, y, w, h = order[below]
+        for above in range(below):
+            ax, ay, aw, ah = order[above]
+            gap = y - (ay + ah)
+            across = min(x + w, ax + aw) - max(x, ax)
+            if -0.5 * min(h, ah) <= gap < ON_END_GAP * max(h, ah) and across >= 0.5 * min(w, aw):
+                longest[below] = max(longest[below], longest[above] + 1)
+    return bool(len(order)) and int(longest.max()) >= ON_END_MARKS
 
 
 def line_on_end(binary: np.ndarray) -> bool:

@@ -581,7 +581,11 @@ def see_upright(
     short = one_field(seen) and orientation.glyphs_fall_short(
         glyph_boxes(seen.glyphs), glyph_boxes(seen.small), seen.binary.shape
     )
-    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short else ()
+    # A page of a few numbers read as it came whose digits stand close one above another is a
+    # number on its side whose 0s, 1s and 8s read as digits that way too (`underline.py --turn
+    # 90`: `117000` read as three `0`s, accepted)
+    stacked = few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs))
+    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short or stacked else ()
     half_turn_check = orientation.HalfTurnCheck.NONE
     if one_field(seen) and verdict.unsure and not (on_end or short):
         half_turn_check = orientation.HalfTurnCheck.LIFT

@@ -13,8 +13,9 @@ from digitscan.containers import ORIENTATION_UNSURE
 from digitscan.pages import Page, load_pages, to_gray
 from digitscan.pipeline import find_candidates, glance_turn, glyph_boxes, page_dpi, read_page, sideways_turn
 from digitscan.recognize import LineReading
-from digitscan.synth import side_by_side
-from tests.conftest import REPO, digit_of, turned_on_a_desk, with_exif_orientation, write_digits
+from digitscan.sources import load_usps
+from digitscan.synth import digit_ink, side_by_side, stamp
+from tests.conftest import DATASETS, REPO, digit_of, turned_on_a_desk, with_exif_orientation, write_digits
 
 
 @pytest.mark.parametrize("degrees", [0, 90, 180, 270])
@@ -256,6 +257,40 @@ def test_a_page_of_two_numbers_turned_is_flagged_not_read_as_garbage(mnist, clas
     for degrees in (90, 180, 270):
         turned = read_page(Page("p.png", 1, orientation.turn_image(page, degrees), 200), classifier)
         assert turned.strings and all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
+
+
+def test_digits_close_one_above_another_are_a_number_on_its_side():
+    # a number's digits stand apart by a fifth to two fifths of their height (`orientation.py`'s
+    # pages); turned a quarter, as close one above another. One-digit answers stand a line apart.
+    number = np.array([(300, 400 + 85 * k, 45, 64) for k in range(6)], float)
+    assert orientation.number_on_end(number)
+    assert orientation.number_on_end(number[:3])
+    assert not orientation.number_on_end(number[:2])
+    assert not orientation.number_on_end(number[:, [1, 0, 3, 2]])  # the number as written
+    answers = number.copy()
+    answers[:, 1] = 400 + 220 * np.arange(6)
+    assert not orientation.number_on_end(answers)
+    beside = number.copy()
+    beside[1::2, 0] += 60  # no more above one another
+    assert not orientation.number_on_end(beside)
+
+
+@pytest.mark.skipif(not (DATASETS / "usps").is_dir(), reason="no ../shared/datasets")
+def test_a_number_on_its_side_of_digits_that_read_so_too_is_flagged(classifier):
+    # `underline.py --turn 90` and `270`: a page of one number turned a quarter, read as it
+    # came; its 1s, 0s and 8s read as digits on their side too, and were accepted (USPS's
+    # `111002` turned 270 as `18` and `0`, `117000` turned 90 as three `0`s).
+    usps = load_usps(DATASETS / "usps" / "usps-train.npz")
+    rng = np.random.default_rng(2)
+    alpha, x = np.zeros((700, 1400), np.float32), 250
+    for k, char in enumerate("111002"):
+        ink = digit_ink(usps.images[np.flatnonzero(usps.labels == int(char))[14 + k]], 60, rng, broken=False)
+        stamp(alpha, ink, x, 400 - ink.shape[0])
+        x += ink.shape[1] + 18
+    page = (235 - 195 * alpha).astype(np.uint8)
+    turned = read_page(Page("n.png", 1, orientation.turn_image(page, 270), 200), classifier)
+    assert turned.rotation == 0 and turned.strings  # too few marks to turn the page on
+    assert all(ORIENTATION_UNSURE in s.flags for s in turned.strings)
 
 
 @pytest.mark.parametrize("degrees", [90, 270])

@@ -13,9 +13,8 @@ from digitscan.sources import (
     read_amounts,
     split,
 )
-from tests.conftest import REPO
+from tests.conftest import DATASETS
 
-DATASETS = REPO.parent / "shared" / "datasets"
 needs_data = pytest.mark.skipif(not (DATASETS / "usps").is_dir(), reason="no ../shared/datasets")
 
 
