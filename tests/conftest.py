@@ -12,7 +12,7 @@ from digitscan.data import Mnist, load_mnist
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = REPO.parent / "shared" / "datasets"  # the shared sets: never in the repository
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}  # subprocesses run this checkout's code
-MNIST_DIR = Path(os.environ.get("DIGITSCAN_MNIST", REPO.parent / "shared" / "datasets" / "mnist"))
+MNIST_DIR = Path(os.environ.get("DIGITSCAN_MNIST", DATASETS / "mnist"))
 
 
 @pytest.fixture(scope="session")
