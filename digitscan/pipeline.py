@@ -585,11 +585,12 @@ def see_upright(
     # number on its side whose 0s, 1s and 8s read as digits that way too (`underline.py --turn
     # 90`: `117000` read as three `0`s, accepted)
     stacked = few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs))
-    flags = (ORIENTATION_UNSURE,) if verdict.unsure or on_end or short or stacked else ()
+    unsure = verdict.unsure or on_end or short or stacked
+    flags = (ORIENTATION_UNSURE,) if unsure else ()
     half_turn_check = orientation.HalfTurnCheck.NONE
     if one_field(seen) and verdict.unsure and not (on_end or short):
         half_turn_check = orientation.HalfTurnCheck.LIFT
-    elif few and not (verdict.turn or verdict.unsure):
+    elif few and not (verdict.turn or unsure):  # flagged already: nothing to raise
         half_turn_check = orientation.HalfTurnCheck.RAISE
     return seen, probabilities, rotation, flags + scan_flags(seen), half_turn_check
 
