@@ -73,6 +73,20 @@ def test_skew_is_measured_and_undone(mnist):
     assert angle == pytest.approx(-6.0, abs=0.3)
 
 
+def test_angles_searched_together_score_as_each_alone(mnist, monkeypatch):
+    # The skew search scores its angles in one pass (and in several where the points are many):
+    # each angle's sharpness must be exactly what it is asked alone, or the angle chosen moves.
+    page = blank_page(900, 1400)
+    for row, text in enumerate(["12345", "67890"]):
+        write_digits(page, mnist, text, 200, 250 + row * 200, HEIGHT, nth=row * 5)
+    xs, ys, _, _ = deskew.ink_points(ink(deskew.rotate(page, 3.3, fill=235)))
+    angles = np.arange(-10, 10.25, 0.5)
+    alone = [deskew.profile_sharpness(xs, ys, angle) for angle in angles]
+    assert deskew.sharpness_over(xs, ys, angles).tolist() == alone
+    monkeypatch.setattr(deskew, "POINTS_AT_ONCE", 3 * len(xs))  # passes of three angles, the last of two
+    assert deskew.sharpness_over(xs, ys, angles).tolist() == alone
+
+
 def test_page_of_a_few_short_numbers_stays_level(mnist):
     # Nothing on it lines up in long rows, so no tilt sharpens its profile enough to be real.
     page = blank_page(900, 1400)
