@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from digitscan.classify import Label
-from digitscan.segment.glyphs import Glyph, drawn_in_outline
+from digitscan.segment.glyphs import Glyph, drawn_in_outline, median_height
 from digitscan.segment.strings import reading_order, set_in_type
 
 TEXT_SHARE = 0.3  # runs of 3 or more with this share of non-digits (2 at least) are printed text
@@ -71,7 +71,7 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
         labels[i].confidence if ok else labels[i].second_confidence
         for i, ok in zip(run, is_digit, strict=True)
     ]
-    return float(np.median(readings)) < WEAK_RUN
+    return float(statistics.median(readings)) < WEAK_RUN
 
 
 HALVES_GAP = 0.1  # of their height: the two halves of a digit cut upright stand this close at most
@@ -85,7 +85,7 @@ def cut_in_two(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> lis
     heights = [glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]
     if not heights:
         return []
-    tall = DIGIT_SIZED * float(np.median(heights))
+    tall = DIGIT_SIZED * float(statistics.median(heights))
     out: list[int] = []
     for k in range(len(run) - 1):
         a, b = glyphs[run[k]], glyphs[run[k + 1]]
@@ -108,7 +108,7 @@ def handwritten_block(run: list[int], glyphs: list[Glyph], is_digit: list[bool])
     rejected = [glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if not ok]
     if not rejected:
         return []
-    tall = [glyphs[i].height >= TALLER * float(np.median(rejected)) for i in run]
+    tall = [glyphs[i].height >= TALLER * float(statistics.median(rejected)) for i in run]
     if not any(tall):
         return []
     first, last = tall.index(True), len(tall) - 1 - tall[::-1].index(True)
@@ -133,7 +133,7 @@ def digit_part(run: list[int], glyphs: list[Glyph], labels: list[Label]) -> list
     if len(run) >= 3 and looks_printed(run, glyphs, labels, is_digit):
         block = handwritten_block(run, glyphs, is_digit)
         return digit_part(block, glyphs, labels) if block else []
-    digit_height = float(np.median([glyphs[i].height for i, ok in zip(run, is_digit, strict=True) if ok]))
+    digit_height = median_height(glyphs[i] for i, ok in zip(run, is_digit, strict=True) if ok)
     first = is_digit.index(True)
     last = len(is_digit) - 1 - is_digit[::-1].index(True)
     while first > 0 and glyphs[run[first - 1]].height >= DIGIT_SIZED * digit_height:
@@ -162,7 +162,7 @@ def group_strings(
     strings = [
         s
         for s in strings
-        if np.median(heights := [glyphs[i].height for i in s]) >= SMALL * handwriting
+        if statistics.median(heights := [glyphs[i].height for i in s]) >= SMALL * handwriting
         or max(heights) >= DIGIT_SIZED * handwriting
     ]
     return one_string(strings, glyphs) if one_field else reading_order(strings, glyphs)
@@ -172,7 +172,7 @@ def handwriting_height(strings: list[list[int]], glyphs: list[Glyph], labels: li
     """The page's handwriting height: the median height of the digits of its `strings` (0 for
     none: a snippet's runs kept as its string though none reads as digits)."""
     heights = [glyphs[i].height for s in strings for i in s if labels[i].digit is not None]
-    return float(np.median(heights)) if heights else 0.0
+    return float(statistics.median(heights)) if heights else 0.0
 
 
 # Strings shorter than SMALL are print. Two or more short strokes under this share of the
@@ -213,7 +213,7 @@ def oversized(strings: list[list[int]], glyphs: list[Glyph], handwriting: float)
 
     def large(s: list[int]) -> bool:
         heights = [glyphs[i].height for i in s]
-        return float(np.median(heights)) >= OVERSIZED_HEIGHT * handwriting or (
+        return float(statistics.median(heights)) >= OVERSIZED_HEIGHT * handwriting or (
             min(heights) >= OUTLINED_HEIGHT * handwriting and all(drawn_in_outline(glyphs[i].mask) for i in s)
         )
 
@@ -294,7 +294,7 @@ def left_out_beside(
     loose = [(mark, LEFT_OUT) for mark in unread] + [(mark, 0.0) for mark in cut]
     flags = []
     for string in strings:
-        digit_height = float(np.median([glyphs[i].height for i in string]))
+        digit_height = median_height(glyphs[i] for i in string)
         top = min(glyphs[i].y for i in string)
         bottom = max(glyphs[i].bottom for i in string)
         start = min(glyphs[i].x for i in string)

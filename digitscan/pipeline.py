@@ -890,7 +890,7 @@ def faint_beside(seen: Candidates, string: list[glyphs.Glyph]) -> bool:
     the `string` on its line (`faint.faint_marks`): the string may lack a digit. Looked for at
     half the work scale (FAINT_STEP): a quarter of the time, and such a mark (a third of a
     digit high) is still 7 pixels or more there."""
-    height = float(np.median([g.height for g in string]))
+    height = glyphs.median_height(string)
     rows, cols = seen.binary.shape
     left = max(0, int(min(g.x for g in string) - FAINT_BESIDE * height))
     right = min(cols, int(max(g.right for g in string) + FAINT_BESIDE * height))

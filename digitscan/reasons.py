@@ -66,7 +66,7 @@ def shape_reasons(
     out = []
     for index, (string, string_marks) in enumerate(zip(members, marks, strict=True)):
         # a mark alone is measured against the page's handwriting, others against their string's
-        height = float(np.median([m.height for m in string_marks])) if len(string_marks) > 1 else page_height
+        height = glyphs.median_height(string_marks) if len(string_marks) > 1 else page_height
         found_so = {
             RULED_COLUMNS: strings.across_rules(string_marks, narrow_columns),
             STRAY_STROKE: any(glyphs.stray_stroke(mark, height) for mark in string_marks),
@@ -92,8 +92,7 @@ def ruled_side_among(marks: Sequence[Glyph], labels: Sequence[Label]) -> bool:
     """Whether a string holds a 1 that is a ruler's line taller than its other marks
     (`glyphs.ruled_side`): a box's side left among its digits."""
     return len(marks) > 1 and any(
-        label.digit == 1
-        and glyphs.ruled_side(mark, float(np.median([m.height for m in marks if m is not mark])))
+        label.digit == 1 and glyphs.ruled_side(mark, glyphs.median_height(m for m in marks if m is not mark))
         for mark, label in zip(marks, labels, strict=True)
     )
 

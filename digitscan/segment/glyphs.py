@@ -6,7 +6,8 @@ All sizes are relative to the page's typical glyph height, so the same rules hol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import statistics
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, product
 
@@ -63,6 +64,12 @@ def bounds(marks: Sequence[Glyph]) -> tuple[int, int, int, int]:
     """The box (x, y, width, height) round the marks."""
     x, y = min(mark.x for mark in marks), min(mark.y for mark in marks)
     return x, y, max(mark.right for mark in marks) - x, max(mark.bottom for mark in marks) - y
+
+
+def median_height(marks: Iterable[Glyph]) -> float:
+    """The median of the marks' heights. Sorted in Python: asked of a string's dozen marks
+    hundreds of times a page, numpy's median costs 16 microseconds a call, this under one."""
+    return float(statistics.median(mark.height for mark in marks))
 
 
 def typical_height(heights: np.ndarray, widths: np.ndarray) -> float:

@@ -6,13 +6,14 @@ their ends lie, is decided on the readers' labels (`digitscan.numbers`).
 from __future__ import annotations
 
 import bisect
+import statistics
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from digitscan.segment.components import has_loop, pieces_at_least
-from digitscan.segment.glyphs import Glyph, bounds, linked_groups
+from digitscan.segment.glyphs import Glyph, bounds, linked_groups, median_height
 from digitscan.segment.lines import VERTICAL_RULE, Rect
 
 GAP = 1.6  # widest gap inside a string, in glyph heights (comb cells leave about 1)
@@ -163,7 +164,7 @@ def digit_columns(glyphs: Sequence[Glyph], sides: Sequence[Rect]) -> tuple[list[
     """The page's column rules (`column_rules`, for its `glyphs`) and the rules as long that
     part no fields: those of columns for one digit."""
     heights = [g.height for g in glyphs]
-    shortest, typical = min(heights, default=0), float(np.median(heights)) if heights else 0.0
+    shortest, typical = min(heights, default=0), float(statistics.median(heights)) if heights else 0.0
     columns = column_rules(sides, shortest, typical, glyphs)
     return columns, [side for side in sides if side[3] > VERTICAL_RULE * shortest and side not in columns]
 
@@ -222,11 +223,7 @@ def straight_line(members: Sequence[Glyph]) -> tuple[float, float] | None:
     slope, intercept = np.polyfit(middles_x, middles_y, 1)
     off_line = np.abs(middles_y - (slope * middles_x + intercept)).max()
     climbing = np.diff(middles_y) * slope >= CLIMB * slope**2 * np.diff(middles_x)  # rise / line's >= CLIMB
-    if (
-        abs(slope) <= STEEPEST
-        and off_line <= SLOPE_FIT * float(np.median([g.height for g in members]))
-        and climbing.all()
-    ):
+    if abs(slope) <= STEEPEST and off_line <= SLOPE_FIT * median_height(members) and climbing.all():
         return float(slope), float(intercept)
     return None
 
@@ -388,7 +385,7 @@ def minus_before(digits: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
     read `450`, accepted. (A dash after the last digit closes an amount: `450-`.)"""
     if not digits or not small:
         return False
-    height = float(np.median([g.height for g in digits]))
+    height = median_height(digits)
     first, top, _, tall = bounds(digits)
     bottom = top + tall
     return any(
@@ -441,7 +438,7 @@ def written_above(strings: Sequence[Sequence[Glyph]]) -> list[tuple[int, int, Re
     """Each string written as a correction above another: its index, the other's and the gap
     between them (x, y, width, height), where a rule would part two lines' entries."""
     boxes = [bounds(marks) for marks in strings]
-    heights = [float(np.median([g.height for g in marks])) for marks in strings]
+    heights = [median_height(marks) for marks in strings]
     paired = []
     for upper, (left, top, width, height) in enumerate(boxes):
         if len(strings[upper]) > ABOVE_MARKS:
@@ -471,7 +468,7 @@ def bracketed(digits: Sequence[Glyph]) -> bool:
     if len(digits) < 2:
         return False
     ordered = sorted(digits, key=lambda g: g.x)
-    height = float(np.median([g.height for g in ordered]))
+    height = median_height(ordered)
     return any(
         mark.height >= 0.9 * height
         and mark.width <= BRACKET_WIDTH * mark.height
@@ -508,7 +505,7 @@ def with_separators(digits: Sequence[Glyph], text: str, small: Sequence[Glyph]) 
     one (`is_slash`); anything else small is left to `left_out_beside`."""
     if not small or len(digits) < 2 or len(digits) != len(text):
         return text
-    height = float(np.median([g.height for g in digits]))
+    height = median_height(digits)
     top, bottom = min(g.y for g in digits), max(g.bottom for g in digits)
     centres = [g.x + g.width / 2 for g in digits]
     marks: list[tuple[float, str]] = []
@@ -579,7 +576,7 @@ def string_region(
     top = max(0, min(g.y for g in members) - 2)
     bottom = min(binary.shape[0], max(g.bottom for g in members) + 2)
     left, right = min(g.x for g in members), max(g.right for g in members)
-    height = float(np.median([g.height for g in members]))
+    height = median_height(members)
     middle = (left + right) / 2
     ruled = column_rules(sides, height, height, members)
     columns = [x + w / 2 for x, y, w, h in ruled if y < bottom and y + h > top]
