@@ -133,10 +133,10 @@ def test_no_cut_in_two_where_the_pair_reader_is_sure_there_is_no_pair(mnist):
     glyph = touching_glyph(mnist, 3, 1, overlap=0.3)  # 1.05 heights wide: only cuts in two
     crops, probabilities = unreadable([glyph])
     for reader, parts in ((FixedReader(pair_row()), 1), (FixedReader(pair_row(pair_31=0.5)), 2)):
-        found, _, _ = touching.split_touching(
-            [glyph], crops, probabilities, HEIGHT, pieces_reading(5, 0.999), reader
-        )
+        pieces = pieces_reading(5, 0.999)
+        found, _, _ = touching.split_touching([glyph], crops, probabilities, HEIGHT, pieces, reader)
         assert len(found) == parts
+        assert (pieces.seen == 0) == (parts == 1)  # no cut to make: none of its pieces is read
 
 
 def test_unsure_pairs_narrow_marks_and_digits_stay_as_they_are(mnist):

@@ -450,11 +450,17 @@ def cut_candidates(glyph: Glyph, pieces: int) -> list[tuple[int, ...]]:
     return [combo for combo in product(*choices) if all(a < b for a, b in pairwise(combo))]
 
 
+def most_pieces(glyph: Glyph) -> int:
+    """The most digits `split_options` cuts the glyph into: 2-4, one for each half height of
+    its width."""
+    return min(4, max(2, round(glyph.width / (0.5 * glyph.height))))
+
+
 def split_options(glyph: Glyph) -> list[list[Glyph]]:
     """Ways to cut the glyph into 2-4 digits (the whole glyph not among them). Splits share
     pieces (a 3-way cut's first piece is the same for every second cut), so each piece is
     made once and the same object stands in every split that has it."""
-    most = min(4, max(2, round(glyph.width / (0.5 * glyph.height))))
+    most = most_pieces(glyph)
     edges = (np.zeros(glyph.height, np.int64), np.full(glyph.height, glyph.width))
     pieces: dict[tuple[bytes, bytes], Glyph | None] = {}
     options = []
