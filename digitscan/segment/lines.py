@@ -8,7 +8,7 @@ crossing another is no stroke, and is not).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import product
@@ -452,6 +452,16 @@ BOX_INK_INSIDE = 0.5
 BOX_SMALLEST = 12  # pixels each way
 
 
+def edge_bands_inked(box: np.ndarray, band: int) -> Iterator[np.ndarray]:
+    """Which columns of a mark's box (bool) hold ink in its top `band` rows, then in its bottom
+    ones, and which rows in its left and right `band` columns: one at a time, since most marks
+    (digits, thousands of them a page) fail on the first."""
+    yield box[:band].any(axis=0)
+    yield box[-band:].any(axis=0)
+    yield box[:, :band].any(axis=1)
+    yield box[:, -band:].any(axis=1)
+
+
 def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
     """Mask of the top and bottom edges of the page's printed boxes (`BOX_EDGE_SHARE`)
     narrower than `widest` (wider ones' edges are rules already), as horizontal rules:
@@ -463,14 +473,10 @@ def box_tops_and_bottoms(binary: np.ndarray, widest: int) -> np.ndarray:
             continue
         box = binary[y : y + h, x : x + w] > 0
         band = min(BOX_EDGE, h // 4, w // 4)
-        sides = (
-            box[:band].any(axis=0),
-            box[-band:].any(axis=0),
-            box[:, :band].any(axis=1),
-            box[:, -band:].any(axis=1),
-        )
-        inside = box[band:-band, band:-band]
-        if min(side.mean() for side in sides) >= BOX_EDGE_SHARE and inside.mean() <= BOX_INK_INSIDE:
+        if (
+            all(side.mean() >= BOX_EDGE_SHARE for side in edge_bands_inked(box, band))
+            and box[band:-band, band:-band].mean() <= BOX_INK_INSIDE
+        ):
             # the rows of its edge bands that hold the printed line (ink half across at least),
             # not a digit's strokes reaching into the band
             for row in np.flatnonzero(np.r_[box[:band].mean(axis=1), box[-band:].mean(axis=1)] >= 0.5):

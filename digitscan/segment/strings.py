@@ -586,9 +586,9 @@ def string_region(
         m
         for m in beside
         if m.height >= WRITTEN_SMALL * height
-        and (m.width <= FLAT * m.height or has_loop(m.mask))
         and min(bottom, m.bottom) - max(top, m.y) >= 0.5 * m.height
         and lowest < m.x + m.width / 2 < highest
+        and (m.width <= FLAT * m.height or has_loop(m.mask))  # last: the page's loose marks are many
     ]
     grown = True
     while grown:
