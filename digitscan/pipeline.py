@@ -584,7 +584,8 @@ def see_upright(
     # A page of a few numbers read as it came whose digits stand close one above another is a
     # number on its side whose 0s, 1s and 8s read as digits that way too (`underline.py --turn
     # 90`: `117000` read as three `0`s, accepted)
-    stacked = few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs))
+    ones = [mark for mark in seen.small if mark.width >= orientation.ONE_ON_SIDE * seen.height]
+    stacked = few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs + ones))
     unsure = verdict.unsure or on_end or short or stacked
     flags = (ORIENTATION_UNSURE,) if unsure else ()
     half_turn_check = orientation.HalfTurnCheck.NONE

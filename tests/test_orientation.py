@@ -306,6 +306,31 @@ def test_a_number_on_its_side_of_digits_that_read_so_too_is_flagged(classifier):
     assert ORIENTATION_UNSURE in flags and half_turn_check != orientation.HalfTurnCheck.RAISE
 
 
+@pytest.mark.skipif(not (DATASETS / "usps").is_dir(), reason="no ../shared/datasets")
+def test_a_one_on_its_side_does_not_part_a_number_on_its_side(classifier):
+    # A 1 written as one straight stroke is, on its side, a flat bar too short for a glyph: the
+    # stack of digits it stood in came apart into two of two marks each, and was read as it came
+    # and accepted (USPS's `900108` turned 270 by `underline.py`: `0` and `2`; this page's
+    # four 0s as four `0`s).
+    usps = load_usps(DATASETS / "usps" / "usps-train.npz")
+    rng = np.random.default_rng(1)
+    alpha, x = np.zeros((700, 1400), np.float32), 250
+    for k, char in enumerate("00100"):
+        if char == "1":
+            cv2.line(alpha, (x + 3, 345), (x + 3, 398), 1.0, 5)
+            x += 6 + 18
+            continue
+        ink = digit_ink(usps.images[np.flatnonzero(usps.labels == 0)[7 + k]], 60, rng, broken=False)
+        stamp(alpha, ink, x, 400 - ink.shape[0])
+        x += ink.shape[1] + 18
+    page = Page("n.png", 1, orientation.turn_image((235 - 195 * alpha).astype(np.uint8), 270), 200)
+    turned = read_page(page, classifier, line_reader=load_line_reader())
+    assert turned.rotation == 0 and turned.strings
+    assert all(ORIENTATION_UNSURE in s.flags for s in turned.strings), [
+        (s.text, s.flags) for s in turned.strings
+    ]
+
+
 @pytest.mark.parametrize("degrees", [90, 270])
 def test_a_page_of_three_numbers_on_its_side_reads_them_flagged(mnist, classifier, degrees):
     # Written apart by a fifth to 0.4 of a height, turned 90 degrees the digits of each number
