@@ -284,19 +284,31 @@ def test_digits_close_one_above_another_are_a_number_on_its_side():
     assert not orientation.number_on_end(beside)
 
 
+def usps_number_on_its_side(number: str, seed: int, first: int) -> Page:
+    """A page of one number as `underline.py` writes it (USPS training digits 60 pixels high,
+    the `first`-th of each on, the next for each place; 18 pixels apart), fed turned 270
+    degrees. A `|` is a 1 drawn as one straight stroke."""
+    usps = load_usps(DATASETS / "usps" / "usps-train.npz")
+    rng = np.random.default_rng(seed)
+    alpha, x = np.zeros((700, 1400), np.float32), 250
+    for k, char in enumerate(number):
+        if char == "|":
+            cv2.line(alpha, (x + 3, 345), (x + 3, 398), 1.0, 5)
+            x += 6 + 18
+            continue
+        image = usps.images[np.flatnonzero(usps.labels == int(char))[first + k]]
+        ink = digit_ink(image, 60, rng, broken=False)
+        stamp(alpha, ink, x, 400 - ink.shape[0])
+        x += ink.shape[1] + 18
+    return Page("n.png", 1, orientation.turn_image((235 - 195 * alpha).astype(np.uint8), 270), 200)
+
+
 @pytest.mark.skipif(not (DATASETS / "usps").is_dir(), reason="no ../shared/datasets")
 def test_a_number_on_its_side_of_digits_that_read_so_too_is_flagged(classifier):
     # `underline.py --turn 90` and `270`: a page of one number turned a quarter, read as it
     # came; its 1s, 0s and 8s read as digits on their side too, and were accepted (USPS's
     # `111002` turned 270 as `18` and `0`, `117000` turned 90 as three `0`s).
-    usps = load_usps(DATASETS / "usps" / "usps-train.npz")
-    rng = np.random.default_rng(2)
-    alpha, x = np.zeros((700, 1400), np.float32), 250
-    for k, char in enumerate("111002"):
-        ink = digit_ink(usps.images[np.flatnonzero(usps.labels == int(char))[14 + k]], 60, rng, broken=False)
-        stamp(alpha, ink, x, 400 - ink.shape[0])
-        x += ink.shape[1] + 18
-    page = Page("n.png", 1, orientation.turn_image((235 - 195 * alpha).astype(np.uint8), 270), 200)
+    page = usps_number_on_its_side("111002", seed=2, first=14)
     turned = read_page(page, classifier, line_reader=load_line_reader())
     assert turned.rotation == 0 and turned.strings  # too few marks to turn the page on
     assert all(s.flags.count(ORIENTATION_UNSURE) == 1 for s in turned.strings)
@@ -312,18 +324,7 @@ def test_a_one_on_its_side_does_not_part_a_number_on_its_side(classifier):
     # stack of digits it stood in came apart into two of two marks each, and was read as it came
     # and accepted (USPS's `900108` turned 270 by `underline.py`: `0` and `2`; this page's
     # four 0s as four `0`s).
-    usps = load_usps(DATASETS / "usps" / "usps-train.npz")
-    rng = np.random.default_rng(1)
-    alpha, x = np.zeros((700, 1400), np.float32), 250
-    for k, char in enumerate("00100"):
-        if char == "1":
-            cv2.line(alpha, (x + 3, 345), (x + 3, 398), 1.0, 5)
-            x += 6 + 18
-            continue
-        ink = digit_ink(usps.images[np.flatnonzero(usps.labels == 0)[7 + k]], 60, rng, broken=False)
-        stamp(alpha, ink, x, 400 - ink.shape[0])
-        x += ink.shape[1] + 18
-    page = Page("n.png", 1, orientation.turn_image((235 - 195 * alpha).astype(np.uint8), 270), 200)
+    page = usps_number_on_its_side("00|00", seed=1, first=7)
     turned = read_page(page, classifier, line_reader=load_line_reader())
     assert turned.rotation == 0 and turned.strings
     assert all(ORIENTATION_UNSURE in s.flags for s in turned.strings), [
