@@ -45,8 +45,8 @@ ON_END_LINE = 2.5
 # stand a line apart (1.4 to 3 heights on `benchmarks/orientation.py`'s pages).
 ON_END_GAP = 0.6
 ON_END_MARKS = 3
-# A 1 on its side is a flat bar too short to be a glyph (`Candidates.small`); a mark so flat
-# and at least ONE_ON_SIDE of the handwriting's height long stands in the stack too (USPS's
+# A 1 on its side is a flat bar too short to be a glyph; a mark too short (`Candidates.small`)
+# at least ONE_ON_SIDE of the handwriting's height wide stands in the stack too (USPS's
 # `900108` turned 270: its 1 parted the stack in two of two marks, read `0` and `2`, accepted).
 ONE_ON_SIDE = 0.5
 # A snippet taller than wide whose glyphs reach over under GLYPHS_REACH of the rows its marks
