@@ -584,8 +584,9 @@ def see_upright(
     # A page of a few numbers read as it came whose digits stand close one above another is a
     # number on its side whose 0s, 1s and 8s read as digits that way too (`underline.py --turn
     # 90`: `117000` read as three `0`s, accepted)
-    ones = [mark for mark in seen.small if mark.width >= orientation.ONE_ON_SIDE * seen.height]
-    stacked = few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs + ones))
+    stacked = (
+        few and not verdict.turn and orientation.number_on_end(glyph_boxes(seen.glyphs + ones_on_side(seen)))
+    )
     unsure = verdict.unsure or on_end or short or stacked
     flags = (ORIENTATION_UNSURE,) if unsure else ()
     half_turn_check = orientation.HalfTurnCheck.NONE
@@ -594,6 +595,12 @@ def see_upright(
     elif few and not (verdict.turn or unsure):  # flagged already: nothing to raise
         half_turn_check = orientation.HalfTurnCheck.RAISE
     return seen, probabilities, rotation, flags + scan_flags(seen), half_turn_check
+
+
+def ones_on_side(seen: Candidates) -> list[glyphs.Glyph]:
+    """The marks too short for glyphs (`Candidates.small`) as wide as a 1 on its side is long
+    (`orientation.ONE_ON_SIDE`), which stand in a number on its side's stack."""
+    return [mark for mark in seen.small if mark.width >= orientation.ONE_ON_SIDE * seen.height]
 
 
 def scan_flags(seen: Candidates) -> tuple[str, ...]:
