@@ -242,7 +242,7 @@ def test_a_page_turned_45_degrees_reads_as_upright(classifier, form_04, degrees,
     # desk (120), no border to drop, they are: the rows of its edges and of its print line up
     # at 45 degrees, its columns at -45 as sharply, and the page, levelled on its side and
     # turned a quarter, was levelled on its side again. (On the grey desk a few digits read
-    # otherwise than upright: README, "Scans".)
+    # otherwise than upright: benchmarks/README.md, "Scans".)
     page, upright = form_04
     turned = read_page(replace(page, image=turned_on_a_desk(page.image, degrees, desk)), classifier)
     assert turned.rotation in (0, 90, 180, 270)

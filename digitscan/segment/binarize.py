@@ -403,7 +403,7 @@ def binarize(gray: np.ndarray, window: int, method: str = "floored") -> np.ndarr
 # Ink this far below the paper (flattened, the median of what is thresholded as ink) is
 # what the margins above were set for: black and blue pens, print, pencil beside them. Not
 # more: 82% of 300 of ORAND-CAR-A's grey cheque scans lie under 150, and shrinking the margins
-# there takes in their printed patterns (README, "Faint ink").
+# there takes in their printed patterns (benchmarks/README.md, "Faint ink").
 FULL_CONTRAST = 80
 
 
