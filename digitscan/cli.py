@@ -258,6 +258,7 @@ def score_run(
         TRADEOFF_THRESHOLDS,
         plot_tradeoff,
         read_fields,
+        read_truth,
         review_tradeoff,
         score_forms,
     )
@@ -267,7 +268,7 @@ def score_run(
     thresholds = sorted({*TRADEOFF_THRESHOLDS, min_confidence})
     try:
         refuse_replacing_files([plot] if plot else [], "--plot", "choose another name")
-        truth_fields, result_fields = read_fields(truth), read_fields(results)
+        truth_fields, result_fields = read_truth(truth), read_fields(results)
         score = score_forms(truth_fields, result_fields)
         points = review_tradeoff(truth_fields, result_fields, thresholds)
         if plot is not None:
@@ -336,10 +337,10 @@ def evaluate(
     ] = 2000,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")] = False,
     truth: Annotated[
-        Path | None, typer.Option("--truth", help="Score a results CSV against this truth CSV instead.")
+        Path | None, typer.Option("--truth", help="Score a run's results against this truth CSV instead.")
     ] = None,
     results: Annotated[
-        Path | None, typer.Argument(help="A results CSV from `digitscan run` (with --truth).")
+        Path | None, typer.Argument(help="The results of `digitscan run`, CSV or JSONL (with --truth).")
     ] = None,
     pairs: Annotated[
         bool,
@@ -359,7 +360,8 @@ def evaluate(
         typer.Option(help="With --pairs: pairs of the real sources' validation digits (../shared/datasets)."),
     ] = None,
 ) -> None:
-    """Score a model on MNIST and generated non-digits, or (--truth) a run's CSV against form truth."""
+    """Score a model on MNIST and generated non-digits, or (--truth) a run's results (CSV or
+    JSONL) against form truth."""
     import json
 
     import numpy as np

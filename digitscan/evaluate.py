@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,32 +130,62 @@ class FormScore:
 
 def read_fields(path: Path) -> list[Field]:
     """Rows with file, page, x, y, width, height, text: a truth file or a digitscan CSV
-    (whose needs_review and reason columns, where present, say what was flagged)."""
+    (whose needs_review and reason columns, where present, say what was flagged), or
+    digitscan's JSON lines (`run --format jsonl`: the string's `box`)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        return [
-            Field(
-                row["file"].lstrip("'"),
-                int(row["page"]),
-                int(row["x"]),
-                int(row["y"]),
-                int(row["width"]),
-                int(row["height"]),
-                row["text"],
-                float(row.get("confidence") or 1.0),
-                flag_reasons(row),
-            )
-            for row in rows
-        ]
+        text = path.read_text(encoding="utf-8")
+        if text.lstrip().startswith("{"):
+            return [jsonl_field(json.loads(line)) for line in text.splitlines() if line.strip()]
+        return [csv_field(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
     except FileNotFoundError:
         raise InputFileError(path, "file not found") from None
     except (KeyError, ValueError, TypeError) as exc:
         raise InputFileError(
-            path, f"not a CSV with file,page,x,y,width,height,text columns ({exc})"
+            path,
+            f"not a CSV with file,page,x,y,width,height,text columns, nor digitscan's JSON lines ({exc})",
         ) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(path, f"cannot read ({exc})") from None
+
+
+def read_truth(path: Path) -> list[Field]:
+    """The truth fields of `path` (`read_fields`): none is a mistake, not a perfect score."""
+    fields = read_fields(path)
+    if not fields:
+        raise InputFileError(
+            path, "holds no fields to score against (a row per field: file,page,x,y,width,height,text)"
+        )
+    return fields
+
+
+def csv_field(row: dict[str, str]) -> Field:
+    return Field(
+        row["file"].lstrip("'"),
+        int(row["page"]),
+        int(row["x"]),
+        int(row["y"]),
+        int(row["width"]),
+        int(row["height"]),
+        row["text"],
+        float(row.get("confidence") or 1.0),
+        flag_reasons(row),
+    )
+
+
+def jsonl_field(entry: dict) -> Field:
+    x, y, width, height = (int(v) for v in entry["box"])
+    confidence = entry.get("confidence")
+    return Field(
+        str(entry["file"]),
+        int(entry["page"]),
+        x,
+        y,
+        width,
+        height,
+        str(entry["text"]),
+        1.0 if confidence is None else float(confidence),
+        tuple(str(r) for r in entry.get("reason") or ()),
+    )
 
 
 def fields_of(reading: PageReading, min_confidence: float) -> list[Field]:

@@ -205,6 +205,31 @@ def test_evaluate_reports_and_plots_the_tradeoff(tmp_path):
     assert results.read_bytes() == kept
 
 
+def test_a_runs_json_lines_score_as_its_csv(tmp_path):
+    """`evaluate --truth` takes either output of `run`: the same page's CSV and JSONL score alike."""
+    from pathlib import Path
+
+    page = Path(__file__).parent.parent / "samples" / "form-01.png"
+    scores = []
+    for name in ("results.csv", "results.jsonl"):
+        out = tmp_path / name
+        assert runner.invoke(app, ["run", str(page), "--out", str(out), "--quiet"]).exit_code == 0
+        truth = page.parent / "truth.csv"
+        result = runner.invoke(app, ["evaluate", "--truth", str(truth), str(out), "--json"])
+        assert result.exit_code == 0, result.output
+        scores.append(json.loads(result.stdout))
+    assert scores[0] == scores[1]
+    assert scores[0]["fields"] == 89 and scores[0]["exact"] > 0.1  # one page of the eight read
+
+
+def test_a_truth_file_without_fields_is_an_error_not_a_score(tmp_path):
+    _, results = hand_made(tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = runner.invoke(app, ["evaluate", "--truth", str(empty), str(results)])
+    assert result.exit_code == 3 and "empty.csv" in result.output and "no fields" in result.output
+
+
 def upright_stroke(x: int, y: int, width: int, height: int) -> Glyph:
     return Glyph(x, y, width, height, np.ones((height, width), bool))
 
