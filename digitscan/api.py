@@ -330,6 +330,7 @@ def run_batch(
             if option == "--crops":
                 raise UsageError(f"--crops {url}: crops go to a local folder, to be corrected there")
             check_storage_writable(option, url)
+    refuse_shared_outputs(chosen)
     local = {option: Path(path) for option, path in chosen.items() if not is_url(path)}
     refuse_inputs_as_outputs(local, inputs.files, [p for p in paths if not is_url(p) and Path(p).is_dir()])
     if not (resume or overwrite):
@@ -385,6 +386,17 @@ def run_batch(
         write_errors(errors.local, failures)
         errors.publish()
     return failures, len(inputs.skipped)
+
+
+def refuse_shared_outputs(outputs: dict[str, str]) -> None:
+    """No two outputs may be one path: `--out results.csv --errors results.csv` wrote the
+    error rows over the results."""
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        key = path if is_url(path) else str(Path(path).resolve())
+        if key in seen:
+            raise UsageError(f"{path}: given to both {seen[key]} and {option}; give each its own name")
+        seen[key] = option
 
 
 def refuse_replacing(outputs: dict[str, str]) -> None:

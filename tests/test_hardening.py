@@ -81,6 +81,16 @@ def test_out_naming_an_input_is_refused_and_the_input_kept(forms):
     assert target.read_bytes() == before
 
 
+def test_two_outputs_of_one_name_are_refused(forms, tmp_path):
+    """`--errors` named as `--out` wrote the error rows over the results; now the run is
+    refused (exit 2) before anything is read, by any spelling of the one path."""
+    out = tmp_path / "results.csv"
+    result = digitscan("run", str(forms), "--out", str(out), "--errors", str(tmp_path / "." / "results.csv"))
+    assert result.returncode == 2 and b"given to both --out and --errors" in result.stderr
+    assert not out.exists()
+    assert digitscan("run", str(forms), "--out", str(out), "--annotate", str(out)).returncode == 2
+
+
 def test_outputs_that_exist_are_kept_unless_resumed_or_overwritten(forms, tmp_path):
     """An earlier run's results, its errors CSV and a crops folder whose index.csv a person
     corrected are never replaced unasked: exit 2 before anything is read, the files as they were."""
