@@ -41,7 +41,7 @@ from digitscan.output import (
     refuse_replacing_files,
     write_errors,
 )
-from digitscan.pages import Page, PageProblem, document_pages, find_inputs, load_pages
+from digitscan.pages import Inputs, Page, PageProblem, document_pages, find_inputs, load_pages
 from digitscan.pipeline import page_dpi, read_page
 from digitscan.register import detect_fields
 from digitscan.storage import check_writable as check_storage_writable
@@ -290,7 +290,7 @@ def run_batch(
     on_start: Callable[[int], None] = lambda files: None,
     on_result: Callable[[FileResult], None] = lambda result: None,
     on_failure: Callable[[Failure], None] = lambda failure: None,
-) -> tuple[list[Failure], int]:
+) -> tuple[list[Failure], Inputs]:
     """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
     (None or '-': stdout) as `output_format` (None: as its name says, `output.format_for`),
     resuming a killed run if asked; save crops and the errors CSV.
@@ -298,8 +298,9 @@ def run_batch(
     An output file that exists is refused (UsageError) unless the run resumes it or may
     `overwrite` it.
 
-    Returns the failures (also passed to `on_failure` as they happen) and the number of other
-    files skipped. Interrupted, it closes what it wrote so `resume=True` can carry on.
+    Returns the failures (also passed to `on_failure` as they happen) and the inputs found
+    (what was read, the other files skipped, the names of a file given twice). Interrupted,
+    it closes what it wrote so `resume=True` can carry on.
     """
     to_stdout = out_file in (None, "-")
     output_format = format_for(out_file, output_format)
@@ -385,7 +386,7 @@ def run_batch(
         errors = Staged(str(errors_file), resume=False)
         write_errors(errors.local, failures)
         errors.publish()
-    return failures, len(inputs.skipped)
+    return failures, inputs
 
 
 def refuse_shared_outputs(outputs: dict[str, str]) -> None:

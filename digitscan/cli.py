@@ -537,7 +537,7 @@ def run(
 
     try:
         with bar:
-            failures, tally.skipped = run_batch(
+            failures, inputs = run_batch(
                 paths,
                 out_file,
                 output_format and output_format.value,
@@ -572,6 +572,7 @@ def run(
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the batch is written: nothing left to stop cleanly
     tally.errors = len(failures)
+    tally.skipped, tally.repeated = len(inputs.skipped), len(inputs.repeated)
     if not quiet:
         err.print(summary_panel(tally, time.perf_counter() - started))
     if failures:

@@ -70,6 +70,7 @@ class Inputs:
     files: tuple[str, ...]
     skipped: tuple[str, ...] = ()
     unreadable: tuple[tuple[str, str], ...] = field(default=())
+    repeated: tuple[str, ...] = ()  # names of a file already among `files` (`distinct_files`)
 
 
 def display_name(path: Path, root: Path, given: str) -> str:
@@ -133,7 +134,28 @@ def find_inputs(paths: list[str]) -> Inputs:
             files.append(given)
         else:
             raise UsageError(f"{given}: no such file or folder")
-    return Inputs(tuple(files), tuple(skipped), tuple(unreadable))
+    files, repeated = distinct_files(files)
+    return Inputs(tuple(files), tuple(skipped), tuple(unreadable), tuple(repeated))
+
+
+def distinct_files(names: list[str]) -> tuple[list[str], list[str]]:
+    """Each file once, under the first name it was given by, and the names that came again: a
+    file named twice (alone and in its folder, by two spellings, through a link) was read
+    twice and its rows written twice, a form's numbers counted twice in the spreadsheet."""
+    kept: list[str] = []
+    repeated: list[str] = []
+    seen: set[object] = set()
+    for name in names:
+        key: object = name
+        if not is_url(name):
+            try:
+                info = os.stat(name)
+                key = (info.st_dev, info.st_ino)
+            except OSError:  # read (and refused) under its own name
+                key = os.path.abspath(name)
+        (repeated if key in seen else kept).append(name)
+        seen.add(key)
+    return kept, repeated
 
 
 MIN_SIDE = 8  # pixels: a narrower or lower image cannot hold a digit

@@ -109,6 +109,7 @@ class RunTally:
     needs_review: int = 0
     errors: int = 0
     skipped: int = 0
+    repeated: int = 0  # names of a file given already: read once
     reasons: Counter[str] = field(default_factory=Counter)  # why strings need review
     no_string: int = 0  # pages on which nothing was read
     no_string_named: list[str] = field(default_factory=list)  # the first SHOWN_EMPTY of them
@@ -147,13 +148,20 @@ def needs_review_line(tally: RunTally) -> str:
     return f"{tally.needs_review:,}" + (f" ({why})" if why else "")
 
 
+def files_passed_over(tally: RunTally) -> str:
+    """What the batch did not read: files of other kinds, and names of a file already read."""
+    notes = [f"{tally.skipped:,} other files skipped"] * bool(tally.skipped)
+    notes += [f"{tally.repeated:,} named again, read once"] * bool(tally.repeated)
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
 def summary_panel(tally: RunTally, seconds: float) -> Panel:
     table = Table.grid(padding=(0, 2))
     rate = tally.pages / seconds if seconds > 0 else 0.0
     rows = [
         (
             "files",
-            f"{tally.files:,}" + (f" ({tally.skipped:,} other files skipped)" if tally.skipped else ""),
+            f"{tally.files:,}" + files_passed_over(tally),
         ),
         ("pages", pages_line(tally)),
         ("strings", f"{tally.strings:,}"),

@@ -312,3 +312,20 @@ def test_repo_root_is_importable():
 
 def test_page_buffers_are_kept_for_reuse_where_glibc_allows():
     assert reuse_page_buffers() is (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc")
+
+
+def test_a_file_named_twice_is_read_once(mnist, tmp_path):
+    """A page given alone and in its folder, by another spelling, and through a link beside it
+    was read four times and its rows written four times; now once, under the first name, and
+    the summary says how many names were passed over."""
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    cv2.imwrite(str(forms / "a.png"), good_page(mnist))
+    (forms / "b.png").symlink_to(forms / "a.png")
+    first = str(forms / "a.png")
+    result = digitscan("run", first, str(forms), str(tmp_path / "." / "forms" / "a.png"), "--out", "-")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and {row["file"] for row in rows} == {first}
+    assert [row["text"] for row in rows] == ["2024"]
+    assert "3 named again, read once" in result.stderr
