@@ -442,6 +442,11 @@ def glance_turn(image: np.ndarray, dpi: float, binarization: str) -> Glance:
     return Glance(turn, marks)
 
 
+# The crops' quarter turns counter-clockwise that show them as the page stands turned 0, 180,
+# 90 and 270 degrees clockwise: the order `orientation.upright_or_upside_down` takes them in.
+FOUR_WAYS = (0, 2, 3, 1)
+
+
 def few_marks_quarter(marks: list[glyphs.Glyph], classifier: Classifier) -> int:
     """For a page of a few marks at the first look (`orientation.FEW_TURN_MARKS` up to
     `MIN_TO_TURN`), the quarter turn clockwise (90 or 270) its marks read clearly surer at as
@@ -452,25 +457,25 @@ def few_marks_quarter(marks: list[glyphs.Glyph], classifier: Classifier) -> int:
     if not orientation.FEW_TURN_MARKS <= len(marks) < orientation.MIN_TO_TURN:
         return 0
     crops = glyphs.crops(marks)
-    upright, upside_down, *quarters = (read_turned(classifier, crops, k) for k in (0, 2, 3, 1))
+    upright, upside_down, *quarters = (read_turned(classifier, crops, k) for k in FOUR_WAYS)
     turn = orientation.upright_or_upside_down(upright, upside_down, quarters).turn
     return turn if turn in (90, 270) else 0
 
 
-def turned_as_found_would_be(seen: Candidates, classifier: Classifier, quarter: int) -> bool:
-    """Whether a page found turned `quarter` degrees clockwise is a page of a few numbers that,
-    found as it came, `see_upright` would turn so: its handwritten marks, turned back, read as
-    digits clearly surer turned `quarter` (`orientation.upright_or_upside_down`, on the same
-    views of the page as it came)."""
+def turned_as_found_would_be(
+    seen: Candidates, probabilities: np.ndarray, classifier: Classifier, quarter: int
+) -> bool:
+    """Whether a page found turned `quarter` degrees clockwise (its crops read as
+    `probabilities`) is a page of a few numbers that, found as it came, `see_upright` would
+    turn so: its handwritten marks, turned back, read as digits clearly surer turned `quarter`
+    (`orientation.upright_or_upside_down`, on the same views of the page as it came)."""
     sample = handwritten_sample(seen)
     if one_field(seen) or len(sample) >= orientation.MIN_TO_TURN:
         return False
-    crops = seen.crops[sample]
     # views[k]: the crops turned k quarters counter-clockwise; the page as it came is these
     # turned back, `quarter` clockwise undone
-    views = [read_turned(classifier, crops, k) for k in range(4)]
-    back = quarter // 90
-    as_came = [views[(k + back) % 4] for k in (0, 2, 3, 1)]  # as it came, 180, 90, 270 cw
+    views = [probabilities[sample], *(read_turned(classifier, seen.crops[sample], k) for k in (1, 2, 3))]
+    as_came = [views[(k + quarter // 90) % 4] for k in FOUR_WAYS]
     verdict = orientation.upright_or_upside_down(as_came[0], as_came[1], as_came[2:])
     return verdict == orientation.Verdict(quarter, True)
 
@@ -590,8 +595,8 @@ def see_upright(
         # and read so where the page found says, as the page found as it came would have,
         # flagged all the same (`orientation.upright_or_upside_down`); else found as it came.
         seen = find_candidates(orientation.turn_image(page.image, quarter), dpi, binarization)
-        if turned_as_found_would_be(seen, classifier, quarter):
-            probabilities = classify_crops(classifier, seen.crops)
+        probabilities = classify_crops(classifier, seen.crops)
+        if turned_as_found_would_be(seen, probabilities, classifier, quarter):
             flags = (ORIENTATION_UNSURE, *scan_flags(seen))
             return seen, probabilities, quarter, flags, orientation.HalfTurnCheck.NONE
     seen = find_candidates(orientation.turn_image(page.image, rotation), dpi, binarization)
@@ -622,7 +627,7 @@ def see_upright(
         # and its 1s and 0s read as surely turned a quarter (6 of ORAND-CAR-A's 216 validation
         # amounts flagged so, all read right).
         few = len(sample) < orientation.MIN_TO_TURN and not one_field(seen)
-        turns = (2, 3, 1) if few else (2,)  # as the page turned 180, 90, 270 degrees clockwise
+        turns = FOUR_WAYS[1:] if few else FOUR_WAYS[1:2]  # as the page turned 180 (90, 270) clockwise
         upside_down, *quarter_turned = (read_turned(classifier, seen.crops[sample], k) for k in turns)
         verdict = orientation.upright_or_upside_down(probabilities[sample], upside_down, quarter_turned)
     if verdict.turn:
