@@ -521,7 +521,7 @@ def run(
     import time
 
     from digitscan.api import Engine, ScanOptions, run_batch
-    from digitscan.report import FileProgress, RunTally, summary_panel
+    from digitscan.report import FileProgress, RunTally, shown_name, summary_panel
 
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
@@ -532,8 +532,8 @@ def run(
         tally.add(result, min_confidence)
         bar.advance(len(result.pages))
 
-    def on_failure(failure) -> None:
-        err.print(f"[red]error:[/] {escape(failure[2])}", highlight=False)
+    def on_failure(failure) -> None:  # one line a bad file, whatever its name holds
+        err.print(f"[red]error:[/] {escape(shown_name(failure[2]))}", highlight=False)
 
     try:
         with bar:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from digitscan.calibration import SourceCalibration
 from digitscan.containers import FileResult
@@ -132,12 +133,19 @@ class RunTally:
                 self.reasons.update(reasons)
 
 
+def shown_name(name: str) -> str:
+    """A file's name as a terminal should show it: what it would act on (a newline, a name's
+    undecodable bytes) written as escapes."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
+
+
 def pages_line(tally: RunTally) -> str:
     """How many pages, and those on which nothing was read (a blank back, or a field image
     whose number was missed: no row says so)."""
     if not tally.no_string:
         return f"{tally.pages:,}"
-    named = ", ".join(tally.no_string_named) + (", ..." if tally.no_string > SHOWN_EMPTY else "")
+    named = ", ".join(map(shown_name, tally.no_string_named))
+    named += ", ..." if tally.no_string > SHOWN_EMPTY else ""
     return f"{tally.pages:,} ({tally.no_string:,} with no string: {named})"
 
 
@@ -167,11 +175,11 @@ def summary_panel(tally: RunTally, seconds: float) -> Panel:
         ("strings", f"{tally.strings:,}"),
         ("digits", f"{tally.digits:,}"),
         ("needs review", needs_review_line(tally)),
-        ("errors", f"[red]{tally.errors:,}[/]" if tally.errors else "0"),
+        ("errors", Text(f"{tally.errors:,}", style="red" if tally.errors else "")),
         ("elapsed", f"{seconds:.1f} s ({rate:.2f} pages/s)"),
     ]
-    for name, value in rows:
-        table.add_row(f"[bold]{name}[/]", value)
+    for name, value in rows:  # values as plain text: a file's name may hold brackets (`scans[`)
+        table.add_row(Text(name, style="bold"), Text(value) if isinstance(value, str) else value)
     return Panel(table, title="digitscan run", expand=False)
 
 

@@ -474,6 +474,24 @@ def test_one_line_per_bad_file_and_nothing_else(forms, tmp_path):
         assert sum(name in line for line in lines) == 1
 
 
+def test_names_that_look_like_markup_or_hold_a_newline_are_shown_as_they_are(tmp_path):
+    """A folder `scans[` holding `]a.png` made the name `scans[/]a.png`, rich's closing tag: the
+    run summary raised after writing every row. A newline in a bad file's name split its error
+    line in two."""
+    folder = tmp_path / "scans["
+    folder.mkdir()
+    cv2.imwrite(str(folder / "]a.png"), blank_page(300, 200))
+    cv2.imwrite(str(folder / "[red]b.png"), blank_page(300, 200))
+    (folder / "empty\nc.png").write_bytes(b"")
+    result = digitscan("run", "scans[", "--out", "o.csv", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr.decode()
+    said = result.stderr.decode()
+    assert "Traceback" not in said
+    assert said.splitlines()[0] == "error: scans[/empty\\nc.png: empty file (0 bytes)"
+    summary = " ".join(said.split())  # the panel wraps long lines
+    assert "scans[/[red]b.png" in summary and "scans[/]a.png" in summary
+
+
 def test_unwritable_outputs_are_found_before_reading(forms, tmp_path):
     started = time.monotonic()
     result = digitscan(
