@@ -13,6 +13,7 @@ import numpy as np
 from digitscan.classify import NOT_DIGIT, NOT_PAIR, Classifier, classify_crops
 from digitscan.containers import LOW_CONFIDENCE, PageReading
 from digitscan.errors import InputFileError, UsageError
+from digitscan.output import cell_text
 from digitscan.segment.components import shared_area
 
 
@@ -160,7 +161,7 @@ def read_truth(path: Path) -> list[Field]:
 
 def csv_field(row: dict[str, str]) -> Field:
     return Field(
-        row["file"].lstrip("'"),
+        cell_text(row["file"]),
         int(row["page"]),
         int(row["x"]),
         int(row["y"]),

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from digitscan.containers import PageReading
-from digitscan.output import NAME_ERRORS
+from digitscan.output import NAME_ERRORS, cell_text, safe_cell
 from digitscan.templates import FieldSpec
 
 GOOD = (40, 160, 40)  # BGR
@@ -147,13 +147,13 @@ class CropWriter:
                     name = f"{page_stem(reading.source, reading.page)}.s{string.index}.d{k}.png"
                     cv2.imwrite(str(self.folder / name), digit.crop)
                     row = (
-                        reading.source,
+                        safe_cell(reading.source),  # opened in a spreadsheet to correct labels
                         reading.page,
                         string.field or string.index,  # a template's field by its name
                         k,
                         digit.label.text,
                         f"{digit.label.confidence:.4f}",
-                        name,
+                        safe_cell(name),
                     )
                     self.writer.writerow(row)
         self.stream.flush()
@@ -181,9 +181,10 @@ def read_corrected_crops(folder: Path) -> tuple[np.ndarray, np.ndarray]:
             continue  # left blank: the person chose not to label it
         if label not in set("0123456789x?"):
             raise InputFileError(index, f"line {line}: label {label!r} is not 0-9, x or ?")
-        image = cv2.imread(str(folder / row["path"]), cv2.IMREAD_GRAYSCALE)
+        path = folder / cell_text(row["path"])
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if image is None or image.shape != (28, 28):
-            raise InputFileError(folder / row["path"], "missing, or not a 28x28 crop")
+            raise InputFileError(path, "missing, or not a 28x28 crop")
         crops.append(image)
         labels.append(NOT_DIGIT if label in "x?" else int(label))
     return np.array(crops, np.uint8).reshape(-1, 28, 28), np.array(labels, np.int64)

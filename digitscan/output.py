@@ -45,11 +45,18 @@ FIELD_COLUMNS = (
 )
 # OWASP CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet hides a cell's leading apostrophe: text that starts with one gets another.
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
 
 
 def safe_cell(value: str) -> str:
     """Text a spreadsheet would execute, made inert by a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value.startswith(ESCAPED_STARTS) else value
+
+
+def cell_text(cell: str) -> str:
+    """The text of a cell `safe_cell` wrote."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
 
 
 def row_cells(reading: PageReading, string: DigitString, min_confidence: float) -> dict[str, str]:

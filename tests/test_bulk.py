@@ -160,6 +160,12 @@ def test_spreadsheet_formulas_in_names_are_neutralised(tmp_path, mnist):
     assert digitscan("run", "=HYPERLINK(1).png", "--out", str(out), "-q", cwd=tmp_path).returncode == 0
     row = next(csv.DictReader(out.open(encoding="utf-8")))
     assert row["file"] == "'=HYPERLINK(1).png"
+    from digitscan.evaluate import read_fields
+    from digitscan.output import cell_text, safe_cell
+
+    assert [f.file for f in read_fields(out)] == ["=HYPERLINK(1).png"]  # what evaluate matches
+    for name in ("=1+1.png", "-2.png", "'quoted.png", "'=x.png", "''=x.png", "a.png"):
+        assert cell_text(safe_cell(name)) == name
 
 
 @pytest.fixture(scope="module")

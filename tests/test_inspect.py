@@ -3,6 +3,7 @@
 import csv
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -64,6 +65,20 @@ def test_annotate_writes_one_picture_per_page(tmp_path, mnist):
     assert len(written) == 3 and len(set(written)) == 3
     shapes = sorted(cv2.imread(str(p)).shape[:2] for p in out.iterdir())
     assert shapes == sorted([(800, 1200), (800, 1200), (600, 900)])
+
+
+def test_a_crops_index_opened_in_a_spreadsheet_runs_no_formula(tmp_path, mnist, monkeypatch):
+    """index.csv is where a person corrects labels, in a spreadsheet: a file named like a
+    formula is written inert, as the results are, and its crops still read back."""
+    monkeypatch.chdir(tmp_path)
+    cv2.imwrite("=2+3.png", page_with(mnist, "385", nth=2))
+    result = runner.invoke(app, ["run", "=2+3.png", "--crops", "crops", "--out", "r.csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(Path("crops/index.csv").read_text(encoding="utf-8").splitlines()))
+    assert [r["file"] for r in rows] == ["'=2+3.png"] * 3
+    assert all(r["path"].startswith("'=2+3.png.p1.") for r in rows)
+    images, labels = read_corrected_crops(Path("crops"))
+    assert images.shape == (3, 28, 28) and labels.tolist() == [3, 8, 5]
 
 
 def test_crops_round_trip_into_training(tmp_path, mnist):

@@ -116,6 +116,8 @@ def export_crops(records: Sequence[Record], corrections: dict[int, str], folder:
                     continue  # illegible to the reviewer too: a digit with no label, not a non-digit
                 name = f"{page_stem(record.file, record.page)}.l{record.line}.d{k}.png"
                 cv2.imwrite(str(folder / name), digit_crop(pages[key], digit["box"]))
-                writer.writerow([record.file, record.page, record.line, k, label, "1.0000", name])
+                writer.writerow(
+                    [safe_cell(record.file), record.page, record.line, k, label, "1.0000", safe_cell(name)]
+                )
                 written += 1
     return written, left_out
