@@ -184,9 +184,18 @@ def check_array(name: str, image: np.ndarray) -> None:
     check_size(name, image.shape[1], image.shape[0])
 
 
+def from_sixteen_bits(image: np.ndarray) -> np.ndarray:
+    """16-bit samples spread to 0-255 by the bits they use: cameras and archive scanners store
+    10- and 12-bit samples in 16-bit TIFF and PNG (a 12-bit page's white is 4095, nearly black
+    read as 16-bit: nothing was read on it), and an 8-bit page saved as 16-bit keeps its 0-255.
+    The brightest sample, the paper's, says how many bits the page holds."""
+    bits = max(8, int(image.max()).bit_length())
+    return cv2.convertScaleAbs(image, alpha=255 / ((1 << bits) - 1))
+
+
 def to_gray(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
+        image = from_sixteen_bits(image)
     elif image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] in (2, 4):  # gray or BGR, and alpha

@@ -361,7 +361,25 @@ def test_an_archives_jpeg_2000_and_a_scanners_pnm_read_as_the_png(tmp_path, mnis
     (tmp_path / "twelve-bit.pgm").write_bytes(b"P5\n# 12 bits\n900 500\n4095\n" + twelve_bit.tobytes())
     bitmap = np.packbits(page < 128, axis=1)  # PBM: 1 is black
     (tmp_path / "page.pbm").write_bytes(b"P4\n900 500\n" + bitmap.tobytes())
-    names = ["page.png", "page.jp2", "page.j2k", "page.pgm", "page.ppm", "twelve-bit.pgm", "page.pbm"]
+    # 12-bit samples in 16-bit TIFF and PNG (a camera's, an archive scanner's), and an 8-bit
+    # page saved as 16-bit: read as if white were 65535, nothing was read on them
+    cv2.imwrite(str(tmp_path / "twelve-bit.tif"), (page.astype(np.uint32) * 4095 // 255).astype(np.uint16))
+    cv2.imwrite(str(tmp_path / "twelve-bit.png"), (page.astype(np.uint32) * 4095 // 255).astype(np.uint16))
+    cv2.imwrite(str(tmp_path / "eight-in-sixteen.tif"), page.astype(np.uint16))
+    cv2.imwrite(str(tmp_path / "sixteen-bit.png"), page.astype(np.uint16) * 257)
+    names = [
+        "page.png",
+        "page.jp2",
+        "page.j2k",
+        "page.pgm",
+        "page.ppm",
+        "twelve-bit.pgm",
+        "page.pbm",
+        "twelve-bit.tif",
+        "twelve-bit.png",
+        "eight-in-sixteen.tif",
+        "sixteen-bit.png",
+    ]
     texts = {
         name: [s.text for s in read_page(next(load_pages(str(tmp_path / name))), classifier).strings]
         for name in names
