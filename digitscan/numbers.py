@@ -63,7 +63,7 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
     if barcode(run, glyphs):
         return True
     rejected = len(run) - sum(is_digit) - len(cut_in_two(run, glyphs, is_digit))
-    if rejected >= 2 and rejected / len(run) >= TEXT_SHARE:
+    if rejected >= 2 and rejected / len(run) >= TEXT_SHARE and not unread_digits(run, glyphs, is_digit):
         return True
     if rejected and set_in_type(run, glyphs):  # printed numbers alone (a form's serial) stay digits
         return True
@@ -72,6 +72,20 @@ def looks_printed(run: list[int], glyphs: list[Glyph], labels: list[Label], is_d
         for i, ok in zip(run, is_digit, strict=True)
     ]
     return float(statistics.median(readings)) < WEAK_RUN
+
+
+def unread_digits(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> bool:
+    """Whether the marks of a run that read as no digit are rather handwritten digits the
+    classifier does not know (slashed zeros, `222ØØ1`, were dropped with their number as a
+    line of print): each at least DIGIT_SIZED of the height of the marks that read as digits,
+    those digits a majority and not set in type. A line of print has small letters among the
+    marks that read as no digit, or its figures and capitals are of one height."""
+    digits = [i for i, ok in zip(run, is_digit, strict=True) if ok]
+    if 2 * len(digits) <= len(run):
+        return False
+    tall = DIGIT_SIZED * float(statistics.median(glyphs[i].height for i in digits))
+    unread = [i for i, ok in zip(run, is_digit, strict=True) if not ok]
+    return all(glyphs[i].height >= tall for i in unread) and not set_in_type(run, glyphs)
 
 
 HALVES_GAP = 0.1  # of their height: the two halves of a digit cut upright stand this close at most

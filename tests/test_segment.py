@@ -20,7 +20,7 @@ from digitscan.containers import (
     STRUCK_OUT,
     WRITTEN_ABOVE,
 )
-from digitscan.numbers import left_out_beside
+from digitscan.numbers import left_out_beside, looks_printed
 from digitscan.pages import Page, load_pages, to_gray
 from digitscan.pipeline import WORK_DPI, read_image, read_page, to_work_scale
 from digitscan.segment import binarize, components, deskew, faint, glyphs, lines, resample, streaks, strings
@@ -1410,6 +1410,41 @@ def test_a_piece_of_another_height_close_beside_a_digit_parts_a_string():
     assert not strings.parted_by_height(digit, mark(260, 130, 24, 34), [])  # farther than a string's gaps
     assert not strings.parted_by_height(digit, mark(150, 100, 40, 64), [])  # alike: `chain` judges them
     assert not strings.parted_by_height(digit, piece, [(143, 40, 3, 240)])  # a column rule between
+
+
+def test_a_number_with_digits_the_classifier_does_not_know_is_not_taken_for_print():
+    """`222ØØ1`: two slashed zeros read as no digit, a third of the run, made it a line of print
+    and the number was dropped, no string on its page. Marks that read as no digit but stand
+    as tall as the digits beside them, the digits varying in height as handwriting does, keep
+    it a number (read with '?' or by the string reader, flagged); print stays print."""
+
+    def run_of(
+        heights: list[int], reads: str
+    ) -> tuple[list[int], list[glyphs.Glyph], list[Label], list[bool]]:
+        bottoms = [100, 103, 99, 104, 101, 98]  # handwriting stands on no line to the pixel
+        marks = [
+            glyphs.Glyph(60 * k, b - h, 40, h, np.ones((h, 40), bool))
+            for k, (h, b) in enumerate(zip(heights, bottoms, strict=True))
+        ]
+        labels = [Label(None if c == "?" else int(c), 0.99, 0, 0.01) for c in reads]
+        return list(range(len(marks))), marks, labels, [c != "?" for c in reads]
+
+    assert not looks_printed(*run_of([54, 56, 54, 74, 74, 55], "222??1"))
+    assert looks_printed(*run_of([54, 56, 54, 38, 40, 55], "222??1"))  # small letters among them
+    assert looks_printed(*run_of([55, 55, 55, 55, 55, 55], "222??1"))  # figures and capitals of one font
+    assert looks_printed(*run_of([54, 74, 56, 74, 74, 55], "2?2??1"))  # as many unread as read
+
+
+@pytest.mark.parametrize(("text", "nth"), [("52001", 23), ("40090", 24), ("222001", 22)])
+def test_a_number_with_slashed_zeros_is_flagged_not_dropped(mnist, classifier, text, nth):
+    """Its 0s written Ø read as no digit, a third of its marks or more: the page gave no string."""
+    page = blank_page(1100, 400)
+    boxes = write_digits(page, mnist, text, 150, 250, 64, nth=nth)
+    for (x, y, w, h), char in zip(boxes, text, strict=True):
+        if char == "0":
+            cv2.line(page, (x + w // 2 - 14, y + h + 12), (x + w // 2 + 14, y - 12), 25, 5, cv2.LINE_AA)
+    (string,) = read_image(page, classifier).strings
+    assert string.needs_review(0.9)
 
 
 def test_a_number_written_against_print_is_kept_and_flagged(mnist, classifier):
