@@ -43,6 +43,9 @@ ACROSS_REACH = 0.1
 # A run that reads as print may hold a handwritten number written against it (a unit or currency
 # printed right after the field: "352 EUR"): its marks this much taller than the print's are it.
 TALLER = 1.3
+# Type stands on its line to the pixel: every bottom of a run of print lies this close (of its
+# marks' height, a pixel at least) to their median; handwriting's never all do.
+TYPE_LINE = 0.02
 
 
 def barcode(run: list[int], glyphs: list[Glyph]) -> bool:
@@ -78,14 +81,22 @@ def unread_digits(run: list[int], glyphs: list[Glyph], is_digit: list[bool]) -> 
     """Whether the marks of a run that read as no digit are rather handwritten digits the
     classifier does not know (slashed zeros, `222ØØ1`, were dropped with their number as a
     line of print): each at least DIGIT_SIZED of the height of the marks that read as digits,
-    those digits a majority and not set in type. A line of print has small letters among the
-    marks that read as no digit, or its figures and capitals are of one height."""
+    those digits a majority, and the run neither set in type nor standing on one line to the
+    pixel as type does (`DATE` in capitals, two of them no digit, stays print). A line of
+    print has small letters among the marks that read as no digit, or its figures and
+    capitals are of one height on one line."""
     digits = [i for i, ok in zip(run, is_digit, strict=True) if ok]
     if 2 * len(digits) <= len(run):
         return False
-    tall = DIGIT_SIZED * float(statistics.median(glyphs[i].height for i in digits))
+    height = float(statistics.median(glyphs[i].height for i in digits))
     unread = [i for i, ok in zip(run, is_digit, strict=True) if not ok]
-    return all(glyphs[i].height >= tall for i in unread) and not set_in_type(run, glyphs)
+    bottoms = np.array([glyphs[i].bottom for i in run])
+    on_one_line = np.abs(bottoms - np.median(bottoms)).max() <= max(1.0, TYPE_LINE * height)
+    return (
+        all(glyphs[i].height >= DIGIT_SIZED * height for i in unread)
+        and not on_one_line
+        and not set_in_type(run, glyphs)
+    )
 
 
 HALVES_GAP = 0.1  # of their height: the two halves of a digit cut upright stand this close at most

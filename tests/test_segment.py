@@ -1415,13 +1415,12 @@ def test_a_piece_of_another_height_close_beside_a_digit_parts_a_string():
 def test_a_number_with_digits_the_classifier_does_not_know_is_not_taken_for_print():
     """`222ØØ1`: two slashed zeros read as no digit, a third of the run, made it a line of print
     and the number was dropped, no string on its page. Marks that read as no digit but stand
-    as tall as the digits beside them, the digits varying in height as handwriting does, keep
-    it a number (read with '?' or by the string reader, flagged); print stays print."""
+    as tall as the digits beside them, the run standing on no line to the pixel as handwriting
+    does, keep it a number (read with '?' or by the string reader, flagged); print stays print."""
 
     def run_of(
-        heights: list[int], reads: str
+        heights: list[int], reads: str, bottoms: tuple[int, ...] = (100, 103, 99, 104, 101, 98)
     ) -> tuple[list[int], list[glyphs.Glyph], list[Label], list[bool]]:
-        bottoms = [100, 103, 99, 104, 101, 98]  # handwriting stands on no line to the pixel
         marks = [
             glyphs.Glyph(60 * k, b - h, 40, h, np.ones((h, 40), bool))
             for k, (h, b) in enumerate(zip(heights, bottoms, strict=True))
@@ -1433,6 +1432,8 @@ def test_a_number_with_digits_the_classifier_does_not_know_is_not_taken_for_prin
     assert looks_printed(*run_of([54, 56, 54, 38, 40, 55], "222??1"))  # small letters among them
     assert looks_printed(*run_of([55, 55, 55, 55, 55, 55], "222??1"))  # figures and capitals of one font
     assert looks_printed(*run_of([54, 74, 56, 74, 74, 55], "2?2??1"))  # as many unread as read
+    # `DATE` in capitals, its A in two: type stands on its line to the pixel, handwriting never
+    assert looks_printed(*run_of([46, 43, 46, 46, 46], "011??", (342,) * 5))
 
 
 @pytest.mark.parametrize(("text", "nth"), [("52001", 23), ("40090", 24), ("222001", 22)])
