@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from digitscan.calibration import load_calibration
+from digitscan.cpus import usable_cpus
 from digitscan.errors import ModelError, needs_tensorflow
 
 NOT_DIGIT = 10
@@ -183,7 +184,7 @@ def load_classifier(path: Path | None = None, threads: int | None = None) -> Cla
             if keras_twin.is_file():
                 return KerasClassifier(keras_twin)
             raise ModelError(f"{path}: LiteRT runtime (ai-edge-litert) is not installed")
-        return LiteRTClassifier(path, threads or os.cpu_count())
+        return LiteRTClassifier(path, threads or usable_cpus())
     if path.suffix == ".keras":
         return KerasClassifier(path)
     raise ModelError(f"{path}: unknown model type (expected .tflite or .keras)")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from digitscan import __version__
+from digitscan.cpus import usable_cpus
 from digitscan.defaults import DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import (
     DigitscanError,
@@ -464,7 +465,10 @@ def run(
     ] = DEFAULT_MAX_PIXELS,
     model: ModelOption = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes reading pages in parallel. Default: one per core.")
+        int | None,
+        typer.Option(
+            min=1, help="Processes reading pages in parallel. Default: one per CPU this process may use."
+        ),
     ] = None,
     resume: Annotated[
         bool,
@@ -545,7 +549,7 @@ def run(
                     dpi, max_pixels, min_confidence, annotate_dir, pairs, lines, tuple(template or ())
                 ),
                 model=model,
-                workers=workers or os.cpu_count() or 1,
+                workers=workers or usable_cpus(),
                 resume=resume,
                 crops_dir=crops_dir,
                 errors_file=errors_file,

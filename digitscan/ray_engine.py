@@ -23,6 +23,7 @@ import numpy as np
 
 from digitscan.api import ScanOptions, load_readers, read_file
 from digitscan.containers import FileResult
+from digitscan.cpus import usable_cpus
 from digitscan.errors import DigitscanError, UsageError
 
 RAY_EXTRA = 'pip install "digitscan[ray]"'
@@ -82,7 +83,7 @@ def scan_ray(
     yielded in input order as they finish."""
     if not files:
         return
-    start_ray(address, os.cpu_count())
+    start_ray(address, usable_cpus())
     import ray
     import ray.data
 

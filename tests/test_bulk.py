@@ -335,3 +335,41 @@ def test_a_file_named_twice_is_read_once(mnist, tmp_path):
     assert rows and {row["file"] for row in rows} == {first}
     assert [row["text"] for row in rows] == ["2024"]
     assert "3 named again, read once" in result.stderr
+
+
+def test_the_cpus_a_cgroup_quota_allows_are_read_from_v1_and_v2(tmp_path):
+    """A container limited to 2 of a host's 64 CPUs: os.cpu_count() says 64, and a reader
+    process each (with their models) would start; its cgroup's quota says 2."""
+    from digitscan.cpus import cgroup_cpu_limit, quota_of
+
+    assert quota_of("200000 100000\n") == 2.0
+    assert quota_of("150000 100000") == 1.5
+    assert quota_of("max 100000") is None
+    assert quota_of("garbage") is None
+    assert quota_of(None, ("-1\n", "100000\n")) is None
+    assert quota_of(None, ("50000", "100000")) == 0.5
+    v2 = tmp_path / "v2"
+    (v2 / "pod" / "job").mkdir(parents=True)
+    (v2 / "cgroup.controllers").write_text("cpu memory\n")
+    (v2 / "pod" / "cpu.max").write_text("300000 100000\n")
+    (v2 / "pod" / "job" / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_limit(v2, "0::/pod/job\n") == 3.0  # the group above limits it
+    assert cgroup_cpu_limit(v2, "0::/\n") is None
+    v1 = tmp_path / "v1"
+    (v1 / "cpu,cpuacct").mkdir(parents=True)
+    (v1 / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("200000\n")
+    (v1 / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    assert cgroup_cpu_limit(v1, "4:cpu,cpuacct:/\n") == 2.0
+    assert cgroup_cpu_limit(tmp_path / "none", "") is None
+
+
+def test_usable_cpus_are_the_affinitys_within_the_quota(monkeypatch):
+    import digitscan.cpus as cpus
+
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    monkeypatch.setattr(cpus, "cgroup_cpu_limit", lambda: None)
+    assert cpus.usable_cpus() == allowed
+    monkeypatch.setattr(cpus, "cgroup_cpu_limit", lambda: 0.5)
+    assert cpus.usable_cpus() == 1
+    monkeypatch.setattr(cpus, "cgroup_cpu_limit", lambda: 1000.0)
+    assert cpus.usable_cpus() == allowed
