@@ -27,6 +27,7 @@ from digitscan.formats import (
     pnm_header,
     sniff,
 )
+from digitscan.output import same_file_key
 from digitscan.storage import is_url, list_files, read_object
 
 IMAGE_SUFFIXES = {
@@ -146,13 +147,8 @@ def distinct_files(names: list[str]) -> tuple[list[str], list[str]]:
     repeated: list[str] = []
     seen: set[object] = set()
     for name in names:
-        key: object = name
-        if not is_url(name):
-            try:
-                info = os.stat(name)
-                key = (info.st_dev, info.st_ino)
-            except OSError:  # read (and refused) under its own name
-                key = os.path.abspath(name)
+        # a file that cannot be looked at is read (and refused) under its own name
+        key = name if is_url(name) else same_file_key(Path(name)) or os.path.abspath(name)
         (repeated if key in seen else kept).append(name)
         seen.add(key)
     return kept, repeated
