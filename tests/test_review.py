@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,52 @@ def test_malformed_and_truncated_results_are_clear_errors(fresh) -> None:
     fresh.write_bytes(b"file,page\n")
     with pytest.raises(DigitscanError, match="line 1 is not JSON"):
         read_results(fresh)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("box", [1, 2, 3], "its box"),
+        ("box", [1.5, 2, 3, 4], "its box"),
+        ("box", [0, 0, -5, 10], "its box"),
+        ("page", "2", "its page"),
+        ("page", 0, "its page"),
+        ("text", 12, "its text"),
+        ("needs_review", "false", "needs_review"),
+        ("reason", "low-confidence", "its reason"),
+        ("digits", None, "its digits"),
+        ("dpi", 0, "its dpi"),
+    ],
+)
+def test_a_record_edited_out_of_shape_is_an_error_naming_its_line(fresh, key, value, problem) -> None:
+    lines = fresh.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[2])
+    record[key] = value
+    lines[2] = json.dumps(record)
+    fresh.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DigitscanError, match=f"line 3 is not a digitscan result: {problem}"):
+        read_results(fresh)
+
+
+def test_a_box_off_its_page_is_told_not_shown_or_exported(fresh, tmp_path) -> None:
+    from digitscan import review
+
+    records = [json.loads(line) for line in fresh.read_text(encoding="utf-8").splitlines()]
+    flagged = next(n for n, r in enumerate(records) if r["needs_review"] and r["digits"])
+    records[flagged]["box"] = [-900, -900, 50, 50]  # a negative index would show the page's far corner
+    records[flagged]["digits"][0]["box"] = [10**6, 10, 40, 50]
+    fresh.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    client, store = client_for(fresh)
+    line = flagged + 1
+    for view in ("crop", "page"):
+        answer = client.get(f"/api/item/{line}/{view}?token=secret")
+        assert answer.status_code == 410 and "outside page" in answer.text, view
+    item = store.item(line)
+    store.lease(line, "ann")
+    store.save(line, "ann", "7" * len(records[flagged]["digits"]), item.version, accepted=False)
+    store.close()
+    with pytest.raises(DigitscanError, match=f"digit 1 of line {line} lies outside page"):
+        review.export_corrections(fresh, tmp_path / "out.csv", tmp_path / "crops")
 
 
 def test_leases_and_versions_keep_two_reviewers_apart(fresh) -> None:

@@ -15,7 +15,7 @@ from digitscan.inspect import CROP_COLUMNS, page_stem
 from digitscan.normalize import to_mnist
 from digitscan.output import CSV_COLUMNS, FIELD_COLUMNS, NAME_ERRORS, safe_cell
 from digitscan.pages import Page, document_pages
-from digitscan.review.store import Record
+from digitscan.review.store import Record, box_on_page
 from digitscan.segment import binarize
 
 BINARIZE_WINDOW = 51  # a sixth of 300 dpi, run's default: a few stroke widths
@@ -66,9 +66,9 @@ def export_csv(records: Sequence[Record], corrections: dict[int, str], out_file:
     return sum(1 for r in records if r.line in corrections)
 
 
-def digit_crop(page: np.ndarray, box: list[int]) -> np.ndarray:
+def digit_crop(page: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """A digit's 28x28 crop as the page stage makes it: thresholded around it, normalised."""
-    x, y, w, h = (int(v) for v in box)
+    x, y, w, h = box
     margin = max(4, h // 2)
     top, left = max(0, y - margin), max(0, x - margin)
     region = page[top : y + h + margin, left : x + w + margin]
@@ -114,8 +114,15 @@ def export_crops(records: Sequence[Record], corrections: dict[int, str], folder:
             for k, (digit, label) in enumerate(zip(digits, text, strict=True), start=1):
                 if label == "?":
                     continue  # illegible to the reviewer too: a digit with no label, not a non-digit
+                box = box_on_page(tuple(digit["box"]), pages[key].shape)
+                if box is None:
+                    raise InputFileError(
+                        record.file,
+                        f"digit {k} of line {record.line} lies outside page {record.page}:"
+                        " not the file that was read",
+                    )
                 name = f"{page_stem(record.file, record.page)}.l{record.line}.d{k}.png"
-                cv2.imwrite(str(folder / name), digit_crop(pages[key], digit["box"]))
+                cv2.imwrite(str(folder / name), digit_crop(pages[key], box))
                 writer.writerow(
                     [safe_cell(record.file), record.page, record.line, k, label, "1.0000", safe_cell(name)]
                 )

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError
 from digitscan.pages import Page, document_pages
-from digitscan.review.store import Conflict, Item, ReviewStore
+from digitscan.review.store import Conflict, Item, ReviewStore, box_on_page
 
 STATIC = Path(__file__).with_name("static")
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -190,10 +190,14 @@ def create_app(store: ReviewStore, token: str) -> Starlette:
             page = cache.get(record.file, record.page, record.data.get("dpi"))
         except (DigitscanError, OSError, ValueError, cv2.error) as exc:
             return Response(f"cannot show the page: {exc}", 410)
-        x, y, w, h = record.box
         view = request.path_params["view"]
         if view not in ("crop", "page"):
             return Response("not found", 404)
+        box = box_on_page(record.box, page.shape)
+        if box is None:
+            message = f"the string's box lies outside page {record.page}: not the file that was read"
+            return Response(message, 410)
+        x, y, w, h = box
         if view == "page":
             picture = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
             thickness = max(2, round(max(page.shape) / 600))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import time
@@ -61,6 +62,63 @@ class Results:
     sha256: str
 
 
+def is_whole(value: object, least: float = -math.inf) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_box(value: object) -> bool:
+    """x, y, width and height in whole pixels, as `run` writes a box (a template's field may
+    reach past the page's top or left edge; no size is negative)."""
+    return (
+        isinstance(value, list) and len(value) == 4 and all(is_whole(v) for v in value)
+        and value[2] >= 0 and value[3] >= 0
+    )  # fmt: skip
+
+
+def box_on_page(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """The part of a record's box on the page, or None where it misses the page: the box
+    came from another version of the file, or a hand-edited results file."""
+    x, y, w, h = box
+    left, top = max(0, x), max(0, y)
+    right, bottom = min(shape[1], x + w), min(shape[0], y + h)
+    if right <= left or bottom <= top:
+        return None
+    return left, top, right - left, bottom - top
+
+
+def record_problem(data: dict) -> str | None:
+    """What keeps a record from being shown, corrected or exported, or None. `run` writes each
+    key with one type; a results file edited by hand (or by a script) may not, and the station
+    would otherwise fail on it in the middle of a review."""
+    if not isinstance(data["file"], str):
+        return "its file is not a name"
+    if not is_whole(data["page"], least=1):
+        return "its page is not a page number"
+    if not isinstance(data["text"], str):
+        return "its text is not a string"
+    if not is_box(data["box"]):
+        return "its box is not four whole numbers of pixels"
+    if not isinstance(data["needs_review"], bool):
+        return "needs_review is not true or false"
+    if not isinstance(data["reason"], list) or not all(isinstance(r, str) for r in data["reason"]):
+        return "its reason is not a list of words"
+    dpi = data.get("dpi")
+    if dpi is not None and not (is_number(dpi) and dpi > 0):
+        return "its dpi is not a positive number"
+    digits = data["digits"]
+    if not isinstance(digits, list) or not all(
+        isinstance(d, dict) and is_box(d.get("box")) and isinstance(d.get("label"), str)
+        and is_number(d.get("confidence"))
+        for d in digits
+    ):  # fmt: skip
+        return "its digits are not boxes with a label and a confidence each"
+    return None
+
+
 def read_results(path: Path) -> Results:
     """Every record of a JSONL results file; a malformed or truncated line is an error naming it."""
     try:
@@ -85,6 +143,9 @@ def read_results(path: Path) -> Results:
             raise InputFileError(
                 path, f"line {number} is not a digitscan result (needs {', '.join(RECORD_KEYS)})"
             )
+        problem = record_problem(data)
+        if problem:
+            raise InputFileError(path, f"line {number} is not a digitscan result: {problem}")
         records.append(Record(number, data))
     if not records:
         raise InputFileError(path, "holds no results")
