@@ -456,6 +456,13 @@ def detect_template(image: str, out_file: Path, preview: Path | None = None) -> 
         raise InputFileError(image, "has no page") from None
     dpi = page_dpi(page)
     found = detect_fields(page.image, dpi)
+    if not found:  # a template of no field is one `run --template` refuses: write none
+        raise InputFileError(
+            image,
+            "no boxes, combs or underlined blanks found, so no template written; write its"
+            " [[field]] tables by hand, each a name and a box [x, y, width, height] in this"
+            " image's pixels (README, 'Forms with a template')",
+        )
     fields = [FieldSpec(f"field_{n:02d}", f.box, f.cells) for n, f in enumerate(found, start=1)]
     relative = os.path.relpath(Path(image).resolve(), out_file.resolve().parent)
     text = template_toml(Path(image).stem, Path(relative).as_posix(), page.dpi, fields)

@@ -19,7 +19,7 @@ from digitscan.errors import PageRefused, UsageError
 from digitscan.synth import draw_form, form_layout, generate_form_set, scan_distortion
 from digitscan.templates import FieldSpec, load_template, template_toml
 from digitscan.validate import Checks, failed_checks, luhn_valid, mod11_valid
-from tests.conftest import ENV, write_digits
+from tests.conftest import ENV, REPO, write_digits
 
 DPI = 200
 
@@ -285,6 +285,10 @@ def test_template_detect_finds_the_generated_forms_fields(form_set, tmp_path) ->
         assert got.cells == want.cells
     again = run_cli("template", "detect", str(form_set / "reference.png"), "--out", str(out))
     assert again.returncode == 2 and "exists" in again.stderr and "choose another name" in again.stderr
+    free_form = tmp_path / "free-form.toml"  # samples/' form-01: numbers written on a plain page
+    none_found = run_cli("template", "detect", str(REPO / "samples" / "form-01.png"), "--out", str(free_form))
+    assert none_found.returncode == 3 and "no boxes, combs or underlined blanks" in none_found.stderr
+    assert not free_form.exists()
 
 
 def test_resume_and_annotate_with_a_template(form_set, tmp_path) -> None:
