@@ -334,10 +334,11 @@ def run_batch(
     refuse_shared_outputs(chosen)
     local = {option: Path(path) for option, path in chosen.items() if not is_url(path)}
     refuse_inputs_as_outputs(local, inputs.files, [p for p in paths if not is_url(p) and Path(p).is_dir()])
+    for option in ("--out", "--errors"):  # before refusing to replace: a folder is no file to resume
+        if option in local:
+            check_writable_file(option, local[option])
     if not (resume or overwrite):
         refuse_replacing(chosen)
-    if "--errors" in local:
-        check_writable_file("--errors", local["--errors"])
     for option in ("--annotate", "--crops"):
         if option in local:
             check_writable_folder(option, local[option])

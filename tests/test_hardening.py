@@ -521,6 +521,9 @@ def test_unwritable_outputs_are_found_before_reading(forms, tmp_path):
     blocker.write_text("x")
     result = digitscan("run", str(forms), "--annotate", str(blocker / "sub"), "-q")
     assert result.returncode == 2 and b"cannot create --annotate folder" in result.stderr
+    result = digitscan("run", str(forms), "--out", str(tmp_path), "-q")  # not "exists; --resume it"
+    said = result.stderr.decode()
+    assert result.returncode == 2 and f"{tmp_path}: is a folder; --out takes a file name" in said
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
