@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,18 @@ def filesystem(url: str) -> tuple[Any, str]:
         raise UsageError(f"{url}: no driver for this kind of URL ({exc}): {STORAGE_EXTRA}") from None
 
 
+@cache
+def driver_errors() -> tuple[type[Exception], ...]:
+    """What a driver raises for a store it cannot reach or use: OSError (fsspec's own, and s3fs's
+    translation of the store's refusals), and botocore's errors that s3fs passes through as
+    they are (no endpoint at the address, no credentials found)."""
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError)
+
+
 def storage_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc).strip()[:200]}" if str(exc).strip() else type(exc).__name__
 
@@ -55,7 +68,7 @@ def list_files(url: str, suffixes: set[str]) -> tuple[list[str], list[str]]:
         if fs.isfile(path):
             return [url], []
         names = sorted(fs.find(path))
-    except OSError as exc:
+    except driver_errors() as exc:
         raise UsageError(f"{url}: cannot list ({storage_error(exc)})") from None
     if not names:
         raise UsageError(f"{url}: no such object or prefix")
@@ -77,7 +90,7 @@ def read_object(url: str) -> bytes:
         return fs.cat_file(path)
     except FileNotFoundError:
         raise InputFileError(url, "no such object") from None
-    except OSError as exc:
+    except driver_errors() as exc:
         raise InputFileError(url, f"cannot read ({storage_error(exc)})") from None
 
 
@@ -85,7 +98,7 @@ def write_object(url: str, data: bytes) -> None:
     fs, path = filesystem(url)
     try:
         fs.pipe_file(path, data)
-    except OSError as exc:
+    except driver_errors() as exc:
         raise UsageError(f"{url}: cannot write ({storage_error(exc)})") from None
 
 
@@ -93,7 +106,7 @@ def exists(url: str) -> bool:
     fs, path = filesystem(url)
     try:
         return bool(fs.exists(path))
-    except OSError as exc:
+    except driver_errors() as exc:
         raise UsageError(f"{url}: cannot reach ({storage_error(exc)})") from None
 
 
@@ -101,7 +114,7 @@ def upload(local: Path, url: str) -> None:
     fs, path = filesystem(url)
     try:
         fs.put_file(str(local), path)
-    except OSError as exc:
+    except driver_errors() as exc:
         raise UsageError(f"{url}: cannot write ({storage_error(exc)})") from None
 
 
@@ -109,7 +122,7 @@ def download(url: str, local: Path) -> None:
     fs, path = filesystem(url)
     try:
         fs.get_file(path, str(local))
-    except OSError as exc:
+    except driver_errors() as exc:
         raise UsageError(f"{url}: cannot read ({storage_error(exc)})") from None
 
 
@@ -118,11 +131,11 @@ def check_writable(option: str, url: str) -> None:
     fs, path = filesystem(url)
     root = path.strip("/").split("/", 1)[0]
     try:
-        found = fs.exists(root)
-    except OSError as exc:
+        fs.info(root)  # not fs.exists: s3fs answers False for a store it cannot reach or sign in to
+    except FileNotFoundError:
+        raise UsageError(f"{option} {url}: no bucket {root!r}") from None
+    except driver_errors() as exc:
         raise UsageError(f"{option} {url}: cannot reach ({storage_error(exc)})") from None
-    if not found:
-        raise UsageError(f"{option} {url}: no bucket {root!r}")
 
 
 def staging_path(url: str) -> Path:

@@ -156,6 +156,24 @@ def test_s3_round_trip_with_resume(inputs, local_run, s3, tmp_path) -> None:
     assert missing.returncode == 2 and "no bucket 'no-such-bucket'" in missing.stderr
 
 
+def test_a_store_out_of_reach_or_without_credentials_is_one_line_naming_it(s3, tmp_path) -> None:
+    closed = {**s3, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "AWS_MAX_ATTEMPTS": "1"}
+    unsigned = {
+        key: value for key, value in s3.items() if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+    unsigned |= {"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true"}  # no ~/.aws, no instance role
+    sample = str(SAMPLES / "form-01.png")
+    for env, why in ((closed, "EndpointConnectionError"), (unsigned, "NoCredentialsError")):
+        listing = run_cli("run", "s3://forms/in/", "--out", str(tmp_path / "r.csv"), env=env)
+        writing = run_cli("run", sample, "--out", "s3://forms/r.csv", env=env)
+        for result, said in (
+            (listing, "s3://forms/in/: cannot list"),
+            (writing, "--out s3://forms/r.csv: cannot reach"),
+        ):
+            assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+            assert f"{said} ({why}" in result.stderr
+
+
 def test_s3_inputs_and_outputs_with_ray(inputs, local_run, s3, tmp_path) -> None:
     pytest.importorskip("ray")
     client = bucket(s3, "ray-forms", sorted(inputs.iterdir()))
