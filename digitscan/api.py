@@ -439,7 +439,13 @@ class Staged:
 
     def publish(self) -> None:
         if is_url(self.target):
-            upload(self.local, self.target)
+            try:
+                upload(self.local, self.target)
+            except UsageError as exc:  # the store went away during the run: the rows are not lost
+                raise UsageError(
+                    f"{exc}; every row is kept in {self.local}: the same command with --resume"
+                    " uploads it without reading the pages again"
+                ) from None
             self.local.unlink()
 
 

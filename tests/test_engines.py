@@ -174,6 +174,23 @@ def test_a_store_out_of_reach_or_without_credentials_is_one_line_naming_it(s3, t
             assert f"{said} ({why}" in result.stderr
 
 
+def test_rows_a_store_lost_during_the_run_would_not_take_are_kept_for_resume(monkeypatch, tmp_path) -> None:
+    pytest.importorskip("s3fs")
+    from digitscan.api import Staged
+    from digitscan.errors import UsageError
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1",
+                       "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens
+                       "XDG_CACHE_HOME": str(tmp_path)}.items():  # fmt: skip
+        monkeypatch.setenv(key, value)
+    staged = Staged("s3://forms/lost/r.csv", resume=False)
+    staged.local.write_bytes(b"file,page\r\n")
+    with pytest.raises(UsageError, match=r"every row is kept in .*--resume uploads it") as raised:
+        staged.publish()
+    assert str(staged.local) in str(raised.value) and staged.local.read_bytes() == b"file,page\r\n"
+
+
 def test_s3_inputs_and_outputs_with_ray(inputs, local_run, s3, tmp_path) -> None:
     pytest.importorskip("ray")
     client = bucket(s3, "ray-forms", sorted(inputs.iterdir()))
