@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -121,10 +122,24 @@ CROP_COLUMNS = ("file", "page", "string", "digit", "label", "confidence", "path"
 
 
 def page_stem(source: str, page: int) -> str:
-    """A file-name stem unique per (file, page): the path's parts joined."""
-    source = source.split("://", 1)[-1]  # an object-storage URL: its bucket and key
-    parts = [part for part in Path(source).parts if part not in ("/", "..", ".")]
-    return "__".join(parts).replace(" ", "_") + f".p{page}"
+    """A file-name stem unique per (file, page), for its annotated page and crops: the path's
+    parts joined by '__'. Where that joining could give two files one name (`a/x.png` and
+    `a__x.png`, `../x.png` and `x.png`, an absolute path or a URL and the relative path it
+    ends in, a space made '_'), 8 hex digits of the name's digest follow, so no file's
+    pictures or crops overwrite another's."""
+    path = Path(source.split("://", 1)[-1])  # an object-storage URL: its bucket and key
+    parts = [part for part in path.parts if part not in ("/", "..", ".")]
+    stem = "__".join(parts).replace(" ", "_")
+    if not joins_apart(source, path, parts):
+        stem += "." + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{stem}.p{page}"
+
+
+def joins_apart(source: str, path: Path, parts: list[str]) -> bool:
+    """Whether the parts joined by '__' give this name alone: a relative local path with
+    every part kept, none holding a space or '__' or starting or ending with '_'."""
+    plain = all(" " not in part and "__" not in part and part.strip("_") == part for part in parts)
+    return plain and "://" not in source and not path.is_absolute() and len(parts) == len(path.parts)
 
 
 class CropWriter:

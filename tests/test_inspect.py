@@ -81,6 +81,27 @@ def test_a_crops_index_opened_in_a_spreadsheet_runs_no_formula(tmp_path, mnist, 
     assert images.shape == (3, 28, 28) and labels.tolist() == [3, 8, 5]
 
 
+def test_files_whose_joined_names_meet_keep_their_own_pictures_and_crops(tmp_path, mnist, monkeypatch):
+    """Pictures and crops are named by the path's parts joined by '__': `a/x.png` and
+    `a__x.png` (and `../x.png` and `x.png`) met in one name, the second file's crops written
+    over the first's while index.csv kept both rows, each labelled for its own digits."""
+    monkeypatch.chdir(tmp_path)
+    Path("in/a").mkdir(parents=True)
+    cv2.imwrite("in/a/x.png", page_with(mnist, "385", nth=2))
+    cv2.imwrite("in/a__x.png", page_with(mnist, "4170", nth=3))
+    cv2.imwrite("x.png", page_with(mnist, "26", nth=4))
+    Path("sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    cv2.imwrite("x.png", page_with(mnist, "90", nth=5))
+    args = ["run", "../in", "../x.png", "x.png", "--out", "r.csv", "--crops", "crops", "--annotate", "pages"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert len(list(Path("pages").iterdir())) == 4
+    rows = list(csv.DictReader(Path("crops/index.csv").read_text(encoding="utf-8").splitlines()))
+    assert len({r["file"] for r in rows}) == 4 and len(rows) >= 10  # 11 digits written
+    assert len({r["path"] for r in rows}) == len(rows) == len(list(Path("crops").glob("*.png")))
+
+
 def test_crops_round_trip_into_training(tmp_path, mnist):
     path = tmp_path / "page.png"
     cv2.imwrite(str(path), page_with(mnist, "385", nth=2))
