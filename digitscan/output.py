@@ -310,11 +310,25 @@ class ResultFile:
         if self.target.exists():
             raw = self.target.read_bytes()
             text = raw.decode("utf-8", errors=NAME_ERRORS)
+            if text.startswith("\ufeff"):
+                raise UsageError(
+                    f"{self.target}: saved again by another program (it starts with a byte-order mark, as"
+                    " spreadsheets write), which may have changed its rows; cannot resume it: resume the"
+                    " file digitscan wrote, or --overwrite to start afresh"
+                )
             self.check_format(format_of(text, self.layout.columns))
+            if raw and not raw.endswith(b"\n"):  # its last line end taken off (an editor): rows go below it
+                raw += b"\r\n" if self.format == "csv" else b"\n"
+            try:
+                names = files_in(text, self.format)
+            except ValueError as exc:
+                raise UsageError(
+                    f"{self.target}: {exc}; cannot resume it (mend that line, or --overwrite to start afresh)"
+                ) from None
             self.part.write_bytes(raw)
             with self.journal_path.open("w", encoding="utf-8") as journal:
                 journal.write(json.dumps({"format": self.format}) + "\n")
-                for name in files_in(text, self.format):
+                for name in names:
                     entry = {"file": name, "offset": len(raw), "error": None, "page": None}
                     self.done[name] = entry
                     journal.write(json.dumps(entry) + "\n")
@@ -374,11 +388,38 @@ def format_of(text: str, columns: tuple[str, ...] = CSV_COLUMNS) -> str | None:
 
 
 def files_in(text: str, output_format: str) -> list[str]:
-    """The source files named in a finished result, as written (CSV's file column, or JSONL's)."""
+    """The source files named in a finished result, as written (CSV's file column, or JSONL's).
+    Raises ValueError naming the first line that is no whole row: rows resumed below a torn
+    one would be read as part of it."""
+    names = []
     if output_format == "jsonl":
-        return [json.loads(line)["file"] for line in text.splitlines() if line.strip()]
-    rows = list(csv.reader(io.StringIO(text, newline="")))  # names may hold newlines, quoted
-    return [row[0] for row in rows[1:] if row]
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+                raise ValueError(f"line {number} names no file")
+            names.append(entry["file"])
+        return names
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)  # names may hold newlines, quoted
+    width = None
+    while True:
+        line = rows.line_num + 1  # where the next row starts: a quoted name may span lines
+        try:
+            row = next(rows, None)
+        except csv.Error as exc:
+            raise ValueError(f"line {line}: {exc}") from None
+        if row is None:
+            return names
+        if width is None:
+            width = len(row)
+        elif row and len(row) != width:
+            raise ValueError(f"line {line} has {len(row)} cells, not {width}")
+        elif row:
+            names.append(row[0])
 
 
 def same_file_key(path: Path) -> tuple[int, int] | None:

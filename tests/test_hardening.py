@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import signal
@@ -171,6 +172,36 @@ def test_the_format_follows_the_out_files_name_unless_given(forms, tmp_path):
     finished = jsonl.read_bytes()
     assert digitscan("run", str(forms), "--out", str(jsonl), "--resume", "-q").returncode == 0
     assert jsonl.read_bytes() == finished  # resumed as the JSON lines it holds
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_resume_on_a_finished_result_edited_since(forms, tmp_path, output_format):
+    """A finished result is what --resume adds new scans to: its last line end taken off (an
+    editor) glued the first new row to the last old one; a torn line, or a spreadsheet's
+    byte-order mark, is refused naming it, the file as it was."""
+    others = sorted(forms.iterdir())[1:]
+    out = tmp_path / f"out.{output_format}"
+    args = ("run", str(forms), "--out", str(out), "--format", output_format, "-q")
+    for other in others:
+        other.rename(tmp_path / other.name)
+    assert digitscan(*args).returncode == 0
+    finished = out.read_bytes()
+    out.write_bytes(finished.rstrip(b"\r\n"))
+    (tmp_path / others[0].name).rename(others[0])
+    assert digitscan(*args, "--resume").returncode == 0
+    resumed = out.read_bytes()
+    if output_format == "csv":
+        rows = list(csv.reader(io.StringIO(resumed.decode(), newline="")))
+        assert {len(row) for row in rows} == {len(rows[0])} and len(rows) > finished.count(b"\n")
+    else:
+        assert [json.loads(line)["file"] for line in resumed.splitlines()][-1] == str(others[0])
+    torn = b'"' + str(others[1]).encode() + b",1\r\n" if output_format == "csv" else b'{"file": "x'
+    (tmp_path / others[1].name).rename(others[1])
+    refusals = [(resumed + torn, b"(mend that line"), (b"\xef\xbb\xbf" + resumed, b"byte-order mark")]
+    for damaged, said in refusals:
+        out.write_bytes(damaged)
+        result = digitscan(*args, "--resume")
+        assert result.returncode == 2 and said in result.stderr and out.read_bytes() == damaged
 
 
 UNUSUAL_NAMES = [
