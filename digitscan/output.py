@@ -295,12 +295,14 @@ class ResultFile:
             except (json.JSONDecodeError, KeyError, TypeError):
                 written_as = None
             self.check_format(written_as)
-            offset = 0
+            offset, size = 0, self.part.stat().st_size
             for line in lines[1:]:
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     break  # torn by the kill: that file is read again
+                if int(entry["offset"]) > size:  # the machine went down before the disk had those rows:
+                    break  # read again, not padded with zero bytes by truncate()
                 self.done[self.key(entry["file"])] = entry
                 offset = int(entry["offset"])
             with self.journal_path.open("w", encoding="utf-8") as journal:

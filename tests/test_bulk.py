@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import os
 import platform
 import signal
@@ -224,6 +225,22 @@ def test_killed_run_resumes_to_the_same_result(batch, tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == reference
     assert not part.exists() and not journal.exists()
+
+
+def test_rows_the_journal_names_but_the_part_lost_are_read_again(batch, tmp_path):
+    """After a power cut the journal may name rows the disk never got: resuming padded the part
+    to the journal's offset with zero bytes and skipped those files."""
+    folder, reference = batch
+    ends = [n + 2 for n in range(len(reference)) if reference.startswith(b"\r\n", n)]  # header, a row a page
+    pages = sorted(folder.iterdir())
+    (tmp_path / ".out.csv.part").write_bytes(reference[: ends[4] - 5])  # rows of 4 pages, the last torn
+    entries = [{"file": str(pages[k]), "offset": ends[k + 1], "error": None, "page": None} for k in range(6)]
+    journal = [json.dumps({"format": "csv"}), *(json.dumps(e) for e in entries)]
+    (tmp_path / ".out.csv.journal").write_text("\n".join(journal) + "\n")
+    out = tmp_path / "out.csv"
+    result = digitscan("run", str(folder), "--out", str(out), "--workers", "1", "--resume", "-q")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == reference
 
 
 def test_sigterm_stops_cleanly_and_resume_finishes(batch, tmp_path):
