@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from digitscan.classify import Classifier, load_classifier, load_line_reader, load_pair_reader
-from digitscan.containers import FileResult, PageReading
+from digitscan.containers import FileResult, PageReading, PagesRead
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MAX_PIXELS, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError, InputFileError, PageRefused, UsageError
 from digitscan.forms import read_form
@@ -41,7 +41,15 @@ from digitscan.output import (
     refuse_replacing_files,
     write_errors,
 )
-from digitscan.pages import Inputs, Page, PageProblem, document_pages, find_inputs, load_pages
+from digitscan.pages import (
+    Inputs,
+    Page,
+    PageProblem,
+    document_pages,
+    find_inputs,
+    load_pages,
+    pdf_page_count,
+)
 from digitscan.pipeline import page_dpi, read_page
 from digitscan.register import detect_fields
 from digitscan.storage import check_writable as check_storage_writable
@@ -95,13 +103,16 @@ def load_readers(
     )
 
 
-def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult:
-    """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
+def read_pages(
+    source: str, readers: Readers, options: ScanOptions, numbers: range | None = None
+) -> PagesRead:
+    """Read the pages of one file (`numbers`: only those); a bad page or file is reported in
+    the result, never raised."""
     pages: list[PageReading] = []
     refused: list[tuple[int, str]] = []  # pages no form or unreadable: the file's other pages go on
     number = None
     try:
-        for page in document_pages(source, dpi=options.dpi, max_pixels=options.max_pixels):
+        for page in document_pages(source, dpi=options.dpi, max_pixels=options.max_pixels, numbers=numbers):
             if isinstance(page, PageProblem):
                 refused.append((page.number, page.reason))
                 continue
@@ -118,17 +129,36 @@ def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult
             pages.append(reading)
             number = None
     except DigitscanError as error:
-        return FileResult(source, tuple(pages), str(error), number)
+        return PagesRead(tuple(pages), tuple(refused), str(error), number)
     except (cv2.error, ValueError, OSError, MemoryError, RuntimeError) as error:
         # An image the decoder accepted but a stage could not handle: report it, keep the batch going.
         message = f"{source}: could not be processed ({type(error).__name__}: {str(error).strip()[:200]})"
-        return FileResult(source, tuple(pages), message, number)
+        return PagesRead(tuple(pages), tuple(refused), message, number)
+    return PagesRead(tuple(pages), tuple(refused))
+
+
+def file_result(source: str, parts: Iterable[PagesRead]) -> FileResult:
+    """One file's result from its parts in page order, as if read in one: an error that stopped
+    a part stops the file there (the parts after it were read for nothing); else the pages
+    refused are named, the first as the error's page."""
+    pages: list[PageReading] = []
+    refused: list[tuple[int, str]] = []
+    for part in parts:
+        pages.extend(part.pages)
+        if part.error is not None:
+            return FileResult(source, tuple(pages), part.error, part.error_page)
+        refused.extend(part.refused)
     if refused:
         first, reason = refused[0]
         others = ", ".join(str(number) for number, _ in refused[1:])
         more = f" (and page{'s' if len(refused) > 2 else ''} {others})" if others else ""
         return FileResult(source, tuple(pages), f"{source}: page {first} not read: {reason}{more}", first)
     return FileResult(source, tuple(pages))
+
+
+def read_file(source: str, readers: Readers, options: ScanOptions) -> FileResult:
+    """Read every page of one file; a bad file gives a FileResult with its error, never an exception."""
+    return file_result(source, [read_pages(source, readers, options)])
 
 
 def write_annotated(folder: Path | str, source: str, page: int, picture: np.ndarray) -> None:
@@ -168,9 +198,36 @@ def start_worker(model: Path | None, options: ScanOptions, parent: int) -> None:
     worker_readers = load_readers(model, options, threads=1)
 
 
-def read_in_worker(source: str, options: ScanOptions) -> FileResult:
+def read_in_worker(source: str, numbers: range | None, options: ScanOptions) -> PagesRead:
     assert worker_readers is not None
-    return read_file(source, worker_readers, options)
+    return read_pages(source, worker_readers, options, numbers)
+
+
+MAX_PAGES_PER_JOB = 8  # a PDF's pages go to the readers in runs of at most this many
+
+
+@dataclass(frozen=True)
+class Job:
+    """A file, or a run of its pages, for one reader process."""
+
+    source: str
+    numbers: range | None  # None: every page
+    last: bool  # the file's last part: its result can be put together
+
+
+def jobs_of(source: str, workers: int) -> Iterator[Job]:
+    """A file's parts for `workers` readers: a PDF's pages shared among them in runs of up to
+    MAX_PAGES_PER_JOB (a stack of forms scanned into one PDF was read by one process while
+    the others waited), anything else whole (the pages of an image file are only reached by
+    decoding the ones before them)."""
+    count = pdf_page_count(source)
+    if count is None or count < 2:
+        yield Job(source, None, last=True)
+        return
+    size = min(MAX_PAGES_PER_JOB, -(-count // workers))
+    for start in range(1, count + 1, size):
+        stop = min(count + 1, start + size)
+        yield Job(source, range(start, stop), last=stop > count)
 
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
@@ -182,8 +239,9 @@ def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptio
 def scan_parallel(
     files: Iterable[str], model: Path | None, options: ScanOptions, workers: int
 ) -> Iterator[FileResult]:
-    """Files read by `workers` processes, yielded in input order, at most 2 per worker in flight."""
-    remaining = iter(files)
+    """Files read by `workers` processes (a PDF's pages shared among them, `jobs_of`), yielded
+    in input order, at most 2 jobs per worker in flight."""
+    jobs = (job for source in files for job in jobs_of(source, workers))
     context = multiprocessing.get_context("spawn")  # no fork of a parent that runs threads
 
     def new_pool() -> ProcessPoolExecutor:
@@ -195,33 +253,37 @@ def scan_parallel(
         )
 
     pool = new_pool()
-    pending: deque[tuple[str, Future[FileResult]]] = deque()
+    pending: deque[tuple[Job, Future[PagesRead]]] = deque()
 
-    def submit(source: str) -> None:
-        pending.append((source, pool.submit(read_in_worker, source, options)))
+    def submit(job: Job) -> None:
+        pending.append((job, pool.submit(read_in_worker, job.source, job.numbers, options)))
 
     try:
-        for source in remaining:
-            submit(source)
+        for job in jobs:
+            submit(job)
             if len(pending) >= 2 * workers:
                 break
+        parts: list[PagesRead] = []
         while pending:
-            source, future = pending.popleft()
+            job, future = pending.popleft()
             try:
-                result = future.result()
+                part = future.result()
             except BrokenProcessPool:
                 # A decoder crashed the process reading this file: report it, start afresh.
-                result = FileResult(source, (), f"{source}: the reader process crashed on this file")
-                waiting = [name for name, _ in pending]
+                part = PagesRead((), error=f"{job.source}: the reader process crashed on this file")
+                waiting = [waiting_job for waiting_job, _ in pending]
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
-                for name in waiting:
-                    submit(name)
-            next_source = next(remaining, None)
-            if next_source is not None:
-                submit(next_source)
-            yield result
+                for waiting_job in waiting:
+                    submit(waiting_job)
+            following = next(jobs, None)
+            if following is not None:
+                submit(following)
+            parts.append(part)
+            if job.last:
+                yield file_result(job.source, parts)
+                parts = []
     except BaseException:  # Ctrl-C, SIGTERM, or the consumer stopped early: end the workers now
         processes = list((getattr(pool, "_processes", None) or {}).values())
         for process in processes:

@@ -127,3 +127,15 @@ class FileResult:
     pages: tuple[PageReading, ...]
     error: str | None = None
     error_page: int | None = None
+
+
+@dataclass(frozen=True)
+class PagesRead:
+    """Some pages of one file as read: those read, those refused (number, reason), and the
+    error that stopped the file, if one did. A file is read in one part, or its pages shared
+    among readers in several (`api.file_result` puts them together)."""
+
+    pages: tuple[PageReading, ...]
+    refused: tuple[tuple[int, str], ...] = ()
+    error: str | None = None
+    error_page: int | None = None

@@ -314,7 +314,12 @@ def pdf_error(exc: Exception, encrypted: bool) -> str:
 
 
 def render_pdf(
-    name: str, source: Path | bytes, encrypted: bool, dpi: float, max_pixels: int
+    name: str,
+    source: Path | bytes,
+    encrypted: bool,
+    dpi: float,
+    max_pixels: int,
+    numbers: range | None = None,
 ) -> Iterator[Page | PageProblem]:
     import pypdfium2 as pdfium
 
@@ -326,6 +331,8 @@ def render_pdf(
         if len(document) == 0:
             raise InputFileError(name, "PDF has no pages")
         for index in range(len(document)):
+            if numbers is not None and index + 1 not in numbers:
+                continue
             page = document[index]
             width_pt, height_pt = page.get_size()
             scale = dpi / 72
@@ -391,20 +398,21 @@ def load_pages(name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MA
 
 
 def document_pages(
-    name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
+    name: str, dpi: float = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS, numbers: range | None = None
 ) -> Iterator[Page | PageProblem]:
     """`load_pages`, with each page of a multi-page file that cannot be read (over the pixel
     limit, corrupt) as a PageProblem in its place, and the pages after it still read. What
-    leaves the whole file unread (not an image, truncated before its pages) is InputFileError."""
+    leaves the whole file unread (not an image, truncated before its pages) is InputFileError.
+    `numbers`: only those pages (a PDF renders no other; images are decoded in order)."""
     if is_url(name):
-        yield from pages_of(name, read_object(name), Path(name), dpi, max_pixels)
+        yield from pages_of(name, read_object(name), Path(name), dpi, max_pixels, numbers)
         return
     with mapped(name, Path(name)) as data:
-        yield from pages_of(name, data, Path(name), dpi, max_pixels)
+        yield from pages_of(name, data, Path(name), dpi, max_pixels, numbers)
 
 
 def pages_of(
-    name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int
+    name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int, numbers: range | None = None
 ) -> Iterator[Page | PageProblem]:
     try:
         kind = sniff(data[:32])
@@ -412,7 +420,33 @@ def pages_of(
         raise InputFileError(name, str(exc)) from None
     if kind == PDF:
         encrypted = data.find(b"/Encrypt") >= 0
-        yield from render_pdf(name, data if isinstance(data, bytes) else path, encrypted, dpi, max_pixels)
+        source = data if isinstance(data, bytes) else path
+        yield from render_pdf(name, source, encrypted, dpi, max_pixels, numbers)
         return
     for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
-        yield image if isinstance(image, PageProblem) else Page(name, number, to_gray(image))
+        if numbers is None or number in numbers:
+            yield image if isinstance(image, PageProblem) else Page(name, number, to_gray(image))
+
+
+def pdf_page_count(name: str) -> int | None:
+    """How many pages a local PDF holds, from its page tree alone (nothing rendered), so that
+    its pages can be shared among readers; None for anything else or a PDF that does not open
+    (whose reader then says why)."""
+    if is_url(name) or not Path(name).is_file():  # a FIFO would block the opening
+        return None
+    try:
+        with Path(name).open("rb") as handle:
+            if sniff(handle.read(32)) != PDF:
+                return None
+    except (OSError, UnknownFormat):
+        return None
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(name)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        return len(document)
+    finally:
+        document.close()
