@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -48,7 +48,8 @@ from digitscan.pages import (
     document_pages,
     find_inputs,
     load_pages,
-    pdf_page_count,
+    may_hold_pages,
+    page_count,
 )
 from digitscan.pipeline import page_dpi, read_page
 from digitscan.register import detect_fields
@@ -199,11 +200,16 @@ def start_worker(model: Path | None, options: ScanOptions, parent: int) -> None:
 
 
 def read_in_worker(source: str, numbers: range | None, options: ScanOptions) -> PagesRead:
+    """A file, or a run of its pages with the file's page count (counted here, not in the
+    parent: a PDF parser that crashes takes only a worker down); a file that cannot be counted
+    is read whole."""
     assert worker_readers is not None
-    return read_pages(source, worker_readers, options, numbers)
+    count = page_count(source) if numbers is not None else None
+    part = read_pages(source, worker_readers, options, numbers if count is not None else None)
+    return replace(part, page_count=count)
 
 
-MAX_PAGES_PER_JOB = 8  # a PDF's pages go to the readers in runs of at most this many
+MAX_PAGES_PER_JOB = 4  # a PDF's or TIFF's pages go to the readers in runs of at most this many
 
 
 @dataclass(frozen=True)
@@ -212,22 +218,21 @@ class Job:
 
     source: str
     numbers: range | None  # None: every page
-    last: bool  # the file's last part: its result can be put together
 
 
-def jobs_of(source: str, workers: int) -> Iterator[Job]:
-    """A file's parts for `workers` readers: a PDF's pages shared among them in runs of up to
-    MAX_PAGES_PER_JOB (a stack of forms scanned into one PDF was read by one process while
-    the others waited), anything else whole (the pages of an image file are only reached by
-    decoding the ones before them)."""
-    count = pdf_page_count(source)
-    if count is None or count < 2:
-        yield Job(source, None, last=True)
-        return
-    size = min(MAX_PAGES_PER_JOB, -(-count // workers))
-    for start in range(1, count + 1, size):
-        stop = min(count + 1, start + size)
-        yield Job(source, range(start, stop), last=stop > count)
+def first_job(source: str) -> Job:
+    """A PDF's or TIFF's first page alone, which brings back its page count (a stack of forms
+    scanned into one file was read by one process while the others waited); any other file
+    whole."""
+    return Job(source, range(1, 2) if may_hold_pages(source) else None)
+
+
+def later_jobs(source: str, start: int, count: int, workers: int) -> list[Job]:
+    """The pages from `start` to `count` in runs of up to MAX_PAGES_PER_JOB, shared among `workers`."""
+    size = max(1, min(MAX_PAGES_PER_JOB, -(-(count - start + 1) // workers)))
+    return [
+        Job(source, range(first, min(first + size, count + 1))) for first in range(start, count + 1, size)
+    ]
 
 
 def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptions) -> Iterator[FileResult]:
@@ -239,9 +244,10 @@ def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptio
 def scan_parallel(
     files: Iterable[str], model: Path | None, options: ScanOptions, workers: int
 ) -> Iterator[FileResult]:
-    """Files read by `workers` processes (a PDF's pages shared among them, `jobs_of`), yielded
-    in input order, at most 2 jobs per worker in flight."""
-    jobs = (job for source in files for job in jobs_of(source, workers))
+    """Files read by `workers` processes, yielded in input order, at most 2 jobs per worker in
+    flight, but a PDF's or TIFF's pages shared among them: its first page comes back with its
+    page count, and the rest of its runs go ahead of the files after it (`later_jobs`)."""
+    jobs = (first_job(source) for source in files)
     context = multiprocessing.get_context("spawn")  # no fork of a parent that runs threads
 
     def new_pool() -> ProcessPoolExecutor:
@@ -264,6 +270,7 @@ def scan_parallel(
             if len(pending) >= 2 * workers:
                 break
         parts: list[PagesRead] = []
+        count: int | None = None  # pages in the file being put together, once its first part is back
         while pending:
             job, future = pending.popleft()
             try:
@@ -277,11 +284,19 @@ def scan_parallel(
                 pool = new_pool()
                 for waiting_job in waiting:
                     submit(waiting_job)
+            if job.numbers is None or job.numbers.start == 1:
+                count = part.page_count if part.error is None else None  # an error ends the file there
+                if job.numbers is not None and count is not None and count >= job.numbers.stop:
+                    rest = [
+                        (later, pool.submit(read_in_worker, later.source, later.numbers, options))
+                        for later in later_jobs(job.source, job.numbers.stop, count, workers)
+                    ]
+                    pending.extendleft(reversed(rest))  # ahead of the files after it: rows in input order
             following = next(jobs, None)
             if following is not None:
                 submit(following)
             parts.append(part)
-            if job.last:
+            if job.numbers is None or count is None or job.numbers.stop > count:
                 yield file_result(job.source, parts)
                 parts = []
     except BaseException:  # Ctrl-C, SIGTERM, or the consumer stopped early: end the workers now

@@ -139,3 +139,4 @@ class PagesRead:
     refused: tuple[tuple[int, str], ...] = ()
     error: str | None = None
     error_page: int | None = None
+    page_count: int | None = None  # the file's pages, where a run of them was asked for

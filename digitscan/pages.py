@@ -205,12 +205,12 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def decode_images(
-    name: str, data: mmap.mmap | bytes, kind: str, max_pixels: int
-) -> Iterator[np.ndarray | PageProblem]:
-    """The pages of an image file, one at a time, each checked against the limit from its
-    header before it is decoded, and given square pixels (`square_pixels`). A page of a
-    multi-page TIFF that is over the limit or cannot be decoded is a PageProblem; the file's
-    other pages are still decoded."""
+    name: str, data: mmap.mmap | bytes, kind: str, max_pixels: int, numbers: range | None = None
+) -> Iterator[tuple[int, np.ndarray | PageProblem]]:
+    """The pages of an image file (`numbers`: only those), one at a time with their numbers,
+    each checked against the limit from its header before it is decoded, and given square
+    pixels (`square_pixels`). A page of a multi-page TIFF that is over the limit or cannot be
+    decoded is a PageProblem; the file's other pages are still decoded."""
     try:
         headers = page_headers(kind, data)
     except UnknownFormat as exc:
@@ -218,13 +218,15 @@ def decode_images(
     buffer = np.frombuffer(data, np.uint8)  # the mapped file itself, not a copy
     try:
         for index, header in enumerate(headers):
+            if numbers is not None and index + 1 not in numbers:
+                continue  # a TIFF's frame is decoded by its index: the others are not touched
             try:
                 check_pixels(name, *squared_size(header), max_pixels)
-                yield square_pixels(decode_page(name, buffer, kind, index, max_pixels), header)
+                yield index + 1, square_pixels(decode_page(name, buffer, kind, index, max_pixels), header)
             except InputFileError as error:
                 if len(headers) == 1:
                     raise
-                yield PageProblem(index + 1, error.reason)
+                yield index + 1, PageProblem(index + 1, error.reason)
     finally:
         del buffer  # the map is closed only once no array looks into it
 
@@ -423,22 +425,36 @@ def pages_of(
         source = data if isinstance(data, bytes) else path
         yield from render_pdf(name, source, encrypted, dpi, max_pixels, numbers)
         return
-    for number, image in enumerate(decode_images(name, data, kind, max_pixels), start=1):
-        if numbers is None or number in numbers:
-            yield image if isinstance(image, PageProblem) else Page(name, number, to_gray(image))
+    for number, image in decode_images(name, data, kind, max_pixels, numbers):
+        yield image if isinstance(image, PageProblem) else Page(name, number, to_gray(image))
 
 
-def pdf_page_count(name: str) -> int | None:
-    """How many pages a local PDF holds, from its page tree alone (nothing rendered), so that
-    its pages can be shared among readers; None for anything else or a PDF that does not open
-    (whose reader then says why)."""
+def may_hold_pages(name: str) -> bool:
+    """Whether a file is a local PDF or TIFF, by its first bytes alone (what the process that
+    hands out the work may look at: no PDF parser runs there, where a crash would end the run)."""
     if is_url(name) or not Path(name).is_file():  # a FIFO would block the opening
-        return None
+        return False
     try:
         with Path(name).open("rb") as handle:
-            if sniff(handle.read(32)) != PDF:
-                return None
+            return sniff(handle.read(32)) in (PDF, TIFF, BIGTIFF)
     except (OSError, UnknownFormat):
+        return False
+
+
+def page_count(name: str) -> int | None:
+    """How many pages a local PDF or TIFF holds, from its page tree or its directories alone
+    (nothing decoded), so that its pages can be shared among readers; None for any other
+    file, or one that does not open (whose reader then says why)."""
+    if not may_hold_pages(name):
+        return None
+    try:
+        with mapped(name, Path(name)) as data:
+            kind = sniff(data[:32])
+            if kind in (TIFF, BIGTIFF):
+                return len(page_headers(kind, data))
+    except (InputFileError, UnknownFormat):
+        return None
+    if kind != PDF:
         return None
     import pypdfium2 as pdfium
 

@@ -189,26 +189,28 @@ def test_parallel_equals_serial(batch, tmp_path):
     assert reference.count(b"\r\n") == 17  # header and one string per page
 
 
-def test_a_pdfs_pages_are_shared_among_the_workers_with_the_same_rows(tmp_path, mnist):
-    """A stack of forms scanned into one PDF was read by one process while the others waited:
-    its pages now go to the workers in runs, and are put together as one file's, the rows and
-    error rows byte for byte those of one worker (a page refused inside a run included)."""
+@pytest.mark.parametrize("suffix", [".pdf", ".tif"])
+def test_a_documents_pages_are_shared_among_the_workers_with_the_same_rows(tmp_path, mnist, suffix):
+    """A stack of forms scanned into one PDF or TIFF was read by one process while the others
+    waited: its pages now go to the workers in runs, and are put together as one file's, the
+    rows and error rows byte for byte those of one worker (a page refused inside a run too)."""
     from PIL import Image
 
-    from digitscan.api import jobs_of
+    from digitscan.api import first_job, later_jobs
 
     pages = [good_page(mnist, f"{n}{n + 3}{n + 5}", nth=7 * n) for n in range(5)]
     pages[2] = cv2.resize(pages[2], None, fx=3, fy=3)  # over --max-pixels below: refused, the rest read
     images = [Image.fromarray(page) for page in pages]
-    pdf = tmp_path / "stack.pdf"
-    images[0].save(pdf, save_all=True, append_images=images[1:], resolution=150)
-    assert [job.numbers for job in jobs_of(str(pdf), 2)] == [range(1, 4), range(4, 6)]
-    assert [job.numbers for job in jobs_of(str(pdf), 1)] == [range(1, 6)]
+    stack = tmp_path / f"stack{suffix}"
+    images[0].save(stack, save_all=True, append_images=images[1:], resolution=150, dpi=(150, 150))
+    assert first_job(str(stack)).numbers == range(1, 2)  # the first page brings back the count
+    assert [job.numbers for job in later_jobs(str(stack), 2, 5, 2)] == [range(2, 4), range(4, 6)]
+    assert first_job(str(REPO / "samples" / "form-01.png")).numbers is None
     written = {}
     for workers in ("1", "2"):
         out, errors = tmp_path / f"r{workers}.csv", tmp_path / f"e{workers}.csv"
         args = ["--out", str(out), "--errors", str(errors), "--max-pixels", "4000000", "--dpi", "150"]
-        result = digitscan("run", str(pdf), *args, "--workers", workers, "-q")
+        result = digitscan("run", str(stack), *args, "--workers", workers, "-q")
         assert result.returncode == 1, result.stderr  # page 3
         written[workers] = (out.read_bytes(), errors.read_bytes())
     assert written["1"] == written["2"]
