@@ -135,18 +135,30 @@ def read_fields(path: Path) -> list[Field]:
     digitscan's JSON lines (`run --format jsonl`: the string's `box`)."""
     try:
         text = path.read_text(encoding="utf-8")
-        if text.lstrip().startswith("{"):
-            return [jsonl_field(json.loads(line)) for line in text.splitlines() if line.strip()]
-        return [csv_field(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
     except FileNotFoundError:
         raise InputFileError(path, "file not found") from None
-    except (KeyError, ValueError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read ({exc})") from None
+    fields: list[Field] = []
+    number = 0  # the line being read, for the error: a file of thousands of rows has one bad
+    try:
+        if text.lstrip().startswith("{"):
+            for number, line in enumerate(text.splitlines(), start=1):  # noqa: B007 (the error names it)
+                if line.strip():
+                    fields.append(jsonl_field(json.loads(line)))
+            return fields
+        rows = csv.DictReader(io.StringIO(text, newline=""))
+        for row in rows:
+            number = rows.line_num
+            fields.append(csv_field(row))
+        return fields
+    except (KeyError, ValueError, TypeError, csv.Error) as exc:
+        where = f"line {number}: " if number else ""
         raise InputFileError(
             path,
-            f"not a CSV with file,page,x,y,width,height,text columns, nor digitscan's JSON lines ({exc})",
+            f"{where}not a CSV with file,page,x,y,width,height,text columns, nor digitscan's JSON lines"
+            f" ({type(exc).__name__}: {exc})",
         ) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputFileError(path, f"cannot read ({exc})") from None
 
 
 def read_truth(path: Path) -> list[Field]:

@@ -230,6 +230,19 @@ def test_a_truth_file_without_fields_is_an_error_not_a_score(tmp_path):
     assert result.exit_code == 3 and "empty.csv" in result.output and "no fields" in result.output
 
 
+def test_a_bad_row_among_many_is_named_by_its_line(tmp_path):
+    truth, results = hand_made(tmp_path)
+    rows = truth.read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*rows, rows[-1].replace(",1,", ",one,", 1)]) + "\n")
+    result = runner.invoke(app, ["evaluate", "--truth", str(bad), str(results)])
+    assert result.exit_code == 3 and f"line {len(rows) + 1}: not a CSV" in " ".join(result.output.split())
+    torn = tmp_path / "torn.jsonl"  # a run's JSON lines, the last cut off
+    torn.write_text('{"file": "p.png", "page": 1, "text": "12", "box": [0, 0, 9, 9]}\n{"file": "p')
+    result = runner.invoke(app, ["evaluate", "--truth", str(truth), str(torn)])
+    assert result.exit_code == 3 and "torn.jsonl: line 2: not a CSV" in " ".join(result.output.split())
+
+
 def upright_stroke(x: int, y: int, width: int, height: int) -> Glyph:
     return Glyph(x, y, width, height, np.ones((height, width), bool))
 
