@@ -241,12 +241,30 @@ def scan_serial(files: Iterable[str], classifier: Classifier, options: ScanOptio
         yield read_file(source, readers, options)
 
 
+WorkerReader = Callable[[str, range | None, ScanOptions], PagesRead]
+
+
+def crashed(job: Job) -> PagesRead:
+    """What a job whose reader process died gives: the file's error where it was the whole
+    file or its first page (its other pages were never counted), else its run of pages
+    refused, the file's other pages kept."""
+    if job.numbers is None or job.numbers.start == 1:
+        return PagesRead((), error=f"{job.source}: the reader process crashed on this file")
+    return PagesRead((), tuple((number, "the reader process crashed on it") for number in job.numbers))
+
+
 def scan_parallel(
-    files: Iterable[str], model: Path | None, options: ScanOptions, workers: int
+    files: Iterable[str],
+    model: Path | None,
+    options: ScanOptions,
+    workers: int,
+    reader: WorkerReader = read_in_worker,
 ) -> Iterator[FileResult]:
     """Files read by `workers` processes, yielded in input order, at most 2 jobs per worker in
     flight, but a PDF's or TIFF's pages shared among them: its first page comes back with its
-    page count, and the rest of its runs go ahead of the files after it (`later_jobs`)."""
+    page count, and the rest of its runs go ahead of the files after it (`later_jobs`).
+    When a process dies (a decoder's crash on a hostile file), every job in flight fails with
+    it: the one awaited is read again alone, and reported crashed only if it crashes alone."""
     jobs = (first_job(source) for source in files)
     context = multiprocessing.get_context("spawn")  # no fork of a parent that runs threads
 
@@ -262,7 +280,7 @@ def scan_parallel(
     pending: deque[tuple[Job, Future[PagesRead]]] = deque()
 
     def submit(job: Job) -> None:
-        pending.append((job, pool.submit(read_in_worker, job.source, job.numbers, options)))
+        pending.append((job, pool.submit(reader, job.source, job.numbers, options)))
 
     try:
         for job in jobs:
@@ -276,19 +294,23 @@ def scan_parallel(
             try:
                 part = future.result()
             except BrokenProcessPool:
-                # A decoder crashed the process reading this file: report it, start afresh.
-                part = PagesRead((), error=f"{job.source}: the reader process crashed on this file")
                 waiting = [waiting_job for waiting_job, _ in pending]
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
+                try:  # alone, so that a crash now is its own, not a neighbour's in flight
+                    part = pool.submit(reader, job.source, job.numbers, options).result()
+                except BrokenProcessPool:
+                    part = crashed(job)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = new_pool()
                 for waiting_job in waiting:
                     submit(waiting_job)
             if job.numbers is None or job.numbers.start == 1:
                 count = part.page_count if part.error is None else None  # an error ends the file there
                 if job.numbers is not None and count is not None and count >= job.numbers.stop:
                     rest = [
-                        (later, pool.submit(read_in_worker, later.source, later.numbers, options))
+                        (later, pool.submit(reader, later.source, later.numbers, options))
                         for later in later_jobs(job.source, job.numbers.stop, count, workers)
                     ]
                     pending.extendleft(reversed(rest))  # ahead of the files after it: rows in input order

@@ -218,6 +218,39 @@ def test_a_documents_pages_are_shared_among_the_workers_with_the_same_rows(tmp_p
     assert rows.count(b"\r\n") == 1 + 4 and b"page 3 not read" in errors
 
 
+def reader_dying_on_page_3(source, numbers, options):
+    """A reader whose process dies on a file named *crash* and on page 3 of a PDF, as a
+    decoder's crash on a hostile file or page would end it."""
+    from digitscan.api import read_in_worker
+
+    if "crash" in Path(source).name or (numbers is not None and 3 in numbers):
+        os._exit(1)
+    return read_in_worker(source, numbers, options)
+
+
+def test_a_reader_that_dies_costs_only_its_own_file_or_pages(tmp_path, mnist):
+    """Every job in flight fails when a process dies; the neighbours were reported crashed with
+    the culprit. Now each is read again alone: only the culprit's file (or, for a run of a
+    PDF's pages, those pages) is reported."""
+    from PIL import Image
+
+    from digitscan.api import ScanOptions, scan_parallel
+
+    for name, text in (("a.png", "123"), ("crash.png", "456"), ("c.png", "789")):
+        cv2.imwrite(str(tmp_path / name), good_page(mnist, text, nth=len(text) * ord(name[0])))
+    images = [Image.fromarray(good_page(mnist, f"{n}0{n}", nth=3 * n)) for n in range(1, 7)]
+    images[0].save(tmp_path / "d.pdf", save_all=True, append_images=images[1:], resolution=150)
+    files = [str(tmp_path / name) for name in ("a.png", "crash.png", "c.png", "d.pdf")]
+    options = ScanOptions(dpi=150)
+    results = list(scan_parallel(files, None, options, 2, reader=reader_dying_on_page_3))
+    assert [r.source for r in results] == files
+    assert [r.error is None for r in results] == [True, False, True, False]
+    assert results[1].error.endswith("crash.png: the reader process crashed on this file")
+    assert [p.strings[0].text for r in (results[0], results[2]) for p in r.pages] == ["123", "789"]
+    assert [p.page for p in results[3].pages] == [1, 5, 6]  # pages 2-4 were one run
+    assert "page 2 not read: the reader process crashed on it (and pages 3, 4)" in results[3].error
+
+
 def test_killed_run_resumes_to_the_same_result(batch, tmp_path):
     folder, reference = batch
     out = tmp_path / "out.csv"
