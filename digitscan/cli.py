@@ -609,9 +609,8 @@ def preview(
         options = ScanOptions(read_pairs=pairs, read_lines=lines, templates=tuple(template or ()))
         readers = load_readers(model, options)
         shown, unread = 0, 0
-        for loaded in document_pages(file, dpi=dpi):
-            if page is not None and loaded.number != page:
-                continue
+        only = range(page, page + 1) if page is not None else None  # the other pages not rendered
+        for loaded in document_pages(file, dpi=dpi, numbers=only):
             problem = loaded.reason if isinstance(loaded, PageProblem) else None
             if problem is None:
                 try:

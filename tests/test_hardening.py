@@ -267,6 +267,8 @@ def test_every_tiff_page_is_checked_before_decoding(tmp_path):
     pages = list(document_pages(str(bomb)))
     assert [p.number for p in pages if isinstance(p, PageProblem)] == [1, 2]  # no pixels; too big
     assert "25000x25000 pixels is over the limit" in pages[1].reason
+    only = list(document_pages(str(bomb), numbers=range(2, 3)))  # a run of pages: the others not touched
+    assert [(type(p), p.number) for p in only] == [(PageProblem, 2)]
     result = digitscan("run", str(bomb), "-q")
     assert (
         result.returncode == 1 and b"page 1 not read: " in result.stderr and b"(and page 2)" in result.stderr
@@ -292,7 +294,8 @@ def test_a_page_over_the_limit_does_not_lose_the_documents_other_pages(tmp_path,
     assert result.returncode == 1
     assert b",2,1,512," in result.stdout  # page 2 read
     assert b"page 1 not read: 60000x60000 pixels is over the limit" in result.stderr
-    shown = digitscan("preview", str(tmp_path / "mixed.pdf"), "--page", "2")
+    assert [p.number for p in document_pages(str(tmp_path / "mixed.pdf"), numbers=range(2, 3))] == [2]
+    shown = digitscan("preview", str(tmp_path / "mixed.pdf"), "--page", "2")  # page 1 not rendered
     assert shown.returncode == 0 and b"512" in shown.stdout
     every = digitscan("preview", str(tmp_path / "mixed.pdf"))  # page 1 named, page 2 still shown
     assert every.returncode == 1 and b"512" in every.stdout and b"page 1 not read" in every.stderr
