@@ -413,6 +413,16 @@ def document_pages(
         yield from pages_of(name, data, Path(name), dpi, max_pixels, numbers)
 
 
+def page_image(name: str, number: int, dpi: float = DEFAULT_DPI) -> np.ndarray | None:
+    """One page's image as `run` loaded it (the others not rendered or decoded), or None where
+    the file has no such page or that page cannot be read: the review station's and its
+    export's page, at the dpi the results were read at."""
+    for page in document_pages(name, dpi=dpi, numbers=range(number, number + 1)):
+        if isinstance(page, Page):
+            return page.image
+    return None
+
+
 def pages_of(
     name: str, data: mmap.mmap | bytes, path: Path, dpi: float, max_pixels: int, numbers: range | None = None
 ) -> Iterator[Page | PageProblem]:

@@ -14,7 +14,7 @@ from digitscan.errors import InputFileError, UsageError
 from digitscan.inspect import CROP_COLUMNS, page_stem
 from digitscan.normalize import to_mnist
 from digitscan.output import CSV_COLUMNS, FIELD_COLUMNS, NAME_ERRORS, safe_cell
-from digitscan.pages import Page, document_pages
+from digitscan.pages import page_image
 from digitscan.review.store import Record, box_on_page
 from digitscan.segment import binarize
 
@@ -102,10 +102,7 @@ def export_crops(records: Sequence[Record], corrections: dict[int, str], folder:
             key = (record.file, record.page)
             if key not in pages:
                 pages.clear()  # one page at a time: records come page by page
-                loaded = document_pages(record.file, dpi=record.data.get("dpi") or DEFAULT_DPI)
-                image = next(
-                    (p.image for p in loaded if p.number == record.page and isinstance(p, Page)), None
-                )
+                image = page_image(record.file, record.page, record.data.get("dpi") or DEFAULT_DPI)
                 if image is None:
                     raise InputFileError(
                         record.file, f"has no page {record.page}: not the file that was read"

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from digitscan.defaults import DEFAULT_DPI, DEFAULT_MIN_CONFIDENCE
 from digitscan.errors import DigitscanError
-from digitscan.pages import Page, document_pages
+from digitscan.pages import page_image
 from digitscan.review.store import Conflict, Item, ReviewStore, box_on_page
 
 STATIC = Path(__file__).with_name("static")
@@ -50,11 +50,7 @@ class PageCache:
             if key in self.pages:
                 self.pages.move_to_end(key)
                 return self.pages[key]
-        image = None
-        for loaded in document_pages(file, dpi=dpi or DEFAULT_DPI):  # past pages `run` could not read
-            if loaded.number == page and isinstance(loaded, Page):
-                image = loaded.image
-                break
+        image = page_image(file, page, dpi or DEFAULT_DPI)
         if image is None:
             raise DigitscanError(f"{file}: has no page {page}")
         with self.lock:
