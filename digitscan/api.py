@@ -491,9 +491,11 @@ def run_batch(
 
 def refuse_shared_outputs(outputs: dict[str, str]) -> None:
     """No two outputs may be one path: `--out results.csv --errors results.csv` wrote the
-    error rows over the results."""
+    error rows over the results, `--crops crops --errors crops/index.csv` over the crops'
+    index (a crops folder is its index.csv here)."""
     seen: dict[str, str] = {}
-    for option, path in outputs.items():
+    for option, given in outputs.items():
+        path = join(given, "index.csv") if option == "--crops" else given
         key = path if is_url(path) else str(Path(path).resolve())
         if key in seen:
             raise UsageError(f"{path}: given to both {seen[key]} and {option}; give each its own name")

@@ -90,6 +90,11 @@ def test_two_outputs_of_one_name_are_refused(forms, tmp_path):
     assert result.returncode == 2 and b"given to both --out and --errors" in result.stderr
     assert not out.exists()
     assert digitscan("run", str(forms), "--out", str(out), "--annotate", str(out)).returncode == 2
+    crops = tmp_path / "crops"  # its index.csv, where a person corrects labels, was the error rows'
+    result = digitscan(
+        "run", str(forms), "--out", str(out), "--crops", str(crops), "--errors", str(crops / "index.csv")
+    )
+    assert result.returncode == 2 and b"given to both --errors and --crops" in result.stderr
 
 
 def test_outputs_that_exist_are_kept_unless_resumed_or_overwritten(forms, tmp_path):
