@@ -405,7 +405,7 @@ def document_pages(
     """`load_pages`, with each page of a multi-page file that cannot be read (over the pixel
     limit, corrupt) as a PageProblem in its place, and the pages after it still read. What
     leaves the whole file unread (not an image, truncated before its pages) is InputFileError.
-    `numbers`: only those pages (a PDF renders no other; images are decoded in order)."""
+    `numbers`: only those pages (no other PDF page is rendered, no other TIFF frame decoded)."""
     if is_url(name):
         yield from pages_of(name, read_object(name), Path(name), dpi, max_pixels, numbers)
         return
