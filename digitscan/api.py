@@ -259,6 +259,7 @@ def scan_parallel(
     options: ScanOptions,
     workers: int,
     reader: WorkerReader = read_in_worker,
+    on_pages: Callable[[int], None] = lambda pages: None,
 ) -> Iterator[FileResult]:
     """Files read by `workers` processes, yielded in input order, at most 2 jobs per worker in
     flight, but a PDF's or TIFF's pages shared among them: its first page comes back with its
@@ -317,6 +318,7 @@ def scan_parallel(
             following = next(jobs, None)
             if following is not None:
                 submit(following)
+            on_pages(len(part.pages))
             parts.append(part)
             if job.numbers is None or count is None or job.numbers.stop > count:
                 yield file_result(job.source, parts)
@@ -351,23 +353,29 @@ def scan(
     workers: int = 1,
     classifier: Classifier | None = None,
     engine: Engine | None = None,
+    on_pages: Callable[[int], None] = lambda pages: None,
 ) -> Iterator[FileResult]:
     """Read files in order, yielding each file's result as soon as it (and all before it) is
-    done; `engine` chooses what reads them (default: `workers` local processes)."""
+    done; `engine` chooses what reads them (default: `workers` local processes). `on_pages` is
+    told how many pages were read as they come: with workers, a long PDF's or TIFF's runs of
+    pages one by one, so progress moves before its result is whole."""
     options = options or ScanOptions()
     if engine is not None and engine.name == "ray":
         from digitscan.ray_engine import scan_ray
 
         load_readers(model, options)  # a missing model or bad template: one error, before Ray starts
-        yield from scan_ray(list(files), model, options, engine.workers, engine.ray_address)
-        return
-    if engine is not None and engine.workers:
-        workers = engine.workers
-    if workers <= 1 or classifier is not None:
-        yield from scan_serial(files, classifier or load_classifier(model), options)
+        whole = scan_ray(list(files), model, options, engine.workers, engine.ray_address)
     else:
-        load_readers(model, options)  # a missing or broken model is one error here, not one per worker
-        yield from scan_parallel(files, model, options, workers)
+        if engine is not None and engine.workers:
+            workers = engine.workers
+        if workers > 1 and classifier is None:
+            load_readers(model, options)  # a missing or broken model is one error here, not one per worker
+            yield from scan_parallel(files, model, options, workers, on_pages=on_pages)
+            return
+        whole = scan_serial(files, classifier or load_classifier(model), options)
+    for result in whole:
+        on_pages(len(result.pages))
+        yield result
 
 
 Failure = tuple[str, str, str]  # file, page ("" when not one page's fault), message
@@ -389,6 +397,7 @@ def run_batch(
     on_start: Callable[[int], None] = lambda files: None,
     on_result: Callable[[FileResult], None] = lambda result: None,
     on_failure: Callable[[Failure], None] = lambda failure: None,
+    on_pages: Callable[[int], None] = lambda pages: None,
 ) -> tuple[list[Failure], Inputs]:
     """What `digitscan run` does: find the files, read them, stream the rows to `out_file`
     (None or '-': stdout) as `output_format` (None: as its name says, `output.format_for`),
@@ -464,7 +473,7 @@ def run_batch(
             failures.extend(result_file.errors())
             todo = [name for name in inputs.files if not result_file.is_done(name)]
         on_start(len(todo))
-        for result in scan(todo, options, model=model, workers=workers, engine=engine):
+        for result in scan(todo, options, model=model, workers=workers, engine=engine, on_pages=on_pages):
             if result_file is not None:
                 result_file.record(result)
             else:

@@ -534,7 +534,7 @@ def run(
 
     def on_result(result) -> None:
         tally.add(result, min_confidence)
-        bar.advance(len(result.pages))
+        bar.file_done()
 
     def on_failure(failure) -> None:  # one line a bad file, whatever its name holds
         err.print(f"[red]error:[/] {escape(shown_name(failure[2]))}", highlight=False)
@@ -559,6 +559,7 @@ def run(
                 on_start=bar.start,
                 on_result=on_result,
                 on_failure=on_failure,
+                on_pages=bar.pages_read,
             )
     except DigitscanError as error:
         raise fail(error) from None

@@ -217,8 +217,13 @@ class FileProgress:
         if self.progress is not None:
             self.task = self.progress.add_task("reading", total=files, pages=0, rate=0.0)
 
-    def advance(self, pages: int) -> None:
+    def pages_read(self, pages: int) -> None:
+        """Pages read, as they come (a long PDF's runs before its file is done)."""
         self.pages += pages
         if self.progress is not None and self.task is not None:
             rate = self.pages / max(1e-6, time.perf_counter() - self.started)
-            self.progress.update(self.task, advance=1, pages=self.pages, rate=rate)
+            self.progress.update(self.task, pages=self.pages, rate=rate)
+
+    def file_done(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, advance=1)

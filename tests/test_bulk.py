@@ -218,6 +218,21 @@ def test_a_documents_pages_are_shared_among_the_workers_with_the_same_rows(tmp_p
     assert rows.count(b"\r\n") == 1 + 4 and b"page 3 not read" in errors
 
 
+def test_progress_moves_with_a_long_documents_runs_of_pages(tmp_path, mnist):
+    """A 1,000-page PDF left the progress bar at 0 pages until it was whole: the pages are
+    told as each run comes back (with one worker, file by file)."""
+    from PIL import Image
+
+    from digitscan.api import scan
+
+    images = [Image.fromarray(good_page(mnist, f"{n}{n}", nth=n)) for n in range(5)]
+    images[0].save(tmp_path / "stack.pdf", save_all=True, append_images=images[1:], resolution=150)
+    for workers, told in ((2, [1, 2, 2]), (1, [5])):  # the first page, then runs of 2 for 2 workers
+        seen: list[int] = []
+        results = list(scan([str(tmp_path / "stack.pdf")], workers=workers, on_pages=seen.append))
+        assert seen == told and len(results) == 1 and len(results[0].pages) == 5
+
+
 def reader_dying_on_page_3(source, numbers, options):
     """A reader whose process dies on a file named *crash* and on page 3 of a PDF, as a
     decoder's crash on a hostile file or page would end it."""
