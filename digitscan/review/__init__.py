@@ -45,7 +45,8 @@ def serve(results: Path, host: str, port: int, on_ready: Callable[[str], None]) 
 
     store = ReviewStore(results, read_results(results))
     token = secrets.token_urlsafe(18)
-    shown = f"[{host}]" if ":" in host else host
+    everywhere = host in ("0.0.0.0", "::")  # every interface: the URL others open names this machine
+    shown = socket.gethostname() if everywhere else f"[{host}]" if ":" in host else host
     config = uvicorn.Config(
         create_app(store, token), host=host, port=port, log_level="warning", access_log=False
     )
