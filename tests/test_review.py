@@ -184,17 +184,28 @@ def where(record) -> str:
     return f"{record.file}, page {record.page}, {record.label}"
 
 
-def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+def start_server(
+    path: Path, host: str = "127.0.0.1", shown: str = "127.0.0.1"
+) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "digitscan", "review", str(path), "--port", "0"],
+        [sys.executable, "-m", "digitscan", "review", str(path), "--port", "0", "--host", host],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )  # fmt: skip
     assert process.stdout is not None
     line = process.stdout.readline()
-    assert line.startswith("review at http://127.0.0.1:"), line + (
+    assert line.startswith(f"review at http://{shown}:"), line + (
         process.stderr.read() if process.stderr else ""
     )
     return process, line.split()[2]
+
+
+def test_listening_everywhere_the_url_names_this_machine(fresh) -> None:
+    import socket
+
+    process, url = start_server(fresh, host="0.0.0.0", shown=socket.gethostname())  # not 0.0.0.0
+    process.terminate()
+    process.wait(10)
+    assert "?token=" in url
 
 
 def test_a_browser_reviews_by_keyboard_alone_and_resumes_after_a_restart(fresh, tmp_path) -> None:
