@@ -200,11 +200,13 @@ def start_worker(model: Path | None, options: ScanOptions, parent: int) -> None:
 
 
 def read_in_worker(source: str, numbers: range | None, options: ScanOptions) -> PagesRead:
-    """A file, or a run of its pages with the file's page count (counted here, not in the
-    parent: a PDF parser that crashes takes only a worker down); a file that cannot be counted
-    is read whole."""
+    """A file, or a run of its pages; its first page comes with the file's page count (counted
+    here, not in the parent: a PDF parser that crashes takes only a worker down), and a file
+    that cannot be counted is read whole."""
     assert worker_readers is not None
-    count = page_count(source) if numbers is not None else None
+    if numbers is None or numbers.start != 1:  # the count came back with the file's first page
+        return read_pages(source, worker_readers, options, numbers)
+    count = page_count(source)
     part = read_pages(source, worker_readers, options, numbers if count is not None else None)
     return replace(part, page_count=count)
 
@@ -498,13 +500,19 @@ def run_batch(
     return failures, inputs
 
 
+def output_file(option: str, path: str) -> str:
+    """The file an output option writes: a crops folder's is its index.csv, where a person
+    corrects labels."""
+    return join(path, "index.csv") if option == "--crops" else path
+
+
 def refuse_shared_outputs(outputs: dict[str, str]) -> None:
     """No two outputs may be one path: `--out results.csv --errors results.csv` wrote the
     error rows over the results, `--crops crops --errors crops/index.csv` over the crops'
     index (a crops folder is its index.csv here)."""
     seen: dict[str, str] = {}
     for option, given in outputs.items():
-        path = join(given, "index.csv") if option == "--crops" else given
+        path = output_file(option, given)
         key = path if is_url(path) else str(Path(path).resolve())
         if key in seen:
             raise UsageError(f"{path}: given to both {seen[key]} and {option}; give each its own name")
@@ -518,7 +526,7 @@ def refuse_replacing(outputs: dict[str, str]) -> None:
     for option, path in outputs.items():
         if option == "--annotate":
             continue
-        target = join(path, "index.csv") if option == "--crops" else path
+        target = output_file(option, path)
         if storage_exists(target) if is_url(target) else Path(target).exists():
             raise UsageError(
                 f"{target}: exists; {option} never replaces it unasked: --resume continues the run "
